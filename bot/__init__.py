@@ -1,0 +1,3 @@
+"""FabNum Bot: recruitment and learner follow-up Telegram bot for FabNum training programmes."""
+
+__version__ = "0.1.0"

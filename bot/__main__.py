@@ -1,0 +1,77 @@
+"""Command line: `python -m bot run | demo | migrate` (also installed as `fabnum-bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.core.sites import RulesError
+
+
+def setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    # httpx logs every request URL, and the URL contains the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def run(settings: Settings) -> None:
+    from telegram import Update
+
+    from bot.app import build_application
+
+    application = build_application(settings)
+    logging.getLogger("bot").info("FabNum Bot starting (database %s)", settings.database)
+    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+
+
+async def migrate(settings: Settings) -> None:
+    from bot.storage.db import Database
+
+    db = Database(settings.database)
+    await db.connect(migrate=False)
+    try:
+        before = await db.user_version()
+        applied = await db.migrate()
+        after = await db.user_version()
+    finally:
+        await db.close()
+    print(f"{settings.database}: schema version {before} -> {after} ({len(applied)} applied)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fabnum-bot", description="FabNum recruitment bot")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="run the bot with the token from .env (long polling)")
+    demo = sub.add_parser("demo", help="chat with the bot in this terminal, no Telegram needed")
+    demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    sub.add_parser("migrate", help="create or update the database schema")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        setup_logging(settings.log_level if args.command != "demo" else "WARNING")
+        if args.command == "run":
+            settings.require_token()
+            run(settings)
+        elif args.command == "demo":
+            from bot.demo import run_demo
+
+            asyncio.run(run_demo(settings, fresh=args.fresh))
+        elif args.command == "migrate":
+            asyncio.run(migrate(settings))
+    except (ConfigError, RulesError) as exc:
+        print(f"fabnum-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""What the bot should do in answer to something, independent of Telegram.
+
+Services return a list of actions; the Telegram handlers carry them out. This keeps the
+conversation logic testable without a Bot API and the handlers thin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str = ""  # callback data, at most 64 bytes
+    url: str | None = None
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def rows(buttons: list[Button], columns: int = 1) -> Keyboard:
+    return tuple(tuple(buttons[i : i + columns]) for i in range(0, len(buttons), columns))
+
+
+@dataclass(frozen=True)
+class Send:
+    """A new message (HTML) with optional inline buttons."""
+
+    text: str
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class SendFile:
+    filename: str
+    content: bytes
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class EditPressed:
+    """Change the message whose button was pressed: append a line and/or replace its buttons."""
+
+    append: str | None = None
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Toast:
+    """The short notice shown when answering a button press."""
+
+    text: str
+
+
+Action = Send | SendFile | EditPressed | Toast
+
+
+@dataclass
+class Response:
+    actions: list[Action] = field(default_factory=list)
+
+    def send(self, text: str, keyboard: Keyboard = ()) -> Response:
+        self.actions.append(Send(text, keyboard))
+        return self
+
+    def add(self, action: Action) -> Response:
+        self.actions.append(action)
+        return self

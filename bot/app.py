@@ -1,0 +1,123 @@
+"""The composition root: the one place that builds the Application and wires its dependencies."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.core.sites import load_programme
+from bot.handlers import screening as screening_handlers
+from bot.rendering import Renderer
+from bot.screening import ScreeningService
+from bot.services import Services
+from bot.storage.candidates import CandidateStore
+from bot.storage.db import Database
+from bot.update_processor import PerChatUpdateProcessor
+from conversations.screening import SCREENING
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+# Commands shown in Telegram's menu, per language: (command, label key in commands).
+MENU: dict[str, list[tuple[str, str]]] = {
+    "fr": [
+        ("start", "Commencer ou reprendre"),
+        ("aide", "Comment ça marche"),
+        ("annuler", "Faire une pause"),
+        ("recommencer", "Tout recommencer"),
+        ("humain", "Parler à une personne"),
+        ("mes_donnees", "Voir mes données"),
+        ("supprimer", "Effacer mes données"),
+        ("langue", "Changer de langue"),
+    ],
+    "en": [
+        ("start", "Start or resume"),
+        ("help", "How it works"),
+        ("cancel", "Take a break"),
+        ("restart", "Start over"),
+        ("human", "Talk to a person"),
+        ("my_data", "See my data"),
+        ("delete", "Erase my data"),
+        ("language", "Change language"),
+    ],
+}
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    programme = load_programme(settings.rules_file)
+    db = Database(settings.database)
+    renderer = Renderer(default_language=settings.language)
+    candidates = CandidateStore(db)
+    screening = ScreeningService(
+        store=candidates,
+        renderer=renderer,
+        programme=programme,
+        flow=SCREENING,
+        clock=clock,
+        timezone=settings.timezone,
+        default_language=settings.language,
+    )
+    return Services(
+        settings=settings,
+        clock=clock,
+        db=db,
+        renderer=renderer,
+        programme=programme,
+        candidates=candidates,
+        screening=screening,
+    )
+
+
+def build_application(settings: Settings, clock: Clock | None = None) -> App:
+    """The production Application; tests and the demo only change the settings (API URL, DB)."""
+    services = build_services(settings, clock)
+
+    async def on_init(application: App) -> None:
+        await services.db.connect()
+        await _set_commands(application)
+
+    async def on_shutdown(application: App) -> None:
+        await services.db.close()
+
+    application: App = (
+        ApplicationBuilder()
+        .token(settings.require_token())
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .post_init(on_init)
+        .post_shutdown(on_shutdown)
+        .build()
+    )
+    application.bot_data["services"] = services
+    screening_handlers.register(application, services)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _set_commands(application: App) -> None:
+    scope = BotCommandScopeAllPrivateChats()
+    for language, commands in MENU.items():
+        await application.bot.set_my_commands(
+            [BotCommand(c, d) for c, d in commands],
+            scope=scope,
+            language_code=None if language == "fr" else language,
+        )
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # No personal data in logs: the update id and the error type only.
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error(
+        "error while handling update %s: %s",
+        update_id,
+        type(context.error).__name__,
+        exc_info=context.error,
+    )

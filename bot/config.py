@@ -1,0 +1,170 @@
+"""Settings from the environment and an optional .env file.
+
+Every key is documented in .env.example. A missing or malformed value raises ConfigError with one
+sentence a person can act on; the command line prints it instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+PACKAGE_ROOT = Path(__file__).resolve().parent
+DEFAULT_RULES_FILE = PACKAGE_ROOT.parent / "conversations" / "sites.toml"
+LANGUAGES = ("fr", "en")
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    user_id: int
+    role: str  # "admin" (all sites) or "staff" (the sites listed)
+    sites: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def can_see_site(self, site: str | None) -> bool:
+        return self.is_admin or (site is not None and site in self.sites)
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database: Path = Path("data/fabnum.db")
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+    language: str = "fr"
+    staff: Mapping[int, StaffMember] = field(default_factory=dict)
+    staff_chat_id: int | None = None
+    rules_file: Path = DEFAULT_RULES_FILE
+    log_level: str = "INFO"
+
+    @property
+    def file_url(self) -> str:
+        """PTB's base_file_url derived from the API URL (…/bot -> …/file/bot)."""
+        if self.api_url.endswith("/bot"):
+            return self.api_url[: -len("/bot")] + "/file/bot"
+        return self.api_url.rstrip("/") + "/file/bot"
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in "
+                ".env (see .env.example)."
+            )
+        return self.token
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; '#' comments, blank lines, quotes and 'export ' allowed."""
+    values: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].strip()
+        key, sep, value = line.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+            raise ConfigError(f"{path}, line {number}: expected KEY=VALUE, found {raw.strip()!r}.")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        values[key] = value
+    return values
+
+
+def parse_staff(text: str) -> dict[int, StaffMember]:
+    """FABNUM_STAFF_IDS: comma-separated entries `ID`, `ID:admin` or `ID:SITE+SITE`.
+
+    A bare id is an admin (a small team's usual set-up); `ID:gonesse+marcq` is staff there.
+    """
+    staff: dict[int, StaffMember] = {}
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        user_part, _, role_part = entry.partition(":")
+        if not user_part.strip().lstrip("-").isdigit():
+            raise ConfigError(
+                f"FABNUM_STAFF_IDS: {entry!r} is not a Telegram user id (expected digits, e.g. "
+                "123456789:admin or 123456789:gonesse)."
+            )
+        user_id = int(user_part)
+        role_part = role_part.strip().lower()
+        if role_part in ("", "admin"):
+            staff[user_id] = StaffMember(user_id, "admin")
+        else:
+            sites = frozenset(s.strip() for s in role_part.split("+") if s.strip())
+            staff[user_id] = StaffMember(user_id, "staff", sites)
+    return staff
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Settings from a .env file (if present) overridden by the process environment."""
+    values: dict[str, str] = {}
+    env_path = Path(os.environ.get("FABNUM_ENV_FILE", str(env_file))) if env_file else None
+    if env_path is not None and env_path.is_file():
+        values.update(read_env_file(env_path))
+    values.update(os.environ if environ is None else environ)
+
+    def get(key: str) -> str | None:
+        value = values.get(key, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError(
+            "TELEGRAM_BOT_TOKEN looks malformed: @BotFather gives a token like "
+            "123456789:AAE... (digits, a colon, then letters)."
+        )
+    api_url = get("TELEGRAM_API_URL") or DEFAULT_API_URL
+    if not re.match(r"^https?://[^/\s]+", api_url):
+        raise ConfigError(
+            f"TELEGRAM_API_URL must be an http(s) URL ending in /bot, e.g. {DEFAULT_API_URL}."
+        )
+    tz_name = get("FABNUM_TIMEZONE") or "Europe/Paris"
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"FABNUM_TIMEZONE: {tz_name!r} is not a known time zone (e.g. Europe/Paris)."
+        ) from None
+    language = (get("FABNUM_LANGUAGE") or "fr").lower()
+    if language not in LANGUAGES:
+        raise ConfigError(
+            f"FABNUM_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {language!r}."
+        )
+    staff_chat = get("FABNUM_STAFF_CHAT_ID")
+    if staff_chat is not None and not staff_chat.lstrip("-").isdigit():
+        raise ConfigError("FABNUM_STAFF_CHAT_ID must be a Telegram chat id (e.g. -1001234567890).")
+    rules_file = Path(get("FABNUM_RULES_FILE") or DEFAULT_RULES_FILE)
+    if not rules_file.is_file():
+        raise ConfigError(f"FABNUM_RULES_FILE: no file at {rules_file}.")
+    log_level = (get("FABNUM_LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("FABNUM_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    return Settings(
+        token=token,
+        api_url=api_url.rstrip("/"),
+        database=Path(get("FABNUM_DATABASE") or "data/fabnum.db"),
+        timezone=timezone,
+        language=language,
+        staff=parse_staff(get("FABNUM_STAFF_IDS") or ""),
+        staff_chat_id=int(staff_chat) if staff_chat else None,
+        rules_file=rules_file,
+        log_level=log_level,
+    )

@@ -1,0 +1,94 @@
+"""Carry out a service's actions with the Bot API: the only place that turns actions into calls."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ExtBot
+
+from bot.actions import EditPressed, Keyboard, Response, Send, SendFile, Toast
+
+log = logging.getLogger(__name__)
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
+    if not keyboard:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(b.text, url=b.url)
+                if b.url
+                else InlineKeyboardButton(b.text, callback_data=b.data)
+                for b in row
+            ]
+            for row in keyboard
+        ]
+    )
+
+
+async def perform(
+    bot: ExtBot[None],
+    chat_id: int,
+    response: Response,
+    query: CallbackQuery | None = None,
+) -> None:
+    """Answer the button press first (it stops the spinner), then edit, then send in order."""
+    if query is not None:
+        toast = next((a.text for a in response.actions if isinstance(a, Toast)), None)
+        try:
+            await query.answer(text=toast or None)
+        except BadRequest as exc:  # too old or already answered: nothing to do
+            log.debug("callback answer refused: %s", exc.message)
+    for action in response.actions:
+        if isinstance(action, Send):
+            await bot.send_message(
+                chat_id,
+                action.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(action.keyboard),
+                link_preview_options=NO_PREVIEW,
+            )
+        elif isinstance(action, SendFile):
+            await bot.send_document(
+                chat_id,
+                document=InputFile(action.content, filename=action.filename),
+                caption=action.caption or None,
+                parse_mode=ParseMode.HTML,
+            )
+        elif isinstance(action, EditPressed) and query is not None:
+            await _edit_pressed(query, action)
+
+
+async def _edit_pressed(query: CallbackQuery, action: EditPressed) -> None:
+    message = query.message
+    if not isinstance(message, Message):
+        return  # inaccessible (too old): leave it
+    try:
+        if action.append is not None and message.text is not None:
+            await message.edit_text(
+                f"{message.text_html}\n\n<i>{_escape(action.append)}</i>",
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(action.keyboard),
+                link_preview_options=NO_PREVIEW,
+            )
+        elif action.keyboard or message.reply_markup is not None:
+            await message.edit_reply_markup(reply_markup=markup(action.keyboard))
+    except (BadRequest, Forbidden) as exc:
+        # "message is not modified", "message to edit not found": the edit is cosmetic.
+        log.debug("edit skipped: %s", exc.message)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,24 @@
+"""The objects the handlers use, built once by the composition root (bot/app.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.core.sites import Programme
+from bot.rendering import Renderer
+from bot.screening import ScreeningService
+from bot.storage.candidates import CandidateStore
+from bot.storage.db import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    db: Database
+    renderer: Renderer
+    programme: Programme
+    candidates: CandidateStore
+    screening: ScreeningService

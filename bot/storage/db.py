@@ -1,0 +1,132 @@
+"""SQLite through aiosqlite: WAL, foreign keys, busy timeout, numbered migrations.
+
+One connection is shared by the whole bot. aiosqlite runs it in a thread, so two coroutines could
+interleave statements inside one transaction; every access therefore goes through one asyncio lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    """The numbered migrations, checked to run 1, 2, 3... with no gap or duplicate."""
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_RE.match(path.name)
+        if match is None:
+            raise RuntimeError(f"migration file {path.name} is not named NNNN_name.sql")
+        migrations.append(Migration(int(match.group(1)), path.stem, path.read_text("utf-8")))
+    for expected, migration in enumerate(migrations, start=1):
+        if migration.version != expected:
+            raise RuntimeError(f"migration {migration.name}: expected number {expected:04d}")
+    return migrations
+
+
+class Database:
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._conn: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+
+    async def connect(self, *, migrate: bool = True) -> None:
+        if self._conn is not None:
+            return
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode = WAL")
+        await conn.execute("PRAGMA foreign_keys = ON")
+        await conn.execute("PRAGMA busy_timeout = 5000")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn = conn
+        if migrate:
+            await self.migrate()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            await self._conn.close()
+            self._conn = None
+
+    @property
+    def conn(self) -> aiosqlite.Connection:
+        if self._conn is None:
+            raise RuntimeError("Database.connect() was not called")
+        return self._conn
+
+    async def user_version(self) -> int:
+        row = await self.fetchone("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self, migrations: Iterable[Migration] | None = None) -> list[int]:
+        """Apply the migrations newer than PRAGMA user_version, each in its own transaction."""
+        applied = []
+        async with self._lock:
+            cursor = await self.conn.execute("PRAGMA user_version")
+            row = await cursor.fetchone()
+            current = int(row[0]) if row else 0
+            for migration in migrations if migrations is not None else load_migrations():
+                if migration.version <= current:
+                    continue
+                script = (
+                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
+                )
+                try:
+                    await self.conn.executescript(script)
+                except Exception:
+                    if self.conn.in_transaction:
+                        await self.conn.execute("ROLLBACK")
+                    raise
+                applied.append(migration.version)
+        return applied
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on error; nobody else uses the connection."""
+        async with self._lock:
+            await self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
+            else:
+                await self.conn.execute("COMMIT")
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """One statement in autocommit; returns lastrowid."""
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            return cursor.lastrowid or 0
+
+    async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            return await cursor.fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        async with self._lock:
+            cursor = await self.conn.execute(sql, params)
+            return list(await cursor.fetchall())

@@ -1,0 +1,52 @@
+from bot.core.flow import Kind, match_choice
+from conversations.screening import SCREENING
+
+
+def test_flow_has_one_question_per_step_and_no_forbidden_topics() -> None:
+    keys = [s.key for s in SCREENING.steps]
+    assert len(keys) == len(set(keys))
+    forbidden = {"social_security", "nir", "family", "children", "health", "religion", "politics"}
+    assert not forbidden & set(keys)
+
+
+def test_next_step_is_derived_from_answers() -> None:
+    assert SCREENING.next_step({}).key == "site"  # type: ignore[union-attr]
+    answers = {"site": "gonesse", "first_name": "Léa", "birth": "2005-01"}
+    assert SCREENING.next_step(answers).key == "situation"  # type: ignore[union-attr]
+
+
+def test_left_school_is_skipped_for_someone_still_studying() -> None:
+    answers = {
+        "site": "gonesse",
+        "first_name": "Léa",
+        "birth": "2005-01",
+        "situation": "studying",
+        "qualification": "none",
+    }
+    assert SCREENING.next_step(answers).key == "postcode"  # type: ignore[union-attr]
+    answers["situation"] = "none"
+    assert SCREENING.next_step(answers).key == "left_school"  # type: ignore[union-attr]
+
+
+def test_position_counts_only_questions_that_apply() -> None:
+    step = SCREENING.step("postcode")
+    assert step is not None
+    assert SCREENING.position(step, {"situation": "none"}) == (7, 11)
+    assert SCREENING.position(step, {"situation": "studying"}) == (6, 10)
+
+
+def test_match_choice_is_forgiving() -> None:
+    step = SCREENING.step("availability")
+    assert step is not None and step.kind is Kind.CHOICE
+    labels = {"yes": "👍 Oui", "no": "👎 Non", "discuss": "🤔 À voir ensemble"}
+    choices = ("yes", "no", "discuss")
+    assert match_choice(step, "oui", choices, labels) == "yes"
+    assert match_choice(step, " OUI ! ", choices, labels) == "yes"
+    assert match_choice(step, "a voir", choices, labels) == "discuss"
+    assert match_choice(step, "2", choices, labels) == "no"
+    assert match_choice(step, "banane", choices, labels) is None
+    site = SCREENING.step("site")
+    assert site is not None
+    names = {"gonesse": "Gonesse", "marcq": "Marcq-en-Barœul"}
+    assert match_choice(site, "marcq en baroeul", ("gonesse", "marcq"), names) == "marcq"
+    assert match_choice(site, "gon", ("gonesse", "marcq"), names) == "gonesse"
