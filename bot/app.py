@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
@@ -100,6 +102,31 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
     screening_handlers.register(application, services)
     application.add_error_handler(_on_error)
     return application
+
+
+@asynccontextmanager
+async def polling(application: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
+    """Run an Application as run_polling does (post_init, polling, post_shutdown), inside a loop
+    that is already running: for the demo, the tests and the benchmarks."""
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+        )
+        try:
+            yield application
+        finally:
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            if application.post_stop is not None:
+                await application.post_stop(application)
+    if application.post_shutdown is not None:
+        await application.post_shutdown(application)
 
 
 async def _set_commands(application: App) -> None:

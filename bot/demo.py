@@ -11,9 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from telegram import Update
-
-from bot.app import build_application
+from bot.app import build_application, polling
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.fakeapi.terminal import chat_in_terminal
@@ -34,12 +32,7 @@ async def run_demo(settings: Settings, *, fresh: bool = False) -> None:
             settings, token=server.token, api_url=server.base_url, database=database
         )
         application = build_application(demo_settings)
-        async with application:
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0, timeout=5, allowed_updates=Update.ALL_TYPES
-            )
+        async with polling(application, poll_timeout=5):
             out = sys.stdout
             out.write(
                 "FabNum Bot demo: you are a candidate chatting with the bot.\n"
@@ -49,8 +42,4 @@ async def run_demo(settings: Settings, *, fresh: bool = False) -> None:
             )
             user = server.new_user("Camille", language_code=settings.language)
             server.send_command(user, "start")
-            try:
-                await chat_in_terminal(server, user, out=out)
-            finally:
-                await application.updater.stop()
-                await application.stop()
+            await chat_in_terminal(server, user, out=out)

@@ -68,9 +68,7 @@ def test_each_rule(changes: dict[str, str], outcome: Outcome, reason: str) -> No
 
 
 def test_worst_outcome_wins_and_all_reasons_are_kept() -> None:
-    decision = decide(
-        {**ELIGIBLE, "qualification": "higher", "postcode": "75011"}, GONESSE, TODAY
-    )
+    decision = decide({**ELIGIBLE, "qualification": "higher", "postcode": "75011"}, GONESSE, TODAY)
     assert decision.outcome is Outcome.ORIENTED
     assert decision.reason_codes == ["qualification_higher", "outside_territory"]
 
@@ -115,7 +113,7 @@ def test_rules_file_errors_name_the_key(tmp_path: Path) -> None:
         ),
         encoding="utf-8",
     )
-    with pytest.raises(RulesError, match="qualification.higher"):
+    with pytest.raises(RulesError, match=r"qualification\.higher"):
         load_programme(path)
 
 

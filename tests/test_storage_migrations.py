@@ -1,6 +1,8 @@
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from bot.storage.db import Database, load_migrations
 
 
@@ -42,10 +44,8 @@ async def test_failed_migration_leaves_the_previous_version(tmp_path: Path) -> N
     db = Database(tmp_path / "b.db")
     await db.connect(migrate=False)
     try:
-        try:
+        with pytest.raises(sqlite3.Error):
             await db.migrate(broken)
-        except sqlite3.Error:
-            pass
         assert await db.user_version() == migrations[-1].version
     finally:
         await db.close()

@@ -1,0 +1,331 @@
+"""End to end: the real PTB Application, over HTTP, against the local fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.config import Settings
+from bot.fakeapi import FakeTelegram
+from bot.storage.candidates import CandidateStore
+from bot.storage.db import Database
+from tests.botharness import Chat, running_bot
+
+NASTY = '<b>Léa & "Zoé"</b>'
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as tg:
+        yield tg
+
+
+async def stored(settings: Settings, user_id: int) -> tuple[dict[str, object], dict[str, object]]:
+    db = Database(settings.database)
+    await db.connect()
+    try:
+        store = CandidateStore(db)
+        candidate = await store.by_telegram_id(user_id)
+        assert candidate is not None
+        answers = await store.answers(candidate.id)
+        return dict(candidate.__dict__), answers.complete
+    finally:
+        await db.close()
+
+
+async def begin(chat: Chat, source: str = "") -> None:
+    await chat.command("start", "Avant de commencer", args=source)
+    await chat.press("J'accepte", expect="Question 1/11")
+
+
+async def through_questions(
+    chat: Chat, *, name: str = "Léa", qualification: str = "Aucun diplôme"
+) -> None:
+    await chat.press("Gonesse", expect="prénom")
+    await chat.send(name, expect="quel mois")
+    await chat.send("06/2005", expect="en ce moment")
+    await chat.press("Rien de tout ça", expect="diplôme le plus haut")
+    await chat.press(qualification, expect="quitté l'école")
+    await chat.press("plus d'1 an", expect="code postal")
+    await chat.send("95500", expect="4 jours par semaine")
+    await chat.press("Oui", expect="te plaît")
+    await chat.press("Coder")
+    await chat.press("Valider", expect="accompagne")
+    await chat.press("Mission Locale", expect="facultative")
+    await chat.press("Je préfère ne pas répondre", expect="Tes réponses")
+
+
+async def test_eligible_path_with_bad_input_on_the_way(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        user = server.new_user("Léa")
+        chat = Chat(server, user)
+        await begin(chat, source="mission-locale-gonesse")
+        await chat.press("Gonesse", expect="prénom")
+        # bad input of every kind: each gets a short answer and the current question again
+        server.send_sticker(user)
+        await chat.expect("Je ne peux lire que du texte")
+        await chat.expect("prénom")
+        server.send_photo(user)
+        await chat.expect("prénom")
+        server.send_voice(user)
+        await chat.expect("prénom")
+        server.send_location(user)
+        await chat.expect("prénom")
+        server.send_document(user)
+        await chat.expect("prénom")
+        await chat.send("x" * 3000, expect="un peu long")
+        await chat.send("😀😀😀", expect="des lettres")
+        await chat.command("nimportequoi", expect="Je ne connais pas cette commande")
+        await chat.expect("prénom")
+        await chat.send(NASTY, expect="quel mois")
+        assert f"Merci {NASTY}" in chat.messages[-1].plain_text
+        first = server.messages(user.id)[0]
+        query = server.press_button(user, first, data="ans:site:atlantis")  # forged
+        answer = await server.wait_for_callback_answer(query)
+        assert "plus actif" in (answer.get("text") or "")
+        await chat.expect("quel mois")
+        server.send_text(user, "06/2005")
+        await chat.expect("en ce moment")
+        my_message = server.sent_by_user(user.id)[-1]
+        server.edit_text(user, my_message["message_id"], "07/2005")
+        await chat.expect("modifié un message")
+        await chat.press("Rien de tout ça", expect="diplôme le plus haut")
+        await chat.send("aucun", expect="quitté l'école")
+        await chat.press("plus d'1 an", expect="code postal")
+        await chat.send("quatre-vingt-quinze", expect="5 chiffres")
+        await chat.send("95 500", expect="4 jours par semaine")
+        await chat.press("Oui", expect="te plaît")
+        await chat.press("Coder")
+        await chat.press("Sites web")
+        await chat.press("Valider", expect="accompagne")
+        await chat.press("Mission Locale", expect="facultative")
+        await chat.press("Femme", expect="Tes réponses")
+        summary = chat.messages[-1].plain_text
+        assert NASTY in summary and "Coder, 🌐 Sites web" in summary
+        await chat.press("C'est bon", expect="Bravo")
+    candidate, answers = await stored(settings, user.id)
+    assert candidate["result"] == "eligible" and candidate["source"] == "mission-locale-gonesse"
+    assert answers["first_name"] == NASTY
+    assert answers["birth"] == "2005-06"
+    assert answers["interests"] == ["programming", "web"]
+    # Every HTTP call the bot made was accepted by the (strict) fake API.
+    refused = [r for r in server.requests if r.status != 200]
+    assert refused == [], refused[:3]
+
+
+async def test_english_path_to_orientation(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        user = server.new_user("Sam", language_code="en")
+        chat = Chat(server, user)
+        await chat.command("start", "Avant de commencer")
+        await chat.press("English", expect="Before")
+        await chat.press("I agree", expect="Question 1/11")
+        await chat.press("Marcq", expect="first name")
+        await chat.send("Sam", expect="month and year")
+        await chat.send("march 2008", expect="right now")
+        await chat.press("school", expect="highest")
+        await chat.press("Higher", expect="postcode")
+        await chat.send("59700", expect="4 days a week")
+        await chat.press("No", expect="enjoy")
+        await chat.press("Done", expect="supports you")
+        await chat.press("Nobody", expect="optional")
+        await chat.press("Other", expect="Your answers")
+        await chat.press("send it", expect="not a final decision")
+        assert "Mission Locale Métropole Lilloise" in chat.messages[-1].plain_text
+    candidate, _ = await stored(settings, user.id)
+    assert candidate["result"] == "oriented" and candidate["review_status"] == "pending"
+    assert candidate["language"] == "en"
+    reasons = candidate["result_reasons"]
+    assert isinstance(reasons, list)
+    assert {"qualification_higher", "availability_no", "situation_studying"} <= set(reasons)
+
+
+async def test_review_path_and_human_request(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        chat = Chat(server, server.new_user("Inès"))
+        await begin(chat)
+        await through_questions(chat, qualification="Le bac")
+        await chat.press("C'est bon", expect="Une personne de l'équipe va la regarder")
+        await chat.command("humain", expect="une personne de l'équipe va t'écrire")
+        await chat.send("et maintenant ?", expect="déjà envoyée")
+    candidate, _ = await stored(settings, chat.user.id)
+    assert candidate["result"] == "review" and candidate["human_requested_at"]
+
+
+async def test_edit_from_summary(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        chat = Chat(server, server.new_user())
+        await begin(chat)
+        await through_questions(chat)
+        await chat.press("✏️ Code postal", expect="Ta réponse actuelle")
+        await chat.send("95190", expect="Tes réponses")
+        assert "95190" in chat.messages[-1].plain_text
+        await chat.press("✏️ Prénom", expect="prénom")
+        await chat.send("Lou", expect="Tes réponses")
+        assert "Lou" in chat.messages[-1].plain_text
+
+
+async def test_my_data_and_delete(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        chat = Chat(server, server.new_user())
+        await begin(chat)
+        await chat.press("Gonesse", expect="prénom")
+        await chat.send(NASTY, expect="quel mois")
+        await chat.command("mes_donnees", expect="Tout ce que je sais sur toi")
+        document = await server.wait_for_message(
+            chat.user.id, after=chat.seen, predicate=lambda m: m.document is not None
+        )
+        assert document.document is not None
+        data = json.loads(document.document.content)
+        assert data["answers"] == {"site": "gonesse", "first_name": NASTY}
+        chat.seen = chat.messages.index(document) + 1
+        await chat.command("supprimer", expect="tout effacer")
+        await chat.press("Oui, tout effacer", expect="C'est fait")
+        await chat.command("my_data", expect="rien enregistré")
+    row_count = Database(settings.database)
+    await row_count.connect()
+    try:
+        row = await row_count.fetchone("SELECT count(*) FROM candidates")
+        assert row is not None and row[0] == 0
+    finally:
+        await row_count.close()
+
+
+async def test_restart_mid_flow_continues_where_it_was(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    user = server.new_user()
+    chat = Chat(server, user)
+    async with running_bot(server, settings, clock):
+        await begin(chat)
+        await chat.press("Gonesse", expect="prénom")
+        await chat.send("Léa", expect="quel mois")
+    # a new Application on the same database file
+    async with running_bot(server, settings, clock):
+        await chat.send("05/2006", expect="en ce moment")
+        assert "Question 4/11" in chat.messages[-1].plain_text
+        await chat.command("start", "Re-bonjour Léa")
+        await chat.expect("en ce moment")
+    _, answers = await stored(settings, user.id)
+    assert answers == {"site": "gonesse", "first_name": "Léa", "birth": "2006-05"}
+
+
+async def test_updates_of_one_chat_are_handled_in_order(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        chat = Chat(server, server.new_user())
+        await begin(chat)
+        question = chat.last_with_buttons()
+        # press a button and type the next answer before the bot had time to answer the first
+        server.press_button(chat.user, question, text="Gonesse")
+        server.send_text(chat.user, "Léa")
+        server.send_text(chat.user, "04/2004")
+        await chat.expect("en ce moment")
+    _, answers = await stored(settings, chat.user.id)
+    assert answers == {"site": "gonesse", "first_name": "Léa", "birth": "2004-04"}
+
+
+async def test_many_candidates_at_once_keep_their_own_state(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        chats = [Chat(server, server.new_user(f"Cand{i}")) for i in range(12)]
+        await asyncio.gather(*(begin(c) for c in chats))
+        await asyncio.gather(*(c.press("Gonesse", expect="prénom") for c in chats))
+        await asyncio.gather(
+            *(c.send(f"Prénom{i}", expect=f"Merci Prénom{i}") for i, c in enumerate(chats))
+        )
+    for i, c in enumerate(chats):
+        _, answers = await stored(settings, c.user.id)
+        assert answers["first_name"] == f"Prénom{i}"
+
+
+async def test_groups_and_channels(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock):
+        user = server.new_user()
+        server.send_group_text(user, -100123, "/start")
+        message = await server.wait_for_message(-100123, after=0)
+        assert "message privé" in message.plain_text
+        server.send_channel_post(-100999, "hello")
+        server.send_group_text(user, -100123, "bonjour tout le monde")
+        await asyncio.sleep(0.3)
+        assert len(server.messages(-100123)) == 1
+        assert server.messages(-100999) == []
+    db = Database(settings.database)
+    await db.connect()
+    try:
+        row = await db.fetchone("SELECT count(*) FROM candidates")
+        assert row is not None and row[0] == 0
+    finally:
+        await db.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
+async def test_kill_9_mid_flow_loses_no_acknowledged_answer(
+    server: FakeTelegram, tmp_path: Path
+) -> None:
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "TELEGRAM_API_URL": server.base_url,
+        "FABNUM_DATABASE": str(tmp_path / "killed.db"),
+        "FABNUM_LOG_LEVEL": "WARNING",
+        "FABNUM_ENV_FILE": str(tmp_path / "none.env"),
+    }
+
+    async def start() -> asyncio.subprocess.Process:
+        return await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", cwd=ROOT, env=env
+        )
+
+    user = server.new_user()
+    chat = Chat(server, user)
+    process = await start()
+    try:
+        server.send_command(user, "start")
+        await chat.expect("Avant de commencer", within=30)
+        await chat.press("J'accepte", expect="Question 1/11")
+        await chat.press("Gonesse", expect="prénom")
+        await chat.send("Léa", expect="quel mois")
+        await chat.send("02/2003", expect="en ce moment")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    process = await start()
+    try:
+        server.send_text(user, "rien")
+        await chat.expect("diplôme le plus haut", within=30)
+        assert "Question 5/11" in chat.messages[-1].plain_text
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    settings = Settings(database=tmp_path / "killed.db")
+    _, answers = await stored(settings, user.id)
+    assert answers == {
+        "site": "gonesse",
+        "first_name": "Léa",
+        "birth": "2003-02",
+        "situation": "none",
+    }

@@ -1,0 +1,316 @@
+"""The candidate conversation through ScreeningService on a real SQLite file (no Telegram)."""
+
+from __future__ import annotations
+
+import html
+import json
+
+from bot.actions import Button, EditPressed, Response, Send, SendFile, Toast
+from bot.screening import Person
+from bot.services import Services
+
+LEA = Person(user_id=1001, chat_id=1001)
+
+
+def sends(response: Response) -> list[Send]:
+    return [a for a in response.actions if isinstance(a, Send)]
+
+
+def last_send(response: Response) -> Send:
+    found = sends(response)
+    assert found, f"no message in {response.actions}"
+    return found[-1]
+
+
+def text_of(response: Response, index: int = -1) -> str:
+    """A message's text as the person reads it (entities decoded, tags kept)."""
+    found = sends(response)
+    assert found, f"no message in {response.actions}"
+    return html.unescape(found[index].text)
+
+
+def button(response: Response, text: str) -> Button:
+    for row in last_send(response).keyboard:
+        for b in row:
+            if text in b.text:
+                return b
+    raise AssertionError(f"no button {text!r} in {last_send(response).keyboard}")
+
+
+async def consent(services: Services, person: Person = LEA, source: str | None = None) -> Response:
+    s = services.screening
+    notice = await s.start(person, source)
+    return await s.button(person, button(notice, "J'accepte").data)
+
+
+async def answer_all(services: Services, person: Person = LEA, **overrides: str) -> Response:
+    """Answer every question, by buttons and text, returning the summary."""
+    s = services.screening
+    r = await consent(services, person)
+    r = await s.button(person, button(r, overrides.get("site", "Gonesse")).data)
+    r = await s.text(person, overrides.get("first_name", "Léa"))
+    r = await s.text(person, overrides.get("birth", "06/2005"))
+    r = await s.button(person, button(r, overrides.get("situation", "Rien de tout ça")).data)
+    r = await s.button(person, button(r, overrides.get("qualification", "Aucun diplôme")).data)
+    if "left_school" not in overrides or overrides["left_school"]:
+        r = await s.button(person, button(r, overrides.get("left_school", "plus d'1 an")).data)
+    r = await s.text(person, overrides.get("postcode", "95500"))
+    r = await s.button(person, button(r, overrides.get("availability", "Oui")).data)
+    question = r
+    await s.button(person, button(question, "Coder").data)
+    await s.button(person, button(question, "Sites web").data)
+    r = await s.button(person, button(question, "Valider").data)
+    r = await s.button(person, button(r, overrides.get("followed_by", "Mission Locale")).data)
+    return await s.button(person, button(r, overrides.get("gender", "Femme")).data)
+
+
+async def test_refusing_the_notice_stores_nothing(services: Services) -> None:
+    s = services.screening
+    notice = await s.start(LEA, "mission-locale-gonesse")
+    texts = [m.text for m in sends(notice)]
+    assert "CNIL" in texts[-1] and "facultative" in texts[-1]
+    r = await s.button(LEA, button(notice, "Non merci").data)
+    assert "rien enregistré" in text_of(r)
+    assert await services.candidates.by_telegram_id(LEA.user_id) is None
+    row = await services.db.fetchone("SELECT count(*) FROM candidates")
+    assert row is not None and row[0] == 0
+
+
+async def test_questions_before_consent_get_the_notice_again(services: Services) -> None:
+    r = await services.screening.text(LEA, "Léa")
+    assert "accord" in text_of(r, 0)
+    assert await services.candidates.by_telegram_id(LEA.user_id) is None
+
+
+async def test_consent_stores_version_time_and_source(services: Services) -> None:
+    r = await consent(services, source="mission-locale-gonesse")
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert candidate.source == "mission-locale-gonesse"
+    assert candidate.consent_version == services.programme.notice_version
+    assert candidate.consented_at == "2026-11-25T09:00:00+00:00"
+    assert "FabNum" in text_of(r) and "Question 1/11" in text_of(r)
+
+
+async def test_full_path_to_eligible(services: Services) -> None:
+    summary = await answer_all(services)
+    text = text_of(summary)
+    assert "Léa" in text and "95500" in text and "06/2005" in text
+    assert "Coder, 🌐 Sites web" in text
+    r = await services.screening.button(LEA, button(summary, "C'est bon").data)
+    assert "Bravo Léa" in text_of(r)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert (candidate.status, candidate.result, candidate.review_status) == (
+        "submitted",
+        "eligible",
+        None,
+    )
+
+
+async def test_oriented_candidate_is_queued_for_a_person(services: Services) -> None:
+    summary = await answer_all(services, qualification="Plus que le bac")
+    r = await services.screening.button(LEA, button(summary, "C'est bon").data)
+    text = text_of(r)
+    assert "pas une décision finale" in text
+    assert "Mission Locale Val d'Oise Est" in text
+    assert button(r, "Parler à une personne")
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert candidate.result == "oriented"
+    assert candidate.review_status == "pending"
+    assert candidate.result_reasons == ["qualification_higher"]
+    r = await services.screening.button(LEA, "human")
+    assert "une personne de l'équipe va t'écrire" in text_of(r)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.human_requested_at is not None
+
+
+async def test_review_path_with_reasons(services: Services) -> None:
+    summary = await answer_all(services, availability="À voir", postcode="75011")
+    r = await services.screening.button(LEA, button(summary, "C'est bon").data)
+    text = text_of(r)
+    assert "disponibilités" in text and "loin de Gonesse" in text
+
+
+async def test_invalid_text_is_reasked_with_a_hint_and_nothing_lost(services: Services) -> None:
+    s = services.screening
+    r = await consent(services)
+    r = await s.button(LEA, button(r, "Gonesse").data)
+    r = await s.text(LEA, "Léa")
+    r = await s.text(LEA, "bientôt 18 ans")
+    assert "03/2007" in text_of(r) and "Question 3/11" in text_of(r)
+    r = await s.text(LEA, "2007")
+    assert "le mois" in text_of(r)
+    r = await s.text(LEA, "mars 2007")
+    assert "moment" in text_of(r)  # next question: situation
+    answers = await services.candidates.answers(
+        (await services.candidates.by_telegram_id(LEA.user_id)).id  # type: ignore[union-attr]
+    )
+    assert answers.complete == {"site": "gonesse", "first_name": "Léa", "birth": "2007-03"}
+
+
+async def test_typed_answer_to_a_button_question(services: Services) -> None:
+    s = services.screening
+    r = await consent(services)
+    r = await s.text(LEA, "marcq en baroeul")
+    assert "prénom" in text_of(r)
+    r = await s.text(LEA, "Yanis")
+    r = await s.text(LEA, "01/2006")
+    r = await s.text(LEA, "banane")
+    assert "Touche un des boutons" in text_of(r)
+    r = await s.text(LEA, "rien")
+    assert "diplôme" in text_of(r)
+
+
+async def test_edit_from_summary_returns_to_summary(services: Services) -> None:
+    s = services.screening
+    summary = await answer_all(services)
+    r = await s.button(LEA, button(summary, "✏️ Code postal").data)
+    assert "Ta réponse actuelle" in text_of(r) and "95500" in text_of(r)
+    r = await s.text(LEA, "95 190")
+    assert "Tes réponses" in text_of(r) and "95190" in text_of(r)
+
+
+async def test_editing_situation_to_studying_hides_left_school(services: Services) -> None:
+    s = services.screening
+    summary = await answer_all(services)
+    assert "Sortie de l'école" in text_of(summary)
+    r = await s.button(LEA, button(summary, "✏️ Situation").data)
+    r = await s.button(LEA, button(r, "Au lycée").data)
+    assert "Tes réponses" in text_of(r)
+    assert "Sortie de l'école" not in text_of(r)
+
+
+async def test_back_button_goes_to_previous_question_then_forward(services: Services) -> None:
+    s = services.screening
+    r = await consent(services)
+    r = await s.button(LEA, button(r, "Gonesse").data)
+    r = await s.text(LEA, "Léa")
+    r = await s.button(LEA, button(r, "Question d'avant").data)
+    assert "prénom" in text_of(r) and "Léa" in text_of(r)
+    r = await s.text(LEA, "Léna")
+    assert "Merci Léna" in text_of(r)
+
+
+async def test_stale_forged_and_double_taps(services: Services) -> None:
+    s = services.screening
+    r = await consent(services)
+    site = button(r, "Gonesse").data
+    r = await s.button(LEA, site)
+    again = await s.button(LEA, site)  # double tap
+    assert [type(a) for a in again.actions] == [Toast]
+    forged = await s.button(LEA, "ans:site:paris")
+    assert any(isinstance(a, Toast) and "plus actif" in a.text for a in forged.actions)
+    assert "prénom" in text_of(forged)
+    for data in ("", "zzz", "ans", "ans:first_name:x:y", "edit:postcode", "confirm", "tog:x:y"):
+        r = await s.button(LEA, data)
+        assert "prénom" in text_of(r), data
+    answers = await services.candidates.answers(
+        (await services.candidates.by_telegram_id(LEA.user_id)).id  # type: ignore[union-attr]
+    )
+    assert answers.complete == {"site": "gonesse"}
+
+
+async def test_multi_select_toggles_are_stored_as_drafts(services: Services) -> None:
+    s = services.screening
+    summary = await answer_all(services)
+    r = await s.button(LEA, button(summary, "✏️ Ce qui te plaît").data)
+    question = r
+    r = await s.button(LEA, button(question, "Robots").data)
+    edit = next(a for a in r.actions if isinstance(a, EditPressed))
+    labels = [b.text for row in edit.keyboard for b in row]
+    assert "✅ 🤖 Robots" in labels and "✅ 💻 Coder" in labels
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    answers = await services.candidates.answers(candidate.id)
+    assert answers.drafts["interests"] == ["programming", "robotics", "web"]
+    r = await s.text(LEA, "valider")
+    answers = await services.candidates.answers(candidate.id)
+    assert answers.complete["interests"] == ["programming", "robotics", "web"]
+    assert "Tes réponses" in text_of(r)
+
+
+async def test_cancel_keeps_answers_and_resume(services: Services) -> None:
+    s = services.screening
+    r = await consent(services)
+    await s.button(LEA, button(r, "Gonesse").data)
+    r = await s.cancel(LEA)
+    assert "gardé toutes tes réponses" in text_of(r)
+    r = await s.text(LEA, "coucou")
+    assert "pause" in text_of(r)
+    r = await s.start(LEA, None)
+    assert "Re-bonjour" in text_of(r, 0) and "prénom" in text_of(r)
+
+
+async def test_restart_after_confirmation(services: Services) -> None:
+    s = services.screening
+    await answer_all(services)
+    r = await s.restart(LEA)
+    r2 = await s.button(LEA, button(r, "Non, je continue").data)
+    assert "Tes réponses" in text_of(r2)
+    r = await s.button(LEA, button(r, "Oui, tout recommencer").data)
+    assert "Question 1/11" in text_of(r)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.consent_version  # consent kept
+    assert (await services.candidates.answers(candidate.id)).complete == {}
+
+
+async def test_my_data_sends_text_and_json(services: Services) -> None:
+    summary = await answer_all(services, first_name='<b>Léa & "Zoé"</b>')
+    await services.screening.button(LEA, button(summary, "C'est bon").data)
+    r = await services.screening.my_data(LEA)
+    assert "&lt;b&gt;Léa &amp; &#34;Zoé&#34;&lt;/b&gt;" in sends(r)[0].text
+    file = next(a for a in r.actions if isinstance(a, SendFile))
+    data = json.loads(file.content)
+    assert data["answers"]["first_name"] == '<b>Léa & "Zoé"</b>'
+    assert data["candidate"]["result"] == "eligible"
+    assert [e["kind"] for e in data["history"]][:2] == ["consented", "answered"]
+
+
+async def test_delete_erases_everything_after_confirmation(services: Services) -> None:
+    s = services.screening
+    await answer_all(services)
+    r = await s.delete(LEA)
+    kept = await s.button(LEA, button(r, "Non, garder").data)
+    assert "je ne touche à rien" in text_of(kept, 0)
+    assert await services.candidates.by_telegram_id(LEA.user_id) is not None
+    r = await s.button(LEA, button(r, "Oui, tout effacer").data)
+    assert "effacé" in text_of(r)
+    assert await services.candidates.by_telegram_id(LEA.user_id) is None
+    row = await services.db.fetchone("SELECT count(*) FROM answers")
+    assert row is not None and row[0] == 0
+    r = await s.my_data(LEA)
+    assert "rien enregistré" in text_of(r)
+
+
+async def test_two_candidates_never_see_each_other(services: Services) -> None:
+    tom = Person(user_id=2002, chat_id=2002)
+    s = services.screening
+    r = await consent(services)
+    await s.button(LEA, button(r, "Gonesse").data)
+    r = await consent(services, tom)
+    assert "Question 1/11" in text_of(r)
+    await s.button(tom, button(r, "Marcq").data)
+    await s.text(tom, "Tom")
+    r = await s.text(LEA, "Léa")
+    assert "Merci Léa" in text_of(r) and "Tom" not in text_of(r)
+
+
+async def test_language_switch_before_and_after_consent(services: Services) -> None:
+    s = services.screening
+    notice = await s.start(LEA, "partner-x")
+    r = await s.button(LEA, button(notice, "English").data)
+    assert "CNIL" in text_of(r)
+    accept = next(
+        b for row in last_send(r).keyboard for b in row if b.data.startswith("consent:yes")
+    )
+    assert accept.data == "consent:yes:en:partner-x"
+    r = await s.button(LEA, accept.data)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.language == "en" and candidate.source == "partner-x"
+    r = await s.language(LEA)
+    r = await s.button(LEA, button(r, "Français").data)
+    assert "français" in text_of(r, 0)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.language == "fr"

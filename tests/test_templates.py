@@ -1,0 +1,191 @@
+"""Every template renders in every language with StrictUndefined, as HTML Telegram accepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import DEFAULT_RULES_FILE
+from bot.core.sites import load_programme
+from bot.rendering import TEMPLATES_DIR, Renderer
+from bot.storage.candidates import Candidate
+from conversations.screening import SCREENING
+
+PROGRAMME = load_programme(DEFAULT_RULES_FILE)
+NASTY = '<b>Léa & "Zoé"</b>'
+CANDIDATE = Candidate(
+    id=1,
+    telegram_id=1,
+    chat_id=1,
+    language="fr",
+    source="<script>",
+    consent_version="2026-11-25",
+    consented_at="2026-11-25T09:00:00+00:00",
+    status="submitted",
+    editing_step=None,
+    result="review",
+    result_reasons=["qualification_bac"],
+    review_status="pending",
+    human_requested_at=None,
+    created_at="2026-11-25T09:00:00+00:00",
+    updated_at="2026-11-25T09:00:00+00:00",
+    last_contact_at="2026-11-25T09:00:00+00:00",
+    submitted_at="2026-11-25T09:05:00+00:00",
+)
+ALL_REASONS = [
+    "age_under_min",
+    "age_over_max",
+    "age_boundary",
+    "school_obligation",
+    "situation_studying",
+    "situation_training",
+    "situation_employed",
+    "qualification_cap_bep",
+    "qualification_bac",
+    "qualification_higher",
+    "availability_no",
+    "availability_discuss",
+    "outside_territory",
+]
+ITEMS = [{"title": "Prénom", "value": NASTY}, {"title": "Genre", "value": None}]
+
+# One or more sample contexts per template: a new template without samples fails the test.
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "welcome": [{}],
+    "notice": [{}],
+    "consent_thanks": [{}],
+    "declined": [{}],
+    "accept_first": [{}],
+    "question": [
+        {
+            "step": step.key,
+            "number": 2,
+            "total": 11,
+            "hint": hint,
+            "current": NASTY if hint else None,
+            "first_name": NASTY,
+            "optional": step.optional,
+        }
+        for step in SCREENING.steps
+        for hint in (None, "birth_format")
+    ],
+    "hint": [
+        {"hint": h}
+        for h in (
+            "first_name_empty",
+            "first_name_too_long",
+            "first_name_letters",
+            "birth_format",
+            "birth_month_missing",
+            "birth_month_range",
+            "birth_year_range",
+            "postcode_format",
+            "postcode_department",
+            "use_buttons",
+            "use_buttons_multi",
+            "use_summary_buttons",
+            "something_else",
+        )
+    ],
+    "summary": [{"items": ITEMS}],
+    "result": [
+        {
+            "outcome": outcome,
+            "reasons": ALL_REASONS,
+            "site": PROGRAMME.sites["gonesse"],
+            "is_minor": minor,
+            "first_name": name,
+            "cohort_start": "01/03/2027",
+        }
+        for outcome in ("eligible", "review", "oriented")
+        for minor, name in ((True, NASTY), (False, None))
+    ],
+    "already_submitted": [
+        {"result": r, "human_requested": h} for r in ("eligible", "review") for h in (True, False)
+    ],
+    "welcome_back": [{"first_name": NASTY}, {"first_name": None}],
+    "paused": [{}],
+    "toast": [{"what": w} for w in ("already_noted", "stale_button", "other")],
+    "language_set": [{}],
+    "language_choose": [{}],
+    "help": [{}],
+    "unknown_command": [{}],
+    "unsupported": [{"what": w} for w in ("edited", "too_long", "media")],
+    "nothing_to_cancel": [{}],
+    "cancelled": [{}],
+    "restart_confirm": [{}],
+    "restarted": [{}],
+    "human": [{"stored": True}, {"stored": False}],
+    "my_data_none": [{}],
+    "my_data": [{"candidate": CANDIDATE, "items": ITEMS}],
+    "my_data_file": [{}],
+    "delete_confirm": [{}],
+    "delete_kept": [{}],
+    "deleted": [{}],
+    "private_only": [{}],
+}
+NOT_MESSAGES = {"labels", "hint"}  # labels is data; hint is included by question
+
+
+def template_names(language: str) -> set[str]:
+    base = TEMPLATES_DIR / language
+    return {
+        str(p.relative_to(base).with_suffix("")) for p in base.rglob("*.j2") if p.parent == base
+    }
+
+
+def test_every_language_has_the_same_templates() -> None:
+    languages = sorted(p.name for p in TEMPLATES_DIR.iterdir() if p.is_dir())
+    assert languages == ["en", "fr"]
+    files = {
+        lang: sorted(
+            str(p.relative_to(TEMPLATES_DIR / lang)) for p in (TEMPLATES_DIR / lang).rglob("*.j2")
+        )
+        for lang in languages
+    }
+    assert files["en"] == files["fr"]
+
+
+def test_every_template_has_samples() -> None:
+    assert template_names("fr") - NOT_MESSAGES - set(SAMPLES) == set()
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_template_renders_valid_telegram_html(language: str, name: str) -> None:
+    from bot.fakeapi.html_check import check_telegram_html
+
+    renderer = Renderer()
+    for context in SAMPLES[name]:
+        text = renderer.render(language, name, programme=PROGRAMME, **context)
+        assert text.strip(), (name, context)
+        plain = check_telegram_html(text)  # raises on anything Telegram would refuse
+        assert len(plain) <= 4096
+        assert "<b>Léa" not in text  # user text is always escaped
+        if context.get("first_name") == NASTY and name in ("welcome_back",):
+            assert NASTY in plain
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_labels_cover_every_choice_and_title(language: str) -> None:
+    labels = Renderer().labels(language)
+    for step in SCREENING.steps:
+        assert f"title.{step.key}" in labels
+        for choice in step.choices:
+            assert labels.get(f"{step.key}.{choice}"), (step.key, choice)
+    fr_keys = set(Renderer().labels("fr"))
+    assert set(labels) == fr_keys
+    for value in labels.values():
+        assert 0 < len(value.encode()) <= 64
+
+
+def test_month_year_filter() -> None:
+    assert Renderer().env.filters["month_year"]("2007-03") == "03/2007"
+
+
+def test_questions_exist_for_every_step() -> None:
+    for language in ("fr", "en"):
+        for step in SCREENING.steps:
+            assert (Path(TEMPLATES_DIR) / language / "questions" / f"{step.key}.j2").is_file()
