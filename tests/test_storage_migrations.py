@@ -23,14 +23,15 @@ async def test_empty_file_is_migrated_to_latest(tmp_path: Path) -> None:
 
 async def test_every_earlier_version_upgrades(tmp_path: Path) -> None:
     migrations = load_migrations()
-    for version in range(len(migrations) + 1):
-        db = Database(tmp_path / f"v{version}.db")
+    for count in range(len(migrations) + 1):
+        db = Database(tmp_path / f"v{count}.db")
         await db.connect(migrate=False)
         try:
-            await db.migrate(migrations[:version])
-            assert await db.user_version() == version
+            await db.migrate(migrations[:count])
+            expected = migrations[count - 1].version if count else 0
+            assert await db.user_version() == expected
             applied = await db.migrate()
-            assert applied == [m.version for m in migrations[version:]]
+            assert applied == [m.version for m in migrations[count:]]
             assert await db.user_version() == migrations[-1].version
         finally:
             await db.close()
@@ -40,7 +41,7 @@ async def test_failed_migration_leaves_the_previous_version(tmp_path: Path) -> N
     from bot.storage.db import Migration
 
     migrations = load_migrations()
-    broken = [*migrations, Migration(len(migrations) + 1, "broken", "CREATE TABLE x (;")]
+    broken = [*migrations, Migration(migrations[-1].version + 1, "broken", "CREATE TABLE x (;")]
     db = Database(tmp_path / "b.db")
     await db.connect(migrate=False)
     try:

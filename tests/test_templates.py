@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
@@ -126,13 +127,20 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "deleted": [{}],
     "private_only": [{}],
 }
+# Each feature adds its samples in tests/template_samples_<feature>.py as a SAMPLES dict.
+for _module in sorted(Path(__file__).parent.glob("template_samples_*.py")):
+    SAMPLES.update(importlib.import_module(f"tests.{_module.stem}").SAMPLES)
+
 NOT_MESSAGES = {"labels", "hint"}  # labels is data; hint is included by question
 
 
 def template_names(language: str) -> set[str]:
+    """Message templates, e.g. "notice" or "staff/digest"; questions/ are rendered via question."""
     base = TEMPLATES_DIR / language
     return {
-        str(p.relative_to(base).with_suffix("")) for p in base.rglob("*.j2") if p.parent == base
+        p.relative_to(base).with_suffix("").as_posix()
+        for p in base.rglob("*.j2")
+        if p.relative_to(base).parts[0] != "questions"
     }
 
 

@@ -30,16 +30,16 @@ class Migration:
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The numbered migrations, checked to run 1, 2, 3... with no gap or duplicate."""
+    """The numbered migrations in order; numbers must be unique and increasing."""
     migrations = []
     for path in sorted(directory.glob("*.sql")):
         match = _MIGRATION_RE.match(path.name)
         if match is None:
             raise RuntimeError(f"migration file {path.name} is not named NNNN_name.sql")
         migrations.append(Migration(int(match.group(1)), path.stem, path.read_text("utf-8")))
-    for expected, migration in enumerate(migrations, start=1):
-        if migration.version != expected:
-            raise RuntimeError(f"migration {migration.name}: expected number {expected:04d}")
+    versions = [m.version for m in migrations]
+    if len(set(versions)) != len(versions) or versions != sorted(versions) or 0 in versions:
+        raise RuntimeError(f"migration numbers must be unique and start at 0001: {versions}")
     return migrations
 
 
