@@ -42,4 +42,6 @@ async def run_demo(settings: Settings, *, fresh: bool = False) -> None:
             )
             user = server.new_user("Camille", language_code=settings.language)
             server.send_command(user, "start")
+            # Show the welcome and the notice before reading the first line of input.
+            await server.wait_for_message(user.id, after=0, predicate=lambda m: bool(m.buttons))
             await chat_in_terminal(server, user, out=out)

@@ -474,9 +474,7 @@ class ScreeningService:
             )
             self._pre_consent_language.pop(person.user_id, None)
             response = (
-                Response()
-                .add(Toast(""))
-                .add(EditPressed(append="✅ " + self._label(lang, "btn.accept")))
+                Response().add(Toast("")).add(EditPressed(append=self._label(lang, "btn.accept")))
             )
             response.send(self._render(lang, "consent_thanks"))
             response.actions.extend((await self._where_we_are(person, candidate)).actions)

@@ -102,7 +102,7 @@ async def test_conversation_from_lines(
     assert "FabNum: Bonjour Léa & co !\n        Choisis ton site :" in shown
     assert "  [1] Gonesse   [2] Marcq-en-Barœul\n  [3] Aide" in shown
     assert "FabNum: (modifié) Site choisi : Gonesse" in shown
-    assert "(pas de bouton 9)" in shown
+    assert "echo: 9" in shown  # no button 9: the number is sent as text
     assert "(alerte: Écris-moi simplement.)" in shown
     assert "FabNum: echo: salut" in shown
     assert "[document: export.json, 12 octets]" in shown
@@ -117,15 +117,17 @@ async def test_conversation_from_lines(
         "vous: 3",
         "(alerte",
         "vous: 9",
+        "echo: 9",
         "vous: 1",
         "(modifié)",
         "vous: salut",
-        "echo",
+        "echo: salut",
     ]
     positions = [shown.index(piece) for piece in order]
     assert positions == sorted(positions)
     assert [m["text"] for m in tg.user_messages(user.chat_id)] == [
         "/start",
+        "9",
         "salut",
         "doc",
         "oui/non",

@@ -180,7 +180,8 @@ async def chat_in_terminal(
 ) -> None:
     """Let a person (or a list of lines) chat with the bot as ``user``.
 
-    Input: a number N presses button N of the latest message with buttons, "/..." is a command,
+    Input: a number N presses button N of the latest message with buttons (another number is
+    sent as text), "/..." is a command,
     "/quit" or end of input stops, an empty line does nothing, anything else is sent as text.
     """
     interactive = lines is None and sys.stdin.isatty()
@@ -202,13 +203,11 @@ async def chat_in_terminal(
         if text == "/quit":
             return
         query_id: str | None = None
-        if text.isdigit():
-            target = screen.latest_with_buttons()
-            labels = [label for row in _keyboard_labels(target) for label in row] if target else []
+        target = screen.latest_with_buttons() if text.isdigit() else None
+        labels = [label for row in _keyboard_labels(target) for label in row] if target else []
+        # A number presses that button; a number with no such button (a postcode, a year) is text.
+        if target is not None and 1 <= int(text) <= len(labels):
             number = int(text)
-            if target is None or not 1 <= number <= len(labels):
-                screen.print(f"(pas de bouton {number})")
-                continue
             if target.buttons:
                 button = [b for row in target.buttons for b in row][number - 1]
                 if button.callback_data is None:
