@@ -384,14 +384,7 @@ class ScreeningService:
         if kind == "edit" and current is None and len(parts) == 2:
             step = self.flow.step(parts[1])
             if step is not None and step.applies(answers.complete):
-                await self.store.update(candidate.id, self.now(), editing_step=step.key)
-                candidate = await self.store.by_id(candidate.id)
-                assert candidate is not None
-                response = Response().add(Toast("")).add(EditPressed())
-                response.actions.extend(
-                    self._question(candidate.language, candidate, answers, step).actions
-                )
-                return response
+                return await self._reopen(candidate, answers, step)
         if kind == "back" and len(parts) == 2 and current is not None and parts[1] == current.key:
             return await self._back(person, candidate, answers, current)
         if current is None or len(parts) < 2 or parts[1] != current.key:
@@ -438,13 +431,15 @@ class ScreeningService:
         previous = next((s for s in reversed(steps[:index]) if s.key in answers.complete), None)
         if previous is None:
             return await self._stale(person, candidate)
-        await self.store.update(candidate.id, self.now(), editing_step=previous.key)
+        return await self._reopen(candidate, answers, previous)
+
+    async def _reopen(self, candidate: Candidate, answers: AnswerSet, step: Step) -> Response:
+        """Ask an answered question again (edit or back); the next answer replaces it."""
+        await self.store.update(candidate.id, self.now(), editing_step=step.key)
         updated = await self.store.by_id(candidate.id)
         assert updated is not None
         response = Response().add(Toast("")).add(EditPressed())
-        response.actions.extend(
-            self._question(updated.language, updated, answers, previous).actions
-        )
+        response.actions.extend(self._question(updated.language, updated, answers, step).actions)
         return response
 
     async def _consent(

@@ -42,6 +42,16 @@ async def stored(settings: Settings, user_id: int) -> tuple[dict[str, object], d
         await db.close()
 
 
+async def count_rows(settings: Settings, table: str) -> int:
+    db = Database(settings.database)
+    await db.connect()
+    try:
+        row = await db.fetchone(f"SELECT count(*) FROM {table}")
+        return int(row[0]) if row else 0
+    finally:
+        await db.close()
+
+
 async def begin(chat: Chat, source: str = "") -> None:
     await chat.command("start", "Avant de commencer", args=source)
     await chat.press("J'accepte", expect="Question 1/11")
@@ -201,13 +211,7 @@ async def test_my_data_and_delete(
         await chat.command("supprimer", expect="tout effacer")
         await chat.press("Oui, tout effacer", expect="C'est fait")
         await chat.command("my_data", expect="rien enregistré")
-    row_count = Database(settings.database)
-    await row_count.connect()
-    try:
-        row = await row_count.fetchone("SELECT count(*) FROM candidates")
-        assert row is not None and row[0] == 0
-    finally:
-        await row_count.close()
+    assert await count_rows(settings, "candidates") == 0
 
 
 async def test_restart_mid_flow_continues_where_it_was(
@@ -273,13 +277,7 @@ async def test_groups_and_channels(
         await asyncio.sleep(0.3)
         assert len(server.messages(-100123)) == 1
         assert server.messages(-100999) == []
-    db = Database(settings.database)
-    await db.connect()
-    try:
-        row = await db.fetchone("SELECT count(*) FROM candidates")
-        assert row is not None and row[0] == 0
-    finally:
-        await db.close()
+    assert await count_rows(settings, "candidates") == 0
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
