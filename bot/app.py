@@ -17,6 +17,7 @@ from bot.handlers import screening as screening_handlers
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.services import Services
+from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
 from bot.update_processor import PerChatUpdateProcessor
@@ -74,6 +75,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         programme=programme,
         candidates=candidates,
         screening=screening,
+        pipeline=PipelineStore(db),
     )
 
 

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.core.sites import Programme
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
+from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
 
@@ -22,3 +23,4 @@ class Services:
     programme: Programme
     candidates: CandidateStore
     screening: ScreeningService
+    pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit

@@ -1,0 +1,465 @@
+"""Pipeline storage: cohorts, placements, staff moves, reviews, notes and the staff audit log.
+
+Other features call `PipelineStore.move()` to change a candidate's stage (e.g. the alumni
+follow-up marks learners "exited"), and read cohorts from here. Every write that changes a
+candidate also writes a candidate_events row and a staff_audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiosqlite
+
+from bot.core.pipeline import (
+    COHORT_STAGES,
+    Derived,
+    Facts,
+    Stage,
+    TransitionRefused,
+    check_move,
+    derive,
+)
+from bot.core.text import fold
+from bot.storage.candidates import iso
+from bot.storage.db import Database
+
+SYSTEM = 0  # `by` for moves made by the bot itself rather than a person
+
+
+class CohortExists(Exception):
+    """A cohort with that name already exists on that site."""
+
+
+@dataclass(frozen=True)
+class Cohort:
+    id: int
+    site: str
+    name: str
+    start_date: dt.date
+    end_date: dt.date
+    capacity: int
+    created_at: str
+
+    @classmethod
+    def from_row(cls, row: aiosqlite.Row) -> Cohort:
+        return cls(
+            id=int(row["id"]),
+            site=str(row["site"]),
+            name=str(row["name"]),
+            start_date=dt.date.fromisoformat(row["start_date"]),
+            end_date=dt.date.fromisoformat(row["end_date"]),
+            capacity=int(row["capacity"]),
+            created_at=str(row["created_at"]),
+        )
+
+    def is_open(self, today: dt.date) -> bool:
+        return self.end_date >= today
+
+
+@dataclass(frozen=True)
+class Event:
+    at: str
+    kind: str
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    """One candidate as the staff side sees them: row, answers, history, stage, cohort."""
+
+    id: int
+    chat_id: int
+    language: str
+    source: str | None
+    status: str
+    result: str | None
+    reasons: list[str]
+    review_status: str | None
+    human_requested_at: str | None
+    created_at: str
+    submitted_at: str | None
+    answers: dict[str, Any]
+    events: list[Event] = field(default_factory=list)
+    cohort_id: int | None = None
+
+    @property
+    def site(self) -> str | None:
+        site = self.answers.get("site")
+        return str(site) if site is not None else None
+
+    @property
+    def first_name(self) -> str:
+        return str(self.answers.get("first_name") or "")
+
+    @property
+    def derived(self) -> Derived:
+        return derive(
+            Facts(
+                status=self.status,
+                result=self.result,
+                review_status=self.review_status,
+                events=tuple((e.kind, e.detail) for e in self.events),
+            )
+        )
+
+    @property
+    def stage(self) -> Stage:
+        return self.derived.stage
+
+    @property
+    def human_pending(self) -> bool:
+        """Asked for a person (/humain) and no staff member has marked it handled since."""
+        pending = False
+        for event in self.events:
+            if event.kind == "human_requested":
+                pending = True
+            elif event.kind == "review" and event.detail.get("decision") == "human_handled":
+                pending = False
+        return pending or (
+            self.human_requested_at is not None
+            and not any(e.kind == "human_requested" for e in self.events)
+            and not any(e.detail.get("decision") == "human_handled" for e in self.events)
+        )
+
+    def first_event_at(self, kind: str) -> str | None:
+        return next((e.at for e in self.events if e.kind == kind), None)
+
+
+def _event_row(row: aiosqlite.Row) -> Event:
+    detail = json.loads(row["detail"]) if row["detail"] else {}
+    return Event(str(row["at"]), str(row["kind"]), detail if isinstance(detail, dict) else {})
+
+
+class PipelineStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # ------------------------------------------------------------------ cohorts
+    async def create_cohort(
+        self,
+        *,
+        site: str,
+        name: str,
+        start: dt.date,
+        end: dt.date,
+        capacity: int,
+        by: int,
+        at: dt.datetime,
+    ) -> Cohort:
+        if end < start:
+            raise ValueError("end before start")
+        if capacity <= 0:
+            raise ValueError("capacity must be positive")
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "SELECT id FROM cohorts WHERE site = ? AND name = ?", (site, name)
+            )
+            if await cursor.fetchone() is not None:
+                raise CohortExists(name)
+            cursor = await conn.execute(
+                "INSERT INTO cohorts (site, name, start_date, end_date, capacity, created_at,"
+                " created_by) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (site, name, start.isoformat(), end.isoformat(), capacity, iso(at), by),
+            )
+            cohort_id = int(cursor.lastrowid or 0)
+            await _audit(conn, at, by, "cohort_created", cohort_id=cohort_id, detail={"site": site})
+        cohort = await self.cohort(cohort_id)
+        assert cohort is not None
+        return cohort
+
+    async def cohort(self, cohort_id: int) -> Cohort | None:
+        row = await self.db.fetchone("SELECT * FROM cohorts WHERE id = ?", (cohort_id,))
+        return Cohort.from_row(row) if row else None
+
+    async def cohorts(self, sites: Collection[str] | None = None) -> list[Cohort]:
+        """Cohorts of these sites (all sites if None), by start date."""
+        rows = await self.db.fetchall("SELECT * FROM cohorts ORDER BY start_date, id")
+        cohorts = [Cohort.from_row(r) for r in rows]
+        return [c for c in cohorts if sites is None or c.site in sites]
+
+    async def find_cohort(self, text: str, sites: Collection[str] | None = None) -> Cohort | None:
+        """A cohort by id or by name (accents and case ignored) among these sites."""
+        wanted = fold(text)
+        for cohort in await self.cohorts(sites):
+            if wanted == str(cohort.id) or wanted == fold(cohort.name):
+                return cohort
+        return None
+
+    async def next_open_cohort(self, site: str, today: dt.date) -> Cohort | None:
+        return next((c for c in await self.cohorts({site}) if c.is_open(today)), None)
+
+    # ---------------------------------------------------------------- candidates
+    async def candidates(
+        self, sites: Collection[str] | None = None, ids: Iterable[int] | None = None
+    ) -> list[CandidateView]:
+        """Candidates with answers and history; `sites` None means every site (and no site)."""
+        where = ""
+        params: tuple[int, ...] = ()
+        if ids is not None:
+            id_list = [int(i) for i in ids]
+            if not id_list:
+                return []
+            where = f" WHERE id IN ({','.join('?' * len(id_list))})"
+            params = tuple(id_list)
+        rows = await self.db.fetchall(f"SELECT * FROM candidates{where} ORDER BY id", params)
+        cand_where = where.replace("id IN", "candidate_id IN")
+        answers: dict[int, dict[str, Any]] = {}
+        for r in await self.db.fetchall(
+            f"SELECT candidate_id, step, value FROM answers{cand_where}"
+            f"{' AND' if where else ' WHERE'} complete = 1",
+            params,
+        ):
+            answers.setdefault(int(r["candidate_id"]), {})[str(r["step"])] = json.loads(r["value"])
+        events: dict[int, list[Event]] = {}
+        for r in await self.db.fetchall(
+            f"SELECT candidate_id, at, kind, detail FROM candidate_events{cand_where} ORDER BY id",
+            params,
+        ):
+            events.setdefault(int(r["candidate_id"]), []).append(_event_row(r))
+        placements = {
+            int(r["candidate_id"]): int(r["cohort_id"])
+            for r in await self.db.fetchall(
+                f"SELECT candidate_id, cohort_id FROM placements{cand_where}", params
+            )
+        }
+        views = []
+        for row in rows:
+            cid = int(row["id"])
+            view = CandidateView(
+                id=cid,
+                chat_id=int(row["chat_id"]),
+                language=str(row["language"]),
+                source=row["source"],
+                status=str(row["status"]),
+                result=row["result"],
+                reasons=json.loads(row["result_reasons"] or "[]"),
+                review_status=row["review_status"],
+                human_requested_at=row["human_requested_at"],
+                created_at=str(row["created_at"]),
+                submitted_at=row["submitted_at"],
+                answers=answers.get(cid, {}),
+                events=events.get(cid, []),
+                cohort_id=placements.get(cid),
+            )
+            if sites is None or view.site in sites:
+                views.append(view)
+        return views
+
+    async def candidate(self, candidate_id: int) -> CandidateView | None:
+        found = await self.candidates(ids=[candidate_id])
+        return found[0] if found else None
+
+    async def stage_of(self, candidate_id: int) -> Stage | None:
+        view = await self.candidate(candidate_id)
+        return view.stage if view else None
+
+    # --------------------------------------------------------------------- moves
+    async def move(
+        self,
+        candidate_id: int,
+        *,
+        to: Stage | str,
+        by: int,
+        at: dt.datetime,
+        reason: str | None = None,
+        cohort_id: int | None = None,
+    ) -> Stage:
+        """Move a candidate to another stage; returns the stage they were in.
+
+        Raises TransitionRefused when the move makes no sense (reason "not_allowed",
+        "already_there", "no_cohort" or "unknown"). Waitlisting or admitting needs a cohort:
+        `cohort_id`, or the one the candidate is already placed in.
+        """
+        target = Stage(to) if isinstance(to, str) else to
+        async with self.db.transaction() as conn:
+            current = await _current_stage(conn, candidate_id)
+            if current is None:
+                raise TransitionRefused(Stage.SCREENING, target, "unknown")
+            check_move(current, target)
+            placed = await _placement(conn, candidate_id)
+            cohort = cohort_id if cohort_id is not None else placed
+            if target in COHORT_STAGES and cohort is None:
+                raise TransitionRefused(current, target, "no_cohort")
+            detail: dict[str, Any] = {"from": current.value, "to": target.value, "by": by}
+            if reason:
+                detail["reason"] = reason
+            if target in COHORT_STAGES:
+                detail["cohort"] = cohort
+                await conn.execute(
+                    "INSERT INTO placements (candidate_id, cohort_id, at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (candidate_id) DO UPDATE SET cohort_id = excluded.cohort_id,"
+                    " at = excluded.at",
+                    (candidate_id, cohort, iso(at)),
+                )
+            await _event(conn, candidate_id, at, "stage", detail)
+            await _audit(
+                conn, at, by, "stage", candidate_id=candidate_id, cohort_id=cohort, detail=detail
+            )
+        return current
+
+    async def move_cohort(
+        self,
+        cohort_id: int,
+        *,
+        to: Stage | str,
+        by: int,
+        at: dt.datetime,
+        reason: str | None = None,
+        from_stages: Collection[Stage] = (Stage.IN_TRAINING,),
+    ) -> list[int]:
+        """Move every member of a cohort currently in `from_stages`; returns the ids moved."""
+        moved = []
+        for member in await self.members(cohort_id, from_stages):
+            try:
+                await self.move(member, to=to, by=by, at=at, reason=reason)
+            except TransitionRefused:
+                continue
+            moved.append(member)
+        return moved
+
+    async def members(self, cohort_id: int, stages: Collection[Stage] | None = None) -> list[int]:
+        """Ids of the candidates placed in a cohort, optionally only those in `stages`."""
+        rows = await self.db.fetchall(
+            "SELECT candidate_id FROM placements WHERE cohort_id = ? ORDER BY candidate_id",
+            (cohort_id,),
+        )
+        ids = [int(r["candidate_id"]) for r in rows]
+        if stages is None:
+            return ids
+        return [v.id for v in await self.candidates(ids=ids) if v.stage in stages]
+
+    # ------------------------------------------------------------ reviews, notes
+    async def review(
+        self,
+        candidate_id: int,
+        *,
+        decision: str,
+        by: int,
+        at: dt.datetime,
+        comment: str | None = None,
+    ) -> None:
+        """confirmed / overturned (a result to review), or human_handled (a /humain request)."""
+        if decision not in ("confirmed", "overturned", "human_handled"):
+            raise ValueError(decision)
+        async with self.db.transaction() as conn:
+            current = await _current_stage(conn, candidate_id)
+            if current is None:
+                raise TransitionRefused(Stage.SCREENING, decision, "unknown")
+            if decision != "human_handled":
+                if current is not Stage.TO_REVIEW:
+                    raise TransitionRefused(current, decision, "not_to_review")
+                await conn.execute(
+                    "UPDATE candidates SET review_status = ?, updated_at = ? WHERE id = ?",
+                    (decision, iso(at), candidate_id),
+                )
+            detail: dict[str, Any] = {"decision": decision, "by": by}
+            if comment:
+                detail["comment"] = comment
+            await _event(conn, candidate_id, at, "review", detail)
+            await _audit(conn, at, by, "review", candidate_id=candidate_id, detail=detail)
+
+    async def add_note(self, candidate_id: int, *, text: str, by: int, at: dt.datetime) -> None:
+        async with self.db.transaction() as conn:
+            await _event(conn, candidate_id, at, "note", {"by": by, "text": text})
+            # The note's text stays with the candidate (erased with them), not in the audit.
+            await _audit(conn, at, by, "note", candidate_id=candidate_id)
+
+    async def audit(
+        self,
+        *,
+        by: int,
+        action: str,
+        at: dt.datetime,
+        candidate_id: int | None = None,
+        cohort_id: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        async with self.db.transaction() as conn:
+            await _audit(
+                conn, at, by, action, candidate_id=candidate_id, cohort_id=cohort_id, detail=detail
+            )
+
+    async def audit_log(self, candidate_id: int | None = None) -> list[dict[str, Any]]:
+        if candidate_id is None:
+            rows = await self.db.fetchall("SELECT * FROM staff_audit ORDER BY id")
+        else:
+            rows = await self.db.fetchall(
+                "SELECT * FROM staff_audit WHERE candidate_id = ? ORDER BY id", (candidate_id,)
+            )
+        return [
+            {**dict(r), "detail": json.loads(r["detail"]) if r["detail"] else None} for r in rows
+        ]
+
+    async def start_counts(self) -> dict[str, int]:
+        """Anonymous /start counts before consent, per deep-link source ('' for none)."""
+        rows = await self.db.fetchall(
+            "SELECT source, SUM(count) AS n FROM daily_counters WHERE metric = 'start'"
+            " GROUP BY source"
+        )
+        return {str(r["source"]): int(r["n"]) for r in rows}
+
+
+async def _current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:
+    cursor = await conn.execute(
+        "SELECT status, result, review_status FROM candidates WHERE id = ?", (candidate_id,)
+    )
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    cursor = await conn.execute(
+        "SELECT at, kind, detail FROM candidate_events WHERE candidate_id = ? ORDER BY id",
+        (candidate_id,),
+    )
+    events = tuple((e.kind, e.detail) for e in map(_event_row, await cursor.fetchall()))
+    facts = Facts(str(row["status"]), row["result"], row["review_status"], events)
+    return derive(facts).stage
+
+
+async def _placement(conn: aiosqlite.Connection, candidate_id: int) -> int | None:
+    cursor = await conn.execute(
+        "SELECT cohort_id FROM placements WHERE candidate_id = ?", (candidate_id,)
+    )
+    row = await cursor.fetchone()
+    return int(row["cohort_id"]) if row else None
+
+
+async def _event(
+    conn: aiosqlite.Connection,
+    candidate_id: int,
+    at: dt.datetime,
+    kind: str,
+    detail: dict[str, Any],
+) -> None:
+    await conn.execute(
+        "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+        (candidate_id, iso(at), kind, json.dumps(detail, ensure_ascii=False)),
+    )
+
+
+async def _audit(
+    conn: aiosqlite.Connection,
+    at: dt.datetime,
+    by: int,
+    action: str,
+    *,
+    candidate_id: int | None = None,
+    cohort_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    await conn.execute(
+        "INSERT INTO staff_audit (at, staff_id, action, candidate_id, cohort_id, detail)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            iso(at),
+            by,
+            action,
+            candidate_id,
+            cohort_id,
+            json.dumps(detail, ensure_ascii=False) if detail else None,
+        ),
+    )
