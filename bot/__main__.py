@@ -1,4 +1,4 @@
-"""Command line: `python -m bot run | demo | migrate` (also installed as `fabnum-bot`)."""
+"""Command line: `python -m bot run | demo | migrate | purge` (also installed as `fabnum-bot`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import sys
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.core.outcomes import OutcomesError
 from bot.core.sites import RulesError
 
 
@@ -45,6 +46,33 @@ async def migrate(settings: Settings) -> None:
     print(f"{settings.database}: schema version {before} -> {after} ({len(applied)} applied)")
 
 
+async def purge(settings: Settings, *, dry_run: bool) -> None:
+    """The retention purge (issue 5), as the daily job runs it; --dry-run only counts."""
+    from bot.alumni.purge import describe, purge, retention_policy
+    from bot.clock import SystemClock
+    from bot.core.outcomes import load_outcomes
+    from bot.core.sites import load_programme
+    from bot.storage.db import Database
+
+    programme = load_programme(settings.rules_file)
+    outcomes = load_outcomes(settings.outcomes_file)
+    policy = retention_policy(programme.retention_months, outcomes.alumni_delay_months)
+    db = Database(settings.database)
+    await db.connect()
+    try:
+        plan = await purge(
+            db,
+            SystemClock().now(),
+            settings.timezone,
+            policy,
+            outcomes.followup,
+            dry_run=dry_run,
+        )
+    finally:
+        await db.close()
+    print(f"{settings.database}: {describe(plan, dry_run=dry_run)}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fabnum-bot", description="FabNum recruitment bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -52,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="chat with the bot in this terminal, no Telegram needed")
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
     sub.add_parser("migrate", help="create or update the database schema")
+    purge_cmd = sub.add_parser("purge", help="erase the people whose retention period is over")
+    purge_cmd.add_argument("--dry-run", action="store_true", help="only show what would go")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -65,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_demo(settings, fresh=args.fresh))
         elif args.command == "migrate":
             asyncio.run(migrate(settings))
-    except (ConfigError, RulesError) as exc:
+        elif args.command == "purge":
+            asyncio.run(purge(settings, dry_run=args.dry_run))
+    except (ConfigError, RulesError, OutcomesError) as exc:
         print(f"fabnum-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

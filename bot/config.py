@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 DEFAULT_RULES_FILE = PACKAGE_ROOT.parent / "conversations" / "sites.toml"
+DEFAULT_OUTCOMES_FILE = PACKAGE_ROOT.parent / "conversations" / "outcomes.toml"
 LANGUAGES = ("fr", "en")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
@@ -49,6 +50,9 @@ class Settings:
     staff_chat_id: int | None = None
     rules_file: Path = DEFAULT_RULES_FILE
     log_level: str = "INFO"
+    # Alumni follow-up (issue 5): outcome categories, survey schedule, alumni retention
+    outcomes_file: Path = DEFAULT_OUTCOMES_FILE
+    purge_hour: int = 3  # local hour of the daily retention purge
 
     @property
     def file_url(self) -> str:
@@ -167,4 +171,24 @@ def load_settings(
         staff_chat_id=int(staff_chat) if staff_chat else None,
         rules_file=rules_file,
         log_level=log_level,
+        outcomes_file=_outcomes_file(get("FABNUM_OUTCOMES_FILE")),
+        purge_hour=_purge_hour(get("FABNUM_PURGE_HOUR")),
     )
+
+
+def _outcomes_file(value: str | None) -> Path:
+    """FABNUM_OUTCOMES_FILE (issue 5): outcome categories, follow-up schedule, alumni retention."""
+    if value is None:
+        return DEFAULT_OUTCOMES_FILE
+    if not Path(value).is_file():
+        raise ConfigError(f"FABNUM_OUTCOMES_FILE: no file at {value}.")
+    return Path(value)
+
+
+def _purge_hour(value: str | None) -> int:
+    """FABNUM_PURGE_HOUR (issue 5): local hour of the daily retention purge."""
+    if value is None:
+        return 3
+    if not value.isdigit() or not 0 <= int(value) <= 23:
+        raise ConfigError("FABNUM_PURGE_HOUR must be an hour from 0 to 23 (e.g. 3).")
+    return int(value)

@@ -1,0 +1,1 @@
+"""Alumni follow-up: exits, surveys, outcomes, retention (issue 5)."""

@@ -1,0 +1,137 @@
+"""The daily retention purge (CNIL): erase people whose time is up, keep anonymous counts.
+
+- Candidates never admitted: erased `candidate_months` after their last contact.
+- Alumni: erased (the whole person: screening answers, surveys, everything that cascades from
+  candidates) `alumni_delay_months` after the end of their follow-up.
+Before a person is erased, what they add to the figures is folded into funnel_aggregates and
+outcome_aggregates (counts per year/site/stage/gender and per cohort/milestone/category), so the
+reports do not change. The erasures table gets one row per kind with the count. Logs: counts only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.alumni.facts import PersonFacts, person_facts
+from bot.core.followup import FollowupPolicy
+from bot.core.outcomes import NO_ANSWER
+from bot.core.retention import RetentionPolicy, alumni_erasable, candidate_cutoff
+from bot.storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    candidates: tuple[int, ...]  # never admitted, last contact too old
+    alumni: tuple[int, ...]  # follow-up over, plus the delay
+
+    @property
+    def total(self) -> int:
+        return len(self.candidates) + len(self.alumni)
+
+
+async def plan_purge(
+    db: Database,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    retention: RetentionPolicy,
+    followup: FollowupPolicy,
+) -> tuple[PurgePlan, list[PersonFacts]]:
+    cutoff = candidate_cutoff(now, retention)
+    today = now.astimezone(tz).date()
+    candidates: list[int] = []
+    alumni: list[int] = []
+    chosen: list[PersonFacts] = []
+    for person in await person_facts(db, tz):
+        if person.alumnus:
+            assert person.exit_date is not None
+            if alumni_erasable(person.exit_date, today, followup, retention):
+                alumni.append(person.id)
+                chosen.append(person)
+        elif not person.admitted and person.last_contact_at < cutoff:
+            candidates.append(person.id)
+            chosen.append(person)
+    return PurgePlan(tuple(candidates), tuple(alumni)), chosen
+
+
+async def purge(
+    db: Database,
+    now: dt.datetime,
+    tz: ZoneInfo,
+    retention: RetentionPolicy,
+    followup: FollowupPolicy,
+    *,
+    dry_run: bool = False,
+) -> PurgePlan:
+    plan, people = await plan_purge(db, now, tz, retention, followup)
+    if dry_run or plan.total == 0:
+        return plan
+    async with db.transaction() as conn:
+        for person in people:
+            await _fold(conn, person, now)
+            await conn.execute("DELETE FROM candidates WHERE id = ?", (person.id,))
+        for kind, ids in (("candidate", plan.candidates), ("alumnus", plan.alumni)):
+            if ids:
+                await conn.execute(
+                    "INSERT INTO erasures (at, reason, kind, count) VALUES (?, 'retention', ?, ?)",
+                    (iso(now), kind, len(ids)),
+                )
+    log.info(
+        "retention purge: %d candidates, %d alumni erased", len(plan.candidates), len(plan.alumni)
+    )
+    return plan
+
+
+async def _fold(conn: aiosqlite.Connection, person: PersonFacts, now: dt.datetime) -> None:
+    """Add one person to the anonymous aggregates before they are erased."""
+    for stage in person.stages:
+        await conn.execute(
+            "INSERT INTO funnel_aggregates (year, site, stage, gender, count)"
+            " VALUES (?, ?, ?, ?, 1) ON CONFLICT (year, site, stage, gender)"
+            " DO UPDATE SET count = count + 1",
+            (person.year, person.site, stage, person.gender),
+        )
+    if not person.alumnus or person.exit_date is None:
+        return
+    cursor = await conn.execute(
+        "SELECT milestone, situation FROM followups WHERE candidate_id = ? AND due_at <= ?",
+        (person.id, iso(now)),
+    )
+    for row in await cursor.fetchall():
+        await conn.execute(
+            "INSERT INTO outcome_aggregates (site, cohort, exit_year, milestone, category, count)"
+            " VALUES (?, ?, ?, ?, ?, 1)"
+            " ON CONFLICT (site, cohort, exit_year, milestone, category)"
+            " DO UPDATE SET count = count + 1",
+            (
+                person.site,
+                person.cohort or "",
+                person.exit_date.year,
+                int(row["milestone"]),
+                row["situation"] or NO_ANSWER,
+            ),
+        )
+
+
+def retention_policy(candidate_months: int, alumni_delay_months: int) -> RetentionPolicy:
+    return RetentionPolicy(
+        candidate_months=candidate_months, alumni_delay_months=alumni_delay_months
+    )
+
+
+def describe(plan: PurgePlan, *, dry_run: bool) -> str:
+    verb = "would erase" if dry_run else "erased"
+    return (
+        f"{verb} {len(plan.candidates)} candidates never admitted and {len(plan.alumni)} alumni"
+        " whose follow-up is over"
+    )
