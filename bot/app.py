@@ -14,6 +14,10 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.sites import load_programme
 from bot.handlers import screening as screening_handlers
+from bot.handlers.telegram_io import perform_scheduled
+from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.limiter import PriorityRateLimiter
+from bot.outbox.store import OutboxStore
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.services import Services
@@ -67,7 +71,26 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         timezone=settings.timezone,
         default_language=settings.language,
     )
-    return Services(
+    outbox = Dispatcher(
+        store=OutboxStore(db),
+        clock=clock,
+        window=settings.quiet_hours,
+        timezone=settings.timezone,
+        perform=perform_scheduled,
+    )
+    outcomes = load_outcomes(settings.outcomes_file)
+    alumni = AlumniService(
+        db=db,
+        store=AlumniStore(db, outcomes.followup, settings.timezone),
+        pipeline=pipeline,
+        renderer=renderer,
+        programme=programme,
+        outcomes=outcomes,
+        flow=ALUMNI_SURVEY,
+        clock=clock,
+        settings=settings,
+    )
+    services = Services(
         settings=settings,
         clock=clock,
         db=db,
@@ -75,8 +98,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         programme=programme,
         candidates=candidates,
         screening=screening,
+        outbox=outbox,
         pipeline=PipelineStore(db),
     )
+    outbox.services = services
+    return services
 
 
 def build_application(settings: Settings, clock: Clock | None = None) -> App:
@@ -85,6 +111,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
 
     async def on_init(application: App) -> None:
         await services.db.connect()
+        await services.outbox.recover()  # rows a crash left mid-send, before the first run
         await _set_commands(application)
 
     async def on_shutdown(application: App) -> None:
@@ -96,11 +123,13 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(PerChatUpdateProcessor(256))
+        .rate_limiter(PriorityRateLimiter())
         .post_init(on_init)
         .post_shutdown(on_shutdown)
         .build()
     )
     application.bot_data["services"] = services
+    _schedule_outbox(application, services)
     screening_handlers.register(application, services)
     application.add_error_handler(_on_error)
     return application
@@ -129,6 +158,24 @@ async def polling(application: App, *, poll_timeout: int = 10) -> AsyncIterator[
                 await application.post_stop(application)
     if application.post_shutdown is not None:
         await application.post_shutdown(application)
+
+
+def _schedule_outbox(application: App, services: Services) -> None:
+    """One repeating job sends what the outbox has due; `first=0` is the run at start-up that
+    picks up everything that fell due while the bot was down. misfire_grace_time=None: a late
+    run is never skipped (APScheduler's default would skip a run more than 1 s late)."""
+
+    async def dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.outbox.run_once(context.bot, lambda: context.application.running)
+
+    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    application.job_queue.run_repeating(
+        dispatch,
+        interval=services.settings.outbox_interval,
+        first=0,
+        name="outbox",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
+    )
 
 
 async def _set_commands(application: App) -> None:

@@ -6,12 +6,16 @@ sentence a person can act on; the command line prints it instead of a traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.core.schedule import ReminderOffsets, Window, parse_duration
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -50,6 +54,12 @@ class Settings:
     staff_chat_id: int | None = None
     rules_file: Path = DEFAULT_RULES_FILE
     log_level: str = "INFO"
+    # Sessions and durable reminders (issue 3)
+    quiet_hours: Window = field(default_factory=lambda: Window.parse("09:00-20:00"))
+    reminder_offsets: ReminderOffsets = field(default_factory=ReminderOffsets)
+    nudge_delays: tuple[dt.timedelta, ...] = (dt.timedelta(hours=24), dt.timedelta(hours=72))
+    sessions_file: Path | None = None
+    outbox_interval: float = 5.0  # seconds between two dispatcher runs
     # Alumni follow-up (issue 5): outcome categories, survey schedule, alumni retention
     outcomes_file: Path = DEFAULT_OUTCOMES_FILE
     purge_hour: int = 3  # local hour of the daily retention purge
@@ -171,6 +181,7 @@ def load_settings(
         staff_chat_id=int(staff_chat) if staff_chat else None,
         rules_file=rules_file,
         log_level=log_level,
+        **_sessions_settings(get),
         outcomes_file=_outcomes_file(get("FABNUM_OUTCOMES_FILE")),
         purge_hour=_purge_hour(get("FABNUM_PURGE_HOUR")),
     )
@@ -192,3 +203,63 @@ def _purge_hour(value: str | None) -> int:
     if not value.isdigit() or not 0 <= int(value) <= 23:
         raise ConfigError("FABNUM_PURGE_HOUR must be an hour from 0 to 23 (e.g. 3).")
     return int(value)
+
+
+def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """FABNUM_QUIET_HOURS, FABNUM_REMINDERS, FABNUM_UNCONFIRMED_AT, FABNUM_NUDGES,
+    FABNUM_SESSIONS_FILE, FABNUM_OUTBOX_INTERVAL (issue 3)."""
+    values: dict[str, Any] = {}
+    quiet = get("FABNUM_QUIET_HOURS")
+    if quiet is not None:
+        try:
+            values["quiet_hours"] = Window.parse(quiet)
+        except ValueError:
+            raise ConfigError(
+                "FABNUM_QUIET_HOURS must be the hours when messages may be sent, like "
+                "09:00-20:00 (00:00-00:00: any time)."
+            ) from None
+    reminders = get("FABNUM_REMINDERS")
+    unconfirmed = get("FABNUM_UNCONFIRMED_AT") or "20:00"
+    try:
+        first, second = (parse_duration(p) for p in (reminders or "24h,2h").split(","))
+        hour, _, minute = unconfirmed.partition(":")
+        flag = dt.time(int(hour), int(minute or 0))
+    except ValueError:
+        raise ConfigError(
+            "FABNUM_REMINDERS must be two durations before a session, like 24h,2h; "
+            "FABNUM_UNCONFIRMED_AT a time like 20:00."
+        ) from None
+    if not first > second > dt.timedelta(minutes=15):
+        raise ConfigError(
+            "FABNUM_REMINDERS: the first reminder must come before the second, and the second "
+            "more than 15 minutes before the session (e.g. 24h,2h)."
+        )
+    values["reminder_offsets"] = ReminderOffsets(first, second, flag)
+    nudges = get("FABNUM_NUDGES")
+    if nudges is not None:
+        try:
+            delays = tuple(parse_duration(p) for p in nudges.split(",") if p.strip())
+        except ValueError:
+            raise ConfigError(
+                "FABNUM_NUDGES must be up to two durations after a candidate stopped, like "
+                "24h,72h (empty: no nudges)."
+            ) from None
+        if len(delays) > 2 or list(delays) != sorted(delays):
+            raise ConfigError("FABNUM_NUDGES: at most two increasing durations, like 24h,72h.")
+        values["nudge_delays"] = delays
+    sessions_file = get("FABNUM_SESSIONS_FILE")
+    if sessions_file is not None:
+        if not Path(sessions_file).is_file():
+            raise ConfigError(f"FABNUM_SESSIONS_FILE: no file at {sessions_file}.")
+        values["sessions_file"] = Path(sessions_file)
+    interval = get("FABNUM_OUTBOX_INTERVAL")
+    if interval is not None:
+        try:
+            values["outbox_interval"] = float(interval)
+        except ValueError:
+            raise ConfigError(
+                "FABNUM_OUTBOX_INTERVAL must be a number of seconds (e.g. 5)."
+            ) from None
+        if values["outbox_interval"] <= 0:
+            raise ConfigError("FABNUM_OUTBOX_INTERVAL must be more than 0 seconds.")
+    return values

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.sites import Programme
+from bot.outbox.dispatcher import Dispatcher
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.staff.store import PipelineStore
@@ -23,4 +24,5 @@ class Services:
     programme: Programme
     candidates: CandidateStore
     screening: ScreeningService
+    outbox: Dispatcher  # durable scheduled messages (issue 3); features register renderers
     pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import (
     CallbackQuery,
@@ -20,6 +21,12 @@ from bot.actions import EditPressed, Keyboard, Response, Send, SendFile, Toast
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+BULK: dict[str, Any] = {"bulk": True}  # rate_limit_args of scheduled sends (bot/outbox/limiter.py)
+
+
+async def perform_scheduled(bot: ExtBot[Any], chat_id: int, response: Response, bulk: bool) -> None:
+    """How the outbox dispatcher sends a rendered row."""
+    await perform(bot, chat_id, response, bulk=bulk)
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
@@ -39,12 +46,20 @@ def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
 
 
 async def perform(
-    bot: ExtBot[None],
+    bot: ExtBot[Any],
     chat_id: int,
     response: Response,
     query: CallbackQuery | None = None,
+    *,
+    bulk: bool = False,
 ) -> None:
-    """Answer the button press first (it stops the spinner), then edit, then send in order."""
+    """Answer the button press first (it stops the spinner), then edit, then send in order.
+
+    `bulk` marks scheduled sends (bot/outbox): the rate limiter lets interactive replies pass
+    first. A 403 (blocked, deactivated) is raised to the caller: the outbox dispatcher marks the
+    person unreachable; for an interactive reply the error handler logs it.
+    """
+    limit = BULK if bulk else None
     if query is not None:
         toast = next((a.text for a in response.actions if isinstance(a, Toast)), None)
         try:
@@ -59,6 +74,7 @@ async def perform(
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(action.keyboard),
                 link_preview_options=NO_PREVIEW,
+                rate_limit_args=limit,
             )
         elif isinstance(action, SendFile):
             await bot.send_document(
@@ -66,6 +82,7 @@ async def perform(
                 document=InputFile(action.content, filename=action.filename),
                 caption=action.caption or None,
                 parse_mode=ParseMode.HTML,
+                rate_limit_args=limit,
             )
         elif isinstance(action, EditPressed) and query is not None:
             await _edit_pressed(query, action)

@@ -1,0 +1,267 @@
+"""The one dispatcher: sends what is due in the outbox, once, through the priority limiter.
+
+Driven by one repeating JobQueue job (with a run at start-up) that calls `run_once()`; tests
+call `run_once()` directly after moving a FakeClock. Nothing is kept in memory between runs:
+the database is the schedule, so a restart loses nothing.
+
+For each due row: drop it with a reason if it is past `not_after`, its person is unreachable or
+stopped nudges (bulk rows only); hold it to the morning outside the sending window (or drop it
+if the morning is too late); otherwise claim it (pending -> sending, committed), render it with
+the renderer of its kind, send it, record the result. Errors: 429 is retried by the limiter then
+re-queued; 5xx and network errors back off exponentially up to `max_attempts`; 403 marks the
+person unreachable and cancels their pending rows; 400 fails the row.
+
+A crash between the Bot API call and recording the result leaves the row in 'sending'. At the
+next start-up, `recover()` applies the kind's policy: at-least-once kinds go back to pending
+(possibly sent twice), at-most-once kinds are marked failed ("interrupted", possibly never sent).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.actions import Response
+from bot.clock import Clock
+from bot.core.schedule import Window, backoff
+from bot.outbox import people
+from bot.outbox.limiter import retry_seconds
+from bot.outbox.store import CANCELLED, DROPPED, FAILED, PENDING, SENT, OutboxRow, OutboxStore
+
+if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
+    from telegram.ext import ExtBot
+
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+Render = Callable[[OutboxRow, "Services"], Awaitable[Response | None]]
+Planner = Callable[["Services", dt.datetime], Awaitable[int]]
+Perform = Callable[[Any, int, Response, bool], Awaitable[None]]
+
+
+@dataclass
+class RunStats:
+    sent: int = 0
+    dropped: int = 0
+    deferred: int = 0
+    retried: int = 0
+    failed: int = 0
+    planned: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def note(self, reason: str) -> None:
+        self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.dropped + self.deferred + self.retried + self.failed
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        store: OutboxStore,
+        clock: Clock,
+        window: Window,
+        timezone: ZoneInfo,
+        perform: Perform,
+        renderers: Mapping[str, Render] | None = None,
+        at_most_once: Collection[str] = (),
+        planners: list[Planner] | None = None,
+        batch: int = 200,
+        concurrency: int = 40,
+        max_attempts: int = 5,
+        backoff_base: dt.timedelta = dt.timedelta(seconds=30),
+        backoff_cap: dt.timedelta = dt.timedelta(hours=1),
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.window = window
+        self.timezone = timezone
+        self.perform = perform
+        self.renderers: dict[str, Render] = dict(renderers or {})
+        self.at_most_once = set(at_most_once)
+        self.planners = list(planners or [])
+        self.batch = batch
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.services: Services | None = None  # set by the composition root
+        self._lock = asyncio.Lock()
+        self._recovered = False
+
+    # ----------------------------------------------------------------- registry
+    def register(
+        self, renderers: Mapping[str, Render], *, at_most_once: Collection[str] = ()
+    ) -> None:
+        """Add renderers of more kinds (each feature brings its own)."""
+        self.renderers.update(renderers)
+        self.at_most_once.update(at_most_once)
+
+    def policy(self, kind: str) -> str:
+        return "at-most-once" if kind in self.at_most_once else "at-least-once"
+
+    # ------------------------------------------------------------------ start-up
+    async def recover(self) -> int:
+        """Resolve rows left in 'sending' by a process that died mid-send (see module doc)."""
+        now = self.clock.now()
+        count = 0
+        for row in await self.store.interrupted():
+            if row.kind in self.at_most_once:
+                await self.store.finish(row.id, FAILED, now, "interrupted")
+            else:
+                await self.store.retry_later(row.id, row.due_at, "interrupted")
+            count += 1
+        if count:
+            log.warning("outbox: %d row(s) interrupted by a crash were resolved", count)
+        self._recovered = True
+        return count
+
+    # ---------------------------------------------------------------------- runs
+    async def run_once(
+        self, bot: ExtBot[Any], should_continue: Callable[[], bool] = lambda: True
+    ) -> RunStats:
+        """Send everything due now. Concurrent calls do not overlap: a second one returns."""
+        stats = RunStats()
+        if self._lock.locked():
+            return stats
+        async with self._lock:
+            if not self._recovered:
+                await self.recover()
+            services = self.services
+            if services is not None:
+                for planner in self.planners:
+                    try:
+                        stats.planned += await planner(services, self.clock.now())
+                    except Exception:
+                        log.exception("outbox planner %s failed", getattr(planner, "__name__", ""))
+            semaphore = asyncio.Semaphore(self.concurrency)
+            seen: set[int] = set()
+
+            async def one(row: OutboxRow) -> None:
+                async with semaphore:
+                    if should_continue():
+                        await self._process(bot, row, stats)
+
+            while should_continue():
+                rows = [r for r in await self.store.due(self.clock.now(), self.batch)]
+                fresh = [r for r in rows if r.id not in seen]
+                if not fresh:
+                    break
+                seen.update(r.id for r in fresh)
+                await asyncio.gather(*(one(r) for r in fresh))
+        if stats.handled or stats.planned:
+            log.info(
+                "outbox run: %d sent, %d dropped, %d deferred, %d retried, %d failed, %d planned",
+                stats.sent,
+                stats.dropped,
+                stats.deferred,
+                stats.retried,
+                stats.failed,
+                stats.planned,
+            )
+        return stats
+
+    async def _drop(self, row: OutboxRow, reason: str, stats: RunStats) -> None:
+        await self.store.finish(row.id, DROPPED, self.clock.now(), reason)
+        stats.dropped += 1
+        stats.note(reason)
+
+    async def _process(self, bot: ExtBot[Any], row: OutboxRow, stats: RunStats) -> None:
+        now = self.clock.now()
+        if row.not_after is not None and now > row.not_after:
+            await self._drop(row, "expired", stats)
+            return
+        if row.quiet_hours and not self.window.contains(now, self.timezone):
+            opens = self.window.next_open(now, self.timezone)
+            if row.not_after is not None and opens > row.not_after:
+                await self._drop(row, "quiet_hours_too_late", stats)
+            else:
+                await self.store.defer(row.id, opens, "quiet_hours")
+                stats.deferred += 1
+            return
+        if row.candidate_id is not None:
+            state = await people.reachability(self.store.db, row.candidate_id)
+            if state is None:
+                await self._drop(row, "candidate_gone", stats)
+                return
+            if state.unreachable:
+                await self._drop(row, "unreachable", stats)
+                return
+            if state.stopped and row.bulk:
+                await self._drop(row, "stopped", stats)
+                return
+        render = self.renderers.get(row.kind)
+        if render is None:
+            await self.store.finish(row.id, FAILED, now, "no_renderer")
+            stats.failed += 1
+            log.error("outbox row %s: no renderer for kind %s", row.id, row.kind)
+            return
+        if not await self.store.claim(row.id, now):
+            return
+        assert self.services is not None
+        try:
+            response = await render(row, self.services)
+            if response is None:
+                await self.store.finish(row.id, DROPPED, self.clock.now(), "not_needed")
+                stats.dropped += 1
+                stats.note("not_needed")
+                return
+            await self.perform(bot, row.chat_id, response, row.bulk)
+        except Forbidden:
+            await self.store.finish(row.id, FAILED, self.clock.now(), "forbidden")
+            stats.failed += 1
+            await people.mark_unreachable(
+                self.store.db, chat_id=row.chat_id, now=self.clock.now(), cause="forbidden"
+            )
+            log.info("outbox row %s: 403, chat marked unreachable", row.id)
+        except RetryAfter as error:
+            await self._again(row, "retry_after", dt.timedelta(seconds=retry_seconds(error)), stats)
+        except TimedOut:
+            if row.kind in self.at_most_once:
+                # The message may have arrived: for this kind, never risk a second copy.
+                await self.store.finish(row.id, FAILED, self.clock.now(), "timeout_unknown")
+                stats.failed += 1
+            else:
+                await self._again(row, "timeout", None, stats)
+        except BadRequest as error:
+            await self.store.finish(row.id, FAILED, self.clock.now(), "bad_request")
+            stats.failed += 1
+            log.error("outbox row %s (%s): bad request: %s", row.id, row.kind, error.message)
+        except NetworkError:
+            await self._again(row, "network", None, stats)
+        except Exception as error:
+            await self.store.finish(row.id, FAILED, self.clock.now(), type(error).__name__)
+            stats.failed += 1
+            log.exception("outbox row %s (%s) failed", row.id, row.kind)
+        else:
+            await self.store.finish(row.id, SENT, self.clock.now())
+            stats.sent += 1
+
+    async def _again(
+        self, row: OutboxRow, reason: str, wait: dt.timedelta | None, stats: RunStats
+    ) -> None:
+        attempts = row.attempts + 1  # the claim counted this attempt
+        now = self.clock.now()
+        if attempts >= self.max_attempts:
+            await self.store.finish(row.id, FAILED, now, f"{reason}_gave_up")
+            stats.failed += 1
+            log.warning("outbox row %s: gave up after %d attempts (%s)", row.id, attempts, reason)
+            return
+        delay = wait if wait is not None else backoff(attempts, self.backoff_base, self.backoff_cap)
+        await self.store.retry_later(row.id, now + delay, reason)
+        stats.retried += 1
+
+
+__all__ = ["CANCELLED", "PENDING", "Dispatcher", "Planner", "Render", "RunStats"]

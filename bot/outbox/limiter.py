@@ -1,0 +1,141 @@
+"""Telegram's flood limits with priority: interactive replies first, bulk sends take what is left.
+
+PTB's AIORateLimiter puts every request behind one 30/s limiter and pauses everything on a 429,
+so a person answering a question waits behind a nudge to thousands. This limiter, plugged into
+PTB's rate-limiter hook, tells the two apart: bulk calls pass rate_limit_args={"bulk": True}.
+
+- Overall ~30 messages/s: one aiolimiter leaky bucket. Interactive calls acquire it directly
+  (they only ever wait for a truly full bucket); bulk calls, one at a time, take a slot only
+  while `headroom` slots stay free for interactive replies, so a burst of replies never queues
+  behind them. With no interactive traffic, bulk still gets the full rate.
+- 1 message/s per private chat, 20/min per group: an aiolimiter per chat, for every call.
+- 429: the call is retried after retry_after (a bounded number of times). A 429 on a bulk call
+  pauses bulk calls only; interactive calls go on.
+Calls without a chat (answerCallbackQuery, getMe...) are never delayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from telegram.error import RetryAfter
+from telegram.ext import BaseRateLimiter
+
+log = logging.getLogger(__name__)
+
+JSON = bool | dict[str, Any] | list[dict[str, Any]]
+
+
+def retry_seconds(error: RetryAfter) -> float:
+    # The private timedelta avoids PTB 22's deprecation warning on the int/timedelta attribute.
+    value = getattr(error, "_retry_after", None)
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    public = error.retry_after
+    return public.total_seconds() if isinstance(public, dt.timedelta) else float(public)
+
+
+class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
+    def __init__(
+        self,
+        *,
+        overall_per_second: float = 30,
+        chat_per_second: float = 1,
+        group_per_minute: float = 20,
+        headroom: int = 3,
+        max_retries: int = 3,
+    ) -> None:
+        self.overall_per_second = overall_per_second
+        self.chat_per_second = chat_per_second
+        self.group_per_minute = group_per_minute
+        self.headroom = headroom
+        self.max_retries = max_retries
+        self._overall = AsyncLimiter(overall_per_second, 1)
+        self._chats: dict[int, AsyncLimiter] = {}
+        self._bulk_lock = asyncio.Lock()
+        self._bulk_paused_until = 0.0
+        self.retry_after_count = 0  # 429s received (for the benchmark and the logs)
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+    # ---------------------------------------------------------------- limiters
+    def _chat_limiter(self, chat_id: int) -> AsyncLimiter:
+        limiter = self._chats.get(chat_id)
+        if limiter is None:
+            if len(self._chats) > 5000:
+                # Forget chats whose bucket has fully drained: they are free again.
+                for key in [k for k, v in self._chats.items() if v.has_capacity(v.max_rate)]:
+                    del self._chats[key]
+            if chat_id < 0:
+                limiter = AsyncLimiter(self.group_per_minute, 60)
+            else:
+                limiter = AsyncLimiter(1, 1 / self.chat_per_second)
+            self._chats[chat_id] = limiter
+        return limiter
+
+    async def _acquire(self, chat_id: int, bulk: bool) -> None:
+        await self._chat_limiter(chat_id).acquire()
+        if not bulk:
+            await self._overall.acquire()
+            return
+        loop = asyncio.get_running_loop()
+        async with self._bulk_lock:  # bulk calls queue here, never inside the shared bucket
+            step = 1 / self.overall_per_second
+            while True:
+                pause = self._bulk_paused_until - loop.time()
+                if pause > 0:
+                    await asyncio.sleep(pause)
+                    continue
+                if self._overall.has_capacity(1 + self.headroom):
+                    await self._overall.acquire()  # immediate: capacity was just checked
+                    return
+                await asyncio.sleep(step)
+
+    # ------------------------------------------------------------------ the hook
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, JSON]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: dict[str, Any] | None,
+    ) -> JSON:
+        bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
+        chat = data.get("chat_id")
+        chat_id = chat if isinstance(chat, int) else None
+        if isinstance(chat, str) and chat.lstrip("-").isdigit():
+            chat_id = int(chat)
+        loop = asyncio.get_running_loop()
+        attempt = 0
+        while True:
+            if chat_id is not None:
+                await self._acquire(chat_id, bulk)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as error:
+                self.retry_after_count += 1
+                delay = retry_seconds(error)
+                # Every 429 pauses bulk (it is the capacity to give back); interactive calls
+                # only ever wait for their own retry.
+                self._bulk_paused_until = max(self._bulk_paused_until, loop.time() + delay)
+                attempt += 1
+                log.info(
+                    "429 on %s (%s): retry in %.1f s (attempt %d)",
+                    endpoint,
+                    "bulk" if bulk else "interactive",
+                    delay,
+                    attempt,
+                )
+                if attempt > self.max_retries:
+                    raise
+                await asyncio.sleep(delay)

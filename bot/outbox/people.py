@@ -1,0 +1,109 @@
+"""Whether a candidate can and wants to receive unsolicited messages.
+
+`unreachable_at` is set when Telegram answers 403 (bot blocked, account deactivated) or when the
+person blocks the bot (my_chat_member "kicked"); their pending outbox rows are cancelled and an
+`unreachable` event goes into their history (the staff pipeline shows it). It is cleared when they
+write or unblock. `nudges_stopped_at` is set by /stop and cleared by /start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from bot.outbox.store import cancel, iso
+from bot.storage.db import Database
+
+
+@dataclass(frozen=True)
+class Reachability:
+    unreachable: bool
+    stopped: bool
+
+
+async def reachability(db: Database, candidate_id: int) -> Reachability | None:
+    row = await db.fetchone(
+        "SELECT unreachable_at, nudges_stopped_at FROM candidates WHERE id = ?", (candidate_id,)
+    )
+    if row is None:
+        return None
+    return Reachability(row[0] is not None, row[1] is not None)
+
+
+async def mark_unreachable(
+    db: Database, *, chat_id: int, now: dt.datetime, cause: str
+) -> int | None:
+    """Mark the candidate of this private chat unreachable; returns their id (None: no one)."""
+    at = iso(now)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "SELECT id, unreachable_at FROM candidates WHERE chat_id = ?", (chat_id,)
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            await conn.execute(
+                "UPDATE outbox SET state = 'cancelled', last_error = 'unreachable',"
+                " finished_at = ? WHERE chat_id = ? AND state = 'pending'",
+                (at, chat_id),
+            )
+            return None
+        candidate_id = int(row[0])
+        if row[1] is None:
+            await conn.execute(
+                "UPDATE candidates SET unreachable_at = ? WHERE id = ?", (at, candidate_id)
+            )
+            await conn.execute(
+                "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+                (candidate_id, at, "unreachable", json.dumps({"cause": cause})),
+            )
+        await cancel(conn, reason="unreachable", candidate_id=candidate_id, now=now)
+        await conn.execute(
+            "UPDATE outbox SET state = 'cancelled', last_error = 'unreachable',"
+            " finished_at = ? WHERE chat_id = ? AND state = 'pending'",
+            (at, chat_id),
+        )
+        return candidate_id
+
+
+async def mark_reachable(db: Database, *, chat_id: int, now: dt.datetime) -> None:
+    """They wrote or unblocked the bot: reachable again (rows cancelled stay cancelled)."""
+    at = iso(now)
+    async with db.transaction() as conn:
+        cursor = await conn.execute(
+            "SELECT id FROM candidates WHERE chat_id = ? AND unreachable_at IS NOT NULL",
+            (chat_id,),
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return
+        await conn.execute("UPDATE candidates SET unreachable_at = NULL WHERE id = ?", (row[0],))
+        await conn.execute(
+            "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+            (row[0], at, "reachable", None),
+        )
+
+
+async def set_stopped(db: Database, candidate_id: int, now: dt.datetime, stopped: bool) -> bool:
+    """/stop (stopped=True) or /start (False); returns False if nothing changed."""
+    at = iso(now)
+    async with db.transaction() as conn:
+        if stopped:
+            cursor = await conn.execute(
+                "UPDATE candidates SET nudges_stopped_at = ?"
+                " WHERE id = ? AND nudges_stopped_at IS NULL",
+                (at, candidate_id),
+            )
+        else:
+            cursor = await conn.execute(
+                "UPDATE candidates SET nudges_stopped_at = NULL"
+                " WHERE id = ? AND nudges_stopped_at IS NOT NULL",
+                (candidate_id,),
+            )
+        if cursor.rowcount != 1:
+            return False
+        await conn.execute(
+            "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+            (candidate_id, at, "nudges_stopped" if stopped else "nudges_resumed", None),
+        )
+        return True
