@@ -12,8 +12,11 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.core.diversity import load_qpv
+from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.handlers import screening as screening_handlers
+from bot.handlers import staff as staff_handlers
 from bot.handlers.telegram_io import perform_scheduled
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.limiter import PriorityRateLimiter
@@ -21,6 +24,8 @@ from bot.outbox.store import OutboxStore
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.services import Services
+from bot.staff.digest import DIGEST_KIND, plan_digest, render_digest
+from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
@@ -71,6 +76,18 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         timezone=settings.timezone,
         default_language=settings.language,
     )
+    pipeline = PipelineStore(db)
+    staff = StaffService(
+        settings=settings,
+        pipeline=pipeline,
+        renderer=renderer,
+        programme=programme,
+        screening=screening,
+        flow=SCREENING,
+        clock=clock,
+        rules=load_rules(settings.shortlist_file),
+        qpv=load_qpv(settings.qpv_file),
+    )
     outbox = Dispatcher(
         store=OutboxStore(db),
         clock=clock,
@@ -99,8 +116,11 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         candidates=candidates,
         screening=screening,
         outbox=outbox,
-        pipeline=PipelineStore(db),
+        pipeline=pipeline,
+        staff=staff,
     )
+    outbox.register({DIGEST_KIND: render_digest})  # weekly staff digest (issue 4)
+    outbox.planners.append(plan_digest)
     outbox.services = services
     return services
 
@@ -111,6 +131,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
 
     async def on_init(application: App) -> None:
         await services.db.connect()
+        services.staff.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
         await _set_commands(application)
 
@@ -130,6 +151,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
     )
     application.bot_data["services"] = services
     _schedule_outbox(application, services)
+    staff_handlers.register(application, services)  # before the candidate catch-alls
     screening_handlers.register(application, services)
     application.add_error_handler(_on_error)
     return application

@@ -21,6 +21,9 @@ DEFAULT_API_URL = "https://api.telegram.org/bot"
 PACKAGE_ROOT = Path(__file__).resolve().parent
 DEFAULT_RULES_FILE = PACKAGE_ROOT.parent / "conversations" / "sites.toml"
 DEFAULT_OUTCOMES_FILE = PACKAGE_ROOT.parent / "conversations" / "outcomes.toml"
+DEFAULT_SHORTLIST_FILE = PACKAGE_ROOT.parent / "conversations" / "shortlist.toml"
+DEFAULT_QPV_FILE = PACKAGE_ROOT.parent / "conversations" / "qpv_postcodes.toml"
+WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 LANGUAGES = ("fr", "en")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
@@ -63,6 +66,12 @@ class Settings:
     # Alumni follow-up (issue 5): outcome categories, survey schedule, alumni retention
     outcomes_file: Path = DEFAULT_OUTCOMES_FILE
     purge_hour: int = 3  # local hour of the daily retention purge
+    # Staff side (issue 4)
+    export_separator: str = ";"
+    digest_weekday: int = 0  # Monday
+    digest_hour: int = 8
+    shortlist_file: Path = DEFAULT_SHORTLIST_FILE
+    qpv_file: Path = DEFAULT_QPV_FILE
 
     @property
     def file_url(self) -> str:
@@ -171,6 +180,7 @@ def load_settings(
     log_level = (get("FABNUM_LOG_LEVEL") or "INFO").upper()
     if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("FABNUM_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    staff_side = _staff_side_settings(get)
     return Settings(
         token=token,
         api_url=api_url.rstrip("/"),
@@ -184,6 +194,7 @@ def load_settings(
         **_sessions_settings(get),
         outcomes_file=_outcomes_file(get("FABNUM_OUTCOMES_FILE")),
         purge_hour=_purge_hour(get("FABNUM_PURGE_HOUR")),
+        **staff_side,
     )
 
 
@@ -262,4 +273,39 @@ def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
             ) from None
         if values["outbox_interval"] <= 0:
             raise ConfigError("FABNUM_OUTBOX_INTERVAL must be more than 0 seconds.")
+    return values
+
+
+def _staff_side_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """FABNUM_EXPORT_SEPARATOR, FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR, FABNUM_SHORTLIST_FILE,
+    FABNUM_QPV_FILE (issue 4)."""
+    separator = get("FABNUM_EXPORT_SEPARATOR") or ";"
+    names = {"semicolon": ";", "comma": ",", "tab": "\t", "point-virgule": ";", "virgule": ","}
+    separator = names.get(separator.lower(), separator)
+    if separator not in (";", ",", "\t"):
+        raise ConfigError("FABNUM_EXPORT_SEPARATOR must be ; or , (or semicolon, comma, tab).")
+    day_text = (get("FABNUM_DIGEST_DAY") or "lundi").lower()
+    english = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    if day_text in WEEKDAYS:
+        weekday = WEEKDAYS.index(day_text)
+    elif day_text in english:
+        weekday = english.index(day_text)
+    else:
+        raise ConfigError(
+            f"FABNUM_DIGEST_DAY must be a day of the week (lundi ... dimanche), not {day_text!r}."
+        )
+    hour_text = get("FABNUM_DIGEST_HOUR") or "8"
+    if not hour_text.isdigit() or not 0 <= int(hour_text) <= 23:
+        raise ConfigError("FABNUM_DIGEST_HOUR must be an hour from 0 to 23 (e.g. 8).")
+    values: dict[str, Any] = {
+        "export_separator": separator,
+        "digest_weekday": weekday,
+        "digest_hour": int(hour_text),
+    }
+    for key, name in (("FABNUM_SHORTLIST_FILE", "shortlist_file"), ("FABNUM_QPV_FILE", "qpv_file")):
+        path = get(key)
+        if path is not None:
+            if not Path(path).is_file():
+                raise ConfigError(f"{key}: no file at {path}.")
+            values[name] = Path(path)
     return values

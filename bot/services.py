@@ -10,6 +10,7 @@ from bot.core.sites import Programme
 from bot.outbox.dispatcher import Dispatcher
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
+from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
@@ -26,3 +27,4 @@ class Services:
     screening: ScreeningService
     outbox: Dispatcher  # durable scheduled messages (issue 3); features register renderers
     pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit
+    staff: StaffService  # issue 4: staff commands, shortlists, exports, digest

@@ -1,0 +1,64 @@
+"""The weekly digest to the staff group, through the durable outbox (bot/outbox).
+
+A planner, run by the dispatcher on each of its runs, makes sure the next digest is a row of the
+outbox with a unique key per ISO week ("digest:2026-W49"): inserting it again changes nothing,
+so a restart neither loses nor doubles a digest. The renderer writes the text when the row is
+due, from the data of that moment. Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from bot.actions import Response
+from bot.outbox.store import OutboxRow, schedule
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+DIGEST_KIND = "staff_digest"
+LATE = dt.timedelta(days=2)  # a digest more than 2 days late is stale: the next one follows
+
+
+def next_digest_at(now: dt.datetime, tz: ZoneInfo, weekday: int, hour: int) -> dt.datetime:
+    """The first digest time strictly after `now` (local day and hour, DST-aware), in UTC."""
+    local = now.astimezone(tz)
+    day = local.date() + dt.timedelta(days=(weekday - local.weekday()) % 7)
+    for _ in range(3):
+        at = dt.datetime.combine(day, dt.time(hour), tzinfo=tz)
+        if at > local:
+            return at.astimezone(dt.UTC)
+        day += dt.timedelta(days=7)
+    raise AssertionError("unreachable")
+
+
+def digest_key(at: dt.datetime, tz: ZoneInfo) -> str:
+    year, week, _ = at.astimezone(tz).isocalendar()
+    return f"digest:{year}-W{week:02d}"
+
+
+async def plan_digest(services: Services, now: dt.datetime) -> int:
+    """Make sure the next digest is in the outbox; returns 1 if it was added just now."""
+    settings = services.settings
+    if settings.staff_chat_id is None:
+        return 0
+    at = next_digest_at(now, settings.timezone, settings.digest_weekday, settings.digest_hour)
+    async with services.db.transaction() as conn:
+        added = await schedule(
+            conn,
+            key=digest_key(at, settings.timezone),
+            kind=DIGEST_KIND,
+            chat_id=settings.staff_chat_id,
+            due_at=at,
+            not_after=at + LATE,
+            bulk=False,
+            quiet_hours=False,
+            now=now,
+        )
+    return int(added)
+
+
+async def render_digest(row: OutboxRow, services: Services) -> Response | None:
+    return Response().send(await services.staff.digest_text())

@@ -1,0 +1,84 @@
+"""Pure helpers for the staff side: dates in French, access, argument parsing, ranking facts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Collection, Mapping
+from zoneinfo import ZoneInfo
+
+from bot.config import StaffMember
+from bot.core.diversity import QpvList
+from bot.core.pipeline import Stage
+from bot.core.text import fold
+from bot.staff.store import CandidateView
+
+FOLLOWED = frozenset({"mission_locale", "france_travail", "cej"})
+_DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+def fr_datetime(value: str | None, tz: ZoneInfo) -> str:
+    """'2026-11-25T09:00:00+00:00' -> '25/11/2026 10:00' in the programme's time zone."""
+    if not value:
+        return ""
+    return dt.datetime.fromisoformat(value).astimezone(tz).strftime("%d/%m/%Y %H:%M")
+
+
+def fr_date(value: str | dt.date | None, tz: ZoneInfo | None = None) -> str:
+    if not value:
+        return ""
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    moment = dt.datetime.fromisoformat(value)
+    if tz is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(tz)
+    return moment.strftime("%d/%m/%Y")
+
+
+def parse_date(text: str) -> dt.date | None:
+    """'01/03/2027' or '2027-03-01'."""
+    text = text.strip()
+    match = _DATE_FR.match(text)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return dt.date(year, month, day)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def visible_sites(member: StaffMember) -> frozenset[str] | None:
+    """None for an admin (every site, and candidates who have not chosen one yet)."""
+    return None if member.is_admin else member.sites
+
+
+def can_see(member: StaffMember, view: CandidateView) -> bool:
+    return member.can_see_site(view.site)
+
+
+def ranking_facts(view: CandidateView, qpv: QpvList) -> dict[str, object]:
+    """The facts the shortlist rules may use (see bot/core/ranking.FACTS); never gender."""
+    visited = view.derived.visited
+    return {
+        "attended_session": Stage.ATTENDED in visited,
+        "interviewed": any(
+            s in visited
+            for s in (Stage.INTERVIEW, Stage.WAITLISTED, Stage.ADMITTED, Stage.IN_TRAINING)
+        ),
+        "available": view.answers.get("availability") == "yes",
+        "followed": view.answers.get("followed_by") in FOLLOWED,
+        "qpv": qpv.contains(view.answers.get("postcode")),
+        "applied_at": (view.submitted_at or view.created_at)[:10],
+    }
+
+
+def match_site(text: str, names: Mapping[str, str], allowed: Collection[str] | None) -> str | None:
+    """A site id from its id or name, typed forgivingly, among the sites allowed."""
+    wanted = fold(text)
+    for site_id, name in names.items():
+        if allowed is not None and site_id not in allowed:
+            continue
+        if wanted in (fold(site_id), fold(name)):
+            return site_id
+    return None

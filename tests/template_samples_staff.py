@@ -1,0 +1,255 @@
+"""Sample contexts for the staff templates (bot/templates/<lang>/staff/), for test_templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+NASTY = '<b>Léa & "Zoé"</b>'
+C = {
+    "id": 12,
+    "first_name": NASTY,
+    "site": "Gonesse",
+    "stage": "Entretien",
+    "result": "oriented",
+    "applied": "25/11/2026",
+}
+C_EMPTY = {**C, "first_name": "", "result": None}
+REASONS = ["qualification_higher", "outside_territory", "unknown_code"]
+AGG = {
+    "count": 12,
+    "genders": {"women": "5", "men": "6", "other": "< 5", "not_said": "< 5", "total": "12"},
+    "women_share": "42 %",
+    "below_target": False,
+    "qpv_share": "< 42 %",
+    "sources": [("mission-locale", "6"), ("<script>", "< 5")],
+}
+AGG_SMALL = {
+    "count": 3,
+    "genders": {"women": "< 5", "men": "< 5", "other": "< 5", "not_said": "< 5", "total": "< 5"},
+    "women_share": "–",
+    "below_target": None,
+    "qpv_share": "–",
+    "sources": [],
+}
+AGG_LOW = {**AGG, "women_share": "< 36 %", "below_target": True}
+COHORT = {"id": 3, "name": NASTY, "site": "Gonesse", "start": "01/03/2027", "capacity": 12}
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "staff/who": [{"c": C}, {"c": C_EMPTY}],
+    "staff/reasons": [{"reasons": REASONS}],
+    "staff/aggregates": [
+        {"title": "Shortlist", "a": AGG, "target": 40, "small": 5},
+        {"title": NASTY, "a": AGG_SMALL, "target": 40, "small": 5},
+        {"title": "x", "a": AGG_LOW, "target": 40, "small": 5},
+    ],
+    "staff/help": [{"is_admin": True, "sites": []}, {"is_admin": False, "sites": ["Gonesse"]}],
+    "staff/unknown_site": [{"sites": ["gonesse (Gonesse)", "<b>"]}],
+    "staff/usage": [{"what": w} for w in ("candidate", "move", "note", "new_cohort", "other")]
+    + [{"what": "move", "stages": ["interview (Entretien)"]}],
+    "staff/toast": [{"what": w} for w in ("not_found", "already_done", "stale")],
+    "staff/review_header": [
+        {"count": 0, "shown": 0},
+        {"count": 3, "shown": 3},
+        {"count": 20, "shown": 8},
+    ],
+    "staff/review_item": [
+        {"c": C, "to_review": True, "human": True, "reasons": REASONS},
+        {"c": {**C, "result": "review"}, "to_review": True, "human": False, "reasons": []},
+        {"c": C_EMPTY, "to_review": False, "human": True, "reasons": []},
+    ],
+    "staff/candidate_overturned": [{"first_name": NASTY}, {"first_name": None}],
+    "staff/not_found": [{"query": NASTY}, {"query": 12}],
+    "staff/search_results": [{"query": NASTY, "count": 20, "shown": 15}],
+    "staff/card": [
+        {
+            "c": C,
+            "source": "<script>",
+            "reasons": REASONS,
+            "answers": [{"title": "Lieu", "value": "Gonesse"}, {"title": "Code", "value": NASTY}],
+            "history": [
+                {
+                    "at": "25/11/2026 10:00",
+                    "kind": k,
+                    "to": "Entretien",
+                    "decision": d,
+                    "result": "eligible",
+                    "by": b,
+                    "reason": r,
+                }
+                for k, d, b, r in (
+                    ("consented", None, None, None),
+                    ("submitted", None, None, None),
+                    ("stage", None, 42, NASTY),
+                    ("review", "overturned", 42, None),
+                    ("review", "weird", 42, None),
+                    ("human_requested", None, None, None),
+                    ("paused", None, None, None),
+                    ("restarted", None, None, None),
+                    ("session_booked", None, None, None),
+                )
+            ],
+            "notes": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY}],
+            "human": True,
+            "qpv": True,
+        },
+        {
+            "c": C_EMPTY,
+            "source": None,
+            "reasons": [],
+            "answers": [],
+            "history": [],
+            "notes": [],
+            "human": False,
+            "qpv": False,
+        },
+    ],
+    "staff/no_cohort": [{"site": "Gonesse"}, {"site": None}],
+    "staff/choose_cohort": [{"c": C, "target": "Admis"}],
+    "staff/refused": [
+        {"reason": r, "stage": "Éligible", "target": "Admis", "allowed": a}
+        for r in ("not_allowed", "already_there", "no_cohort", "unknown")
+        for a in (["Entretien"], [])
+    ]
+    + [{"reason": "other_site", "stage": "Entretien", "target": "Admis"}],
+    "staff/moved": [
+        {"c": C, "previous": "Éligible", "reason": NASTY},
+        {"c": C, "previous": "Éligible", "reason": None},
+    ],
+    "staff/noted": [{"c": C}],
+    "staff/note_how": [{"c": C}],
+    "staff/cohorts": [
+        {
+            "cohorts": [
+                {
+                    "id": 1,
+                    "name": NASTY,
+                    "site": "Gonesse",
+                    "start": "01/03/2027",
+                    "end": "30/09/2027",
+                    "capacity": 12,
+                    "admitted": 3,
+                    "waitlisted": w,
+                    "open": o,
+                }
+                for w, o in ((0, True), (2, False))
+            ],
+            "is_admin": True,
+        },
+        {"cohorts": [], "is_admin": True},
+        {"cohorts": [], "is_admin": False},
+    ],
+    "staff/admin_only": [{}],
+    "staff/cohort_exists": [{"cohort_name": NASTY}],
+    "staff/cohort_created": [
+        {
+            "cohort_name": NASTY,
+            "site": "Gonesse",
+            "start": "01/03/2027",
+            "end": "30/09/2027",
+            "capacity": 12,
+        }
+    ],
+    "staff/pick_cohort": [{"what": "shortlist"}, {"what": "export"}],
+    "staff/export_menu": [{}],
+    "staff/export_caption": [
+        {"what": "pipeline", "count": 3},
+        {"what": "shortlist", "count": 3, "cohort": NASTY},
+        {"what": "chart", "count": 3},
+    ],
+    "staff/shortlist": [
+        {
+            "cohort": COHORT,
+            "lines": [
+                {
+                    "position": 1,
+                    "c": C,
+                    "reasons": ["✓ venu", "candidature du 01/11/2026"],
+                    "in_top": True,
+                },
+                {"position": 2, "c": C_EMPTY, "reasons": [], "in_top": False},
+            ],
+            "total": 40,
+            "more": 10,
+            "rules": ["entretien passé", "venu à une réunion"],
+            "shortlist": AGG,
+            "admitted": AGG_SMALL,
+            "what_if": AGG_LOW,
+            "top_n": 8,
+            "target": 40,
+            "small": 5,
+        },
+        {
+            "cohort": COHORT,
+            "lines": [],
+            "total": 0,
+            "more": 0,
+            "rules": [],
+            "shortlist": AGG_SMALL,
+            "admitted": AGG_SMALL,
+            "what_if": AGG_SMALL,
+            "top_n": 0,
+            "target": 40,
+            "small": 5,
+        },
+    ],
+    "staff/digest": [
+        {
+            "since": "18/11/2026",
+            "new": 4,
+            "finished": 3,
+            "reviews": 2,
+            "cohorts": [
+                {
+                    "cohort": COHORT,
+                    "total": 9,
+                    "top_n": 4,
+                    "shortlist": AGG,
+                    "admitted": AGG_LOW,
+                    "what_if": AGG,
+                },
+                {
+                    "cohort": COHORT,
+                    "total": 1,
+                    "top_n": 1,
+                    "shortlist": AGG_SMALL,
+                    "admitted": AGG_SMALL,
+                    "what_if": AGG_SMALL,
+                },
+            ],
+            "target": 40,
+            "outreach_link": "https://t.me/fabnum_bot?start=partenaire-femmes-numerique",
+        },
+        {
+            "since": "18/11/2026",
+            "new": 0,
+            "finished": 0,
+            "reviews": 0,
+            "cohorts": [],
+            "target": 40,
+            "outreach_link": None,
+        },
+    ],
+    "staff/pipeline": [
+        {
+            "site": NASTY,
+            "all_sites": False,
+            "total": 10,
+            "stages": [{"label": "Éligible", "count": 3}],
+            "funnel": [
+                {"label": "Ont lancé", "count": 10, "drop": None},
+                {"label": "Accord", "count": 8, "drop": 20},
+            ],
+            "dropoff": [{"label": "Prénom", "count": 2, "percent": 50}],
+            "sources": [{"source": "<script>", "count": 2}, {"source": "", "count": 1}],
+        },
+        {
+            "site": None,
+            "all_sites": True,
+            "total": 0,
+            "stages": [],
+            "funnel": [],
+            "dropoff": [],
+            "sources": [],
+        },
+    ],
+}

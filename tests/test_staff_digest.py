@@ -1,0 +1,112 @@
+"""The weekly digest: durable rows in the outbox, one per ISO week, sent to the staff group."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+from collections.abc import AsyncIterator
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import build_services
+from bot.clock import FakeClock
+from bot.config import Settings, StaffMember
+from bot.fakeapi import FakeTelegram
+from bot.outbox.store import OutboxStore
+from bot.staff.digest import DIGEST_KIND, digest_key, next_digest_at, plan_digest, render_digest
+from tests.botharness import running_bot
+from tests.test_staff_service import seed_candidate
+
+PARIS = ZoneInfo("Europe/Paris")
+GROUP = -1001234567890
+
+
+def test_next_digest_time_is_local_and_dst_aware() -> None:
+    # Wednesday 25/11/2026 10:00 UTC -> Monday 30/11/2026 08:00 Paris (07:00 UTC)
+    now = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+    at = next_digest_at(now, PARIS, 0, 8)
+    assert at == dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+    assert digest_key(at, PARIS) == "digest:2026-W49"
+    # exactly at the time: the next one is a week later
+    assert next_digest_at(at, PARIS, 0, 8) == dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)
+    # same weekday, earlier hour: today
+    assert next_digest_at(now, PARIS, 2, 12) == dt.datetime(2026, 11, 25, 11, 0, tzinfo=dt.UTC)
+    # summer time: 08:00 Paris is 06:00 UTC
+    summer = next_digest_at(dt.datetime(2027, 6, 1, tzinfo=dt.UTC), PARIS, 4, 8)
+    assert summer == dt.datetime(2027, 6, 4, 6, 0, tzinfo=dt.UTC)
+    # ISO week 53 and the year boundary
+    assert digest_key(dt.datetime(2027, 1, 1, 12, tzinfo=dt.UTC), PARIS) == "digest:2026-W53"
+
+
+@pytest.fixture
+async def group_settings(settings: Settings) -> Settings:
+    return dataclasses.replace(
+        settings,
+        staff={500: StaffMember(500, "admin")},
+        staff_chat_id=GROUP,
+        outbox_interval=0.2,
+    )
+
+
+async def test_planner_adds_one_row_per_week_and_survives_restarts(
+    group_settings: Settings, clock: FakeClock
+) -> None:
+    for _restart in range(2):
+        services = build_services(group_settings, clock)
+        await services.db.connect()
+        try:
+            added = await plan_digest(services, clock.now())
+            assert added == (1 if _restart == 0 else 0)
+            assert await plan_digest(services, clock.now()) == 0
+        finally:
+            await services.db.close()
+    services = build_services(group_settings, clock)
+    await services.db.connect()
+    try:
+        row = await OutboxStore(services.db).by_key("digest:2026-W49")
+        assert row is not None and row.kind == DIGEST_KIND and row.chat_id == GROUP
+        assert row.due_at == dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
+        assert not row.quiet_hours and not row.bulk
+        await seed_candidate(services.candidates, clock.now(), 1001)
+        response = await render_digest(row, services)
+        assert response is not None and "Nouveaux candidats : <b>1</b>" in response.actions[0].text  # type: ignore[union-attr]
+        clock.set(row.due_at + dt.timedelta(seconds=1))
+        assert await plan_digest(services, clock.now()) == 1  # the following week
+        assert await OutboxStore(services.db).by_key("digest:2026-W50") is not None
+    finally:
+        await services.db.close()
+
+
+async def test_no_staff_group_no_digest(settings: Settings, clock: FakeClock) -> None:
+    services = build_services(settings, clock)
+    await services.db.connect()
+    try:
+        assert await plan_digest(services, clock.now()) == 0
+    finally:
+        await services.db.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram() as tg:
+        yield tg
+
+
+async def test_digest_reaches_the_staff_group(
+    server: FakeTelegram, group_settings: Settings, clock: FakeClock
+) -> None:
+    admin = server.new_user("Admin")
+    settings = dataclasses.replace(group_settings, staff={admin.id: StaffMember(admin.id, "admin")})
+    async with running_bot(server, settings, clock):
+        server.send_group_text(admin, GROUP, "bonjour")  # the bot is in the group
+        await asyncio.sleep(0.5)  # the planner puts next Monday's digest in the outbox
+        assert not [m for m in server.messages(GROUP) if "Résumé" in m.plain_text]
+        clock.set(dt.datetime(2026, 11, 30, 7, 0, 1, tzinfo=dt.UTC))
+        digest = await server.wait_for_message(
+            GROUP, after=0, timeout=5, predicate=lambda m: "Résumé de la semaine" in m.plain_text
+        )
+        assert "À relire (/revue) : 0" in digest.plain_text
+        await asyncio.sleep(0.6)  # several dispatcher runs: still one digest
+        assert len([m for m in server.messages(GROUP) if "Résumé" in m.plain_text]) == 1

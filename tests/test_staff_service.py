@@ -1,0 +1,328 @@
+"""The staff service without Telegram: review, moves, search, shortlist, aggregates, digest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.actions import Send, SendFile, Toast
+from bot.clock import FakeClock
+from bot.config import StaffMember
+from bot.core.pipeline import Stage
+from bot.fakeapi.html_check import check_telegram_html
+from bot.services import Services
+from bot.staff.service import StaffReply
+from bot.storage.candidates import CandidateStore
+
+ADMIN = StaffMember(500, "admin")
+GONESSE = StaffMember(600, "staff", frozenset({"gonesse"}))
+MARCQ = StaffMember(700, "staff", frozenset({"marcq"}))
+
+
+async def seed_candidate(
+    store: CandidateStore,
+    now: dt.datetime,
+    tg: int,
+    *,
+    name: str = "Léa",
+    site: str = "gonesse",
+    result: str | None = "eligible",
+    reasons: list[str] | None = None,
+    source: str | None = "mission-locale",
+    answers: dict[str, Any] | None = None,
+    stop_after: str | None = None,
+) -> int:
+    """A candidate as the screening leaves them; stop_after leaves the screening unfinished."""
+    c = await store.create(
+        telegram_id=tg, chat_id=tg, language="fr", source=source, consent_version="v", now=now
+    )
+    full = {
+        "site": site,
+        "first_name": name,
+        "birth": "2005-06",
+        "situation": "none",
+        "qualification": "none",
+        "left_school": "gt1y",
+        "postcode": "95500" if site == "gonesse" else "59700",
+        "availability": "yes",
+        "interests": ["programming"],
+        "followed_by": "mission_locale",
+        "gender": "no_answer",
+        **(answers or {}),
+    }
+    for step, value in full.items():
+        await store.save_answer(c.id, step, value, now)
+        if step == stop_after:
+            return c.id
+    if result is not None:
+        await store.submit(c.id, result=result, reasons=reasons or [], now=now)
+    return c.id
+
+
+def texts(reply: StaffReply) -> str:
+    """The plain text staff see (HTML checked as Telegram would)."""
+    return "\n".join(
+        check_telegram_html(a.text) for a in reply.response.actions if isinstance(a, Send)
+    )
+
+
+def buttons(reply: StaffReply) -> dict[str, str]:
+    return {
+        b.text: b.data
+        for a in reply.response.actions
+        if isinstance(a, Send)
+        for row in a.keyboard
+        for b in row
+    }
+
+
+async def test_review_overturn_tells_the_candidate_and_offers_a_session(
+    services: Services, clock: FakeClock
+) -> None:
+    staff = services.staff
+    cid = await seed_candidate(
+        services.candidates,
+        clock.now(),
+        1001,
+        result="oriented",
+        reasons=["qualification_higher"],
+    )
+    queue = await staff.review_queue(GONESSE)
+    assert "À relire : 1" in texts(queue) and "diplôme au-dessus du bac" in texts(queue)
+    assert await staff.review_queue(MARCQ) is not None
+    assert "Rien à relire" in texts(await staff.review_queue(MARCQ))
+    # another site's staff pressing a forged button: a short notice, nothing changes
+    forged = await staff.button(MARCQ, f"st:r:{cid}:o")
+    assert forged.notify == [] and await services.pipeline.stage_of(cid) is Stage.TO_REVIEW
+    reply = await staff.button(GONESSE, f"st:r:{cid}:o")
+    assert await services.pipeline.stage_of(cid) is Stage.ELIGIBLE
+    [(chat, message)] = reply.notify
+    assert chat == 1001
+    [send] = [a for a in message.actions if isinstance(a, Send)]
+    assert "Bonne nouvelle Léa" in send.text
+    assert send.keyboard[0][0].data == "s:offer"
+    again = await staff.button(GONESSE, f"st:r:{cid}:o")
+    assert again.notify == [] and isinstance(again.response.actions[0], Toast)
+    audit = await services.pipeline.audit_log(cid)
+    assert audit[-1]["action"] == "review" and audit[-1]["staff_id"] == GONESSE.user_id
+
+
+async def test_human_requests_are_in_the_queue_until_handled(
+    services: Services, clock: FakeClock
+) -> None:
+    cid = await seed_candidate(services.candidates, clock.now(), 1001)
+    await services.candidates.add_event(cid, "human_requested", clock.now())
+    await services.candidates.update(cid, clock.now(), human_requested_at="x")
+    queue = await services.staff.review_queue(ADMIN)
+    assert "À relire : 1" in texts(queue) and "🙋 Demande traitée" in buttons(queue)
+    await services.staff.button(ADMIN, f"st:r:{cid}:h")
+    assert "Rien à relire" in texts(await services.staff.review_queue(ADMIN))
+
+
+async def test_search_is_forgiving_and_limited_to_the_sites(
+    services: Services, clock: FakeClock
+) -> None:
+    store = services.candidates
+    a = await seed_candidate(store, clock.now(), 1001, name="Léa")
+    await seed_candidate(store, clock.now(), 1002, name="LÉANE")
+    await seed_candidate(store, clock.now(), 1003, name="Zoé", site="marcq")
+    several = await services.staff.find(ADMIN, "lea")
+    assert "2 candidats" in texts(several) and len(buttons(several)) == 2
+    assert "Zoé" in texts(await services.staff.find(ADMIN, "ZOE"))
+    assert "Aucun candidat" in texts(await services.staff.find(GONESSE, "zoe"))
+    card = await services.staff.find(GONESSE, str(a))
+    assert "Étape : Éligible" in texts(card)
+    assert "Aucun candidat" in texts(await services.staff.find(MARCQ, str(a)))
+    assert "Aucun candidat" in texts(await services.staff.find(MARCQ, "#" + str(a)))
+
+
+async def test_card_never_shows_gender(services: Services, clock: FakeClock) -> None:
+    cid = await seed_candidate(services.candidates, clock.now(), 1001, answers={"gender": "femme"})
+    text = texts(await services.staff.find(ADMIN, str(cid)))
+    assert "Femme" not in text and "Genre" not in text and "femme" not in text
+    assert "Code postal : 95500" in text and "Code postal avec un QPV" in text
+
+
+async def test_moves_from_the_card_with_cohort_choice(services: Services, clock: FakeClock) -> None:
+    staff = services.staff
+    cid = await seed_candidate(services.candidates, clock.now(), 1001)
+    none_yet = await staff.button(ADMIN, f"st:m:{cid}:admitted")
+    assert "Impossible de passer" in texts(none_yet)
+    await staff.button(ADMIN, f"st:m:{cid}:interview")
+    no_cohort = await staff.button(ADMIN, f"st:m:{cid}:admitted")
+    assert "Aucune promo ouverte" in texts(no_cohort)
+    created = await staff.new_cohort(
+        ADMIN, ["gonesse", "01/03/2027", "30/09/2027", "12", "Promo", "Mars", "2027"]
+    )
+    assert "Promo Mars 2027" in texts(created)
+    denied = await staff.new_cohort(GONESSE, ["gonesse", "01/03/2027", "30/09/2027", "12", "X"])
+    assert "Seul un admin" in texts(denied)
+    bad_date = await staff.new_cohort(ADMIN, ["gonesse", "31/02/2027", "x", "12", "X"])
+    assert "Écris" in texts(bad_date)
+    choose = await staff.button(ADMIN, f"st:m:{cid}:admitted")
+    [data] = buttons(choose).values()
+    cohort_id = int(data.rsplit(":", 1)[1])
+    marcq_cohort = await services.pipeline.create_cohort(
+        site="marcq",
+        name="M",
+        start=dt.date(2027, 2, 1),
+        end=dt.date(2027, 8, 1),
+        capacity=5,
+        by=1,
+        at=clock.now(),
+    )
+    wrong = await staff.button(ADMIN, f"st:m:{cid}:admitted:{marcq_cohort.id}")
+    assert "autre site" in texts(wrong)
+    forged = await staff.button(GONESSE, f"st:m:{cid}:admitted:{marcq_cohort.id}")
+    assert isinstance(forged.response.actions[0], Toast) and not texts(forged)
+    done = await staff.button(ADMIN, data)
+    assert "Entretien → Admis" in texts(done)
+    assert await services.pipeline.members(cohort_id) == [cid]
+    refused = await staff.move_command(ADMIN, [str(cid), "sorti", "fin"])
+    assert "Impossible de passer de « Admis » à « Sorti (alumni) »" in texts(refused)
+    assert "En formation" in texts(refused)
+    ok = await staff.move_command(ADMIN, [str(cid), "en formation", "a", "commencé"])
+    assert "Admis → En formation" in texts(ok) and "(a commencé)" in texts(ok)
+    cohorts = await staff.cohorts(ADMIN)
+    assert "1/12 admis" in texts(cohorts)
+    assert "Promo Mars 2027" not in texts(await staff.cohorts(MARCQ))
+    note = await staff.note(ADMIN, [str(cid), "Très", "motivée"])
+    assert "Note ajoutée" in texts(note)
+    card = texts(await staff.find(ADMIN, str(cid)))
+    assert "Très motivée" in card and "→ En formation" in card and "(a commencé)" not in card
+
+
+async def test_unknown_or_forged_buttons_get_a_short_notice(services: Services) -> None:
+    for data in (
+        "st:",
+        "st:zz",
+        "st:c:abc",
+        "st:m:1:admitted:x",
+        "st:m:1:nonsense",
+        "st:r:1:q",
+        "st:c:999",
+        "st:x:zz",
+        "st:p:atlantis",
+        "st:s:999",
+        "st:m:1",
+    ):
+        reply = await services.staff.button(ADMIN, data)
+        assert reply.response.actions == [Toast("Ce bouton n'est plus valable.")] or (
+            reply.response.actions[0] == Toast("Candidat introuvable.")
+        ), data
+
+
+async def test_pipeline_funnel_dropoff_and_sources(services: Services, clock: FakeClock) -> None:
+    store = services.candidates
+    await store.count("start", clock.now(), "mission-locale")
+    for _ in range(6):
+        await store.count("start", clock.now(), "tiktok")
+    await seed_candidate(store, clock.now(), 1001, stop_after="first_name", result=None)
+    await seed_candidate(store, clock.now(), 1002, stop_after="postcode", result=None)
+    await seed_candidate(store, clock.now(), 1003, stop_after="postcode", result=None)
+    await seed_candidate(store, clock.now(), 1004)
+    await seed_candidate(store, clock.now(), 1005, site="marcq", source=None)
+    text = texts(await services.staff.pipeline_report(ADMIN, []))
+    assert "5 candidats" in text
+    assert "Ont lancé le bot : 7" in text and "Ont donné leur accord : 5 (−29 %)" in text
+    assert "Questionnaire fini : 2 (−60 %)" in text
+    assert "Naissance : 1 (33 %)" in text and "Disponible : 2 (67 %)" in text
+    assert "mission-locale : 4" in text and "sans lien : 1" in text
+    site_text = texts(await services.staff.pipeline_report(GONESSE, []))
+    assert "4 candidats" in site_text and "Ont lancé" not in site_text
+    assert "Je ne connais pas ce site" in texts(
+        await services.staff.pipeline_report(GONESSE, ["marcq"])
+    )
+    assert "Pipeline Marcq-en-Barœul" in texts(
+        await services.staff.pipeline_report(ADMIN, ["marcq en baroeul"])
+    )
+
+
+async def make_cohort_with_people(services: Services, clock: FakeClock) -> int:
+    """12 places; 6 admitted (2 women); 8 on the shortlist (5 women)."""
+    store, p = services.candidates, services.pipeline
+    cohort = await p.create_cohort(
+        site="gonesse",
+        name="Promo Mars 2027",
+        start=dt.date(2027, 3, 1),
+        end=dt.date(2027, 9, 30),
+        capacity=12,
+        by=1,
+        at=clock.now(),
+    )
+    for i in range(6):
+        cid = await seed_candidate(
+            store,
+            clock.now(),
+            2000 + i,
+            name=f"Admis{i}",
+            answers={"gender": "femme" if i < 2 else "homme"},
+        )
+        await p.move(cid, to="interview", by=1, at=clock.now())
+        await p.move(cid, to="admitted", by=1, at=clock.now(), cohort_id=cohort.id)
+    for i in range(8):
+        clock.advance(dt.timedelta(days=1))
+        cid = await seed_candidate(
+            store,
+            clock.now(),
+            3000 + i,
+            name=f"Cand{i}",
+            answers={
+                "gender": "femme" if i % 2 == 0 or i == 7 else "homme",
+                "availability": "yes" if i != 1 else "discuss",
+                "postcode": "95500" if i < 5 else "95570",
+            },
+        )
+        if i == 5:
+            await store.add_event(cid, "session_booked", clock.now())
+            await store.add_event(cid, "session_attended", clock.now())
+    return cohort.id
+
+
+async def test_shortlist_order_reasons_and_masked_aggregates(
+    services: Services, clock: FakeClock
+) -> None:
+    await make_cohort_with_people(services, clock)
+    text = texts(await services.staff.shortlist(GONESSE, ["promo", "mars", "2027"]))
+    lines = [line for line in text.splitlines() if line[:2].rstrip(".").isdigit()]
+    assert lines[0].startswith("1. ⭐ #") and "Cand5" in lines[0]  # attended a session
+    assert "Cand1" in lines[-1]  # not available: last
+    assert "✓ venu à une réunion" in text and "candidature du" in text
+    assert "Le genre n'est jamais un critère" in text
+    # aggregates only, masked under 5
+    assert "Shortlist : 8 personnes" in text
+    assert "femmes 5 · hommes < 5 · autre < 5 · non dit < 5" in text
+    assert "part des femmes : 62 %" not in text  # 3 men < 5: shown as a bound
+    assert "part des femmes : > 37 %" in text
+    assert "Déjà admis : 6 personnes" in text and "part des femmes : < 84 %" in text
+    assert "⚠️ sous l'objectif" in text
+    assert "Si les 6 premiers (⭐) étaient admis : 12 personnes" in text
+    for forbidden in ("Femme", "Homme", "Genre"):
+        assert forbidden not in text
+    assert "Aucun candidat ni promo" in texts(
+        await services.staff.shortlist(MARCQ, ["promo", "mars", "2027"])
+    )
+    top3 = texts(await services.staff.shortlist(ADMIN, ["promo", "mars", "2027", "3"]))
+    assert "Si les 3 premiers" in top3 and top3.count("⭐") == 4  # 3 lines + the title
+
+
+async def test_digest_counts_and_suggests_outreach(services: Services, clock: FakeClock) -> None:
+    await make_cohort_with_people(services, clock)
+    services.staff.bot_username = "fabnum_bot"
+    text = await services.staff.digest_text()
+    assert "Nouveaux candidats : <b>8</b>" in text  # in the last 7 days
+    assert "Promo Mars 2027" in text and "8 sur la shortlist" in text
+    assert "sous l'objectif de 40 % de femmes" in text
+    assert "https://t.me/fabnum_bot?start=partenaire-femmes-numerique" in text
+    clock.advance(dt.timedelta(days=30))
+    later = await services.staff.digest_text({"marcq"})
+    assert "Nouveaux candidats : <b>0</b>" in later and "Aucune promo ouverte" in later
+
+
+async def test_exports_are_audited(services: Services, clock: FakeClock) -> None:
+    await seed_candidate(services.candidates, clock.now(), 1001)
+    reply = await services.staff.export(ADMIN, ["pipeline"])
+    [file] = [a for a in reply.response.actions if isinstance(a, SendFile)]
+    assert file.filename == "pipeline-2026-11-25.csv"
+    log = await services.pipeline.audit_log()
+    assert log[-1]["action"] == "export" and log[-1]["detail"] == {"what": "pipeline", "rows": 1}
