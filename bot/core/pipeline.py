@@ -113,7 +113,9 @@ class Derived:
     visited: tuple[Stage, ...]  # every stage reached, in order, without repeats
 
     def reached(self, funnel_step: str) -> bool:
-        """Whether the candidate ever reached this funnel step (a later stage implies it)."""
+        """Whether the candidate ever reached this funnel step. Later stages imply earlier
+        ones within a step's group (admitted implies interviewed), but a session is only
+        counted if there was one: someone interviewed without a session is not "booked"."""
         if funnel_step == "consented":
             return True
         if funnel_step == "finished":

@@ -8,6 +8,7 @@ text ("< 36 %", "–") is written, like everywhere else on the staff side.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,5 +77,8 @@ def render_png(
     if text.subtitle:
         figure.supxlabel(text.subtitle, fontsize=8, color="#4a5568")
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
+    with warnings.catch_warnings():
+        # An empty chart (no candidates yet) cannot be laid out: it is still a valid image.
+        warnings.filterwarnings("ignore", "constrained_layout not applied", UserWarning)
+        figure.savefig(buffer, format="png")
     return buffer.getvalue()

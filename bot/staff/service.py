@@ -216,7 +216,7 @@ class StaffService:
         for step in FUNNEL:
             count = funnel[step]
             drop = None
-            if previous:
+            if previous and count < previous:
                 drop = round(100 * (previous - count) / previous)
             steps.append({"label": self._label(f"funnel.{step}"), "count": count, "drop": drop})
             previous = count
