@@ -303,7 +303,11 @@ async def test_shortlist_order_reasons_and_masked_aggregates(
         await services.staff.shortlist(MARCQ, ["promo", "mars", "2027"])
     )
     top3 = texts(await services.staff.shortlist(ADMIN, ["promo", "mars", "2027", "3"]))
-    assert "Si les 3 premiers" in top3 and top3.count("⭐") == 4  # 3 lines + the title
+    # fewer than 5 added people: no "what if", their genders would show by difference
+    assert "Si les 3 premiers étaient admis : pas de calcul sous 5 personnes" in top3
+    assert top3.count("⭐") == 3 and "part des femmes" in top3
+    top5 = texts(await services.staff.shortlist(ADMIN, ["promo", "mars", "2027", "5"]))
+    assert "Si les 5 premiers (⭐) étaient admis : 11 personnes" in top5
 
 
 async def test_digest_counts_and_suggests_outreach(services: Services, clock: FakeClock) -> None:

@@ -690,7 +690,11 @@ class StaffService:
             "rules": [self._label(f"rank.{rule.fact}") for rule in self.rules.rules],
             "shortlist": self._aggregates(shortlisted),
             "admitted": self._aggregates(sv.admitted),
-            "what_if": self._aggregates([*sv.admitted, *top]),
+            # Adding fewer than 5 people to the admitted group would show their genders by
+            # difference: the "what if" is only computed for 5 people or more.
+            "what_if": self._aggregates([*sv.admitted, *top])
+            if sv.top_n >= self.rules.small_group
+            else None,
             "top_n": sv.top_n,
             "target": round(100 * self.rules.women_target),
             "small": self.rules.small_group,
