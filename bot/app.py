@@ -10,11 +10,15 @@ from typing import Any
 from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.alumni.service import SURVEY_KIND, AlumniService, render_survey
+from bot.alumni.store import AlumniStore
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.diversity import load_qpv
+from bot.core.outcomes import load_outcomes
 from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
+from bot.handlers import alumni as alumni_handlers
 from bot.handlers import screening as screening_handlers
 from bot.handlers import staff as staff_handlers
 from bot.handlers.telegram_io import perform_scheduled
@@ -30,6 +34,7 @@ from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
 from bot.update_processor import PerChatUpdateProcessor
+from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING
 
 log = logging.getLogger(__name__)
@@ -107,6 +112,18 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         settings=settings,
     )
+    outcomes = load_outcomes(settings.outcomes_file)
+    alumni = AlumniService(
+        db=db,
+        store=AlumniStore(db, outcomes.followup, settings.timezone),
+        pipeline=pipeline,
+        renderer=renderer,
+        programme=programme,
+        outcomes=outcomes,
+        flow=ALUMNI_SURVEY,
+        clock=clock,
+        settings=settings,
+    )
     services = Services(
         settings=settings,
         clock=clock,
@@ -118,10 +135,12 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         outbox=outbox,
         pipeline=pipeline,
         staff=staff,
+        alumni=alumni,
     )
     outbox.register({DIGEST_KIND: render_digest})  # weekly staff digest (issue 4)
     outbox.planners.append(plan_digest)
     outbox.services = services
+    outbox.register({SURVEY_KIND: render_survey})  # alumni surveys and reminders (issue 5)
     return services
 
 
@@ -152,6 +171,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
     application.bot_data["services"] = services
     _schedule_outbox(application, services)
     staff_handlers.register(application, services)  # before the candidate catch-alls
+    alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
     screening_handlers.register(application, services)
     application.add_error_handler(_on_error)
     return application

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.alumni.service import AlumniService
 from bot.clock import Clock
 from bot.config import Settings
 from bot.core.sites import Programme
@@ -28,3 +29,4 @@ class Services:
     outbox: Dispatcher  # durable scheduled messages (issue 3); features register renderers
     pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit
     staff: StaffService  # issue 4: staff commands, shortlists, exports, digest
+    alumni: AlumniService  # issue 5: exits, follow-up surveys, outcomes, retention

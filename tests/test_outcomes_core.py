@@ -122,3 +122,15 @@ def test_survey_is_short_and_buttons_only() -> None:
     for step in ALUMNI_SURVEY.steps:
         for choice in step.choices or OUTCOMES.ids:
             assert len(f"fu:12:{step.key}:{choice}".encode()) <= 64
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_survey_answer_and_report_line_has_a_label(language: str) -> None:
+    from bot.rendering import Renderer
+
+    labels = Renderer().labels(language)
+    for step in ALUMNI_SURVEY.steps:
+        for choice in step.choices or OUTCOMES.ids:
+            assert labels.get(f"fu.{step.key}.{choice}"), (step.key, choice)
+    for group in OUTCOMES.groups:
+        assert labels.get(f"fu.group.{group}"), group

@@ -29,8 +29,6 @@ class Alumnus:
     cohort: str
     exit_date: dt.date
     completed: bool
-    stopped: bool
-    unreachable: bool
 
 
 @dataclass(frozen=True)
@@ -127,8 +125,6 @@ class AlumniStore:
             cohort=row["cohort"],
             exit_date=dt.date.fromisoformat(row["exit_date"]),
             completed=bool(row["completed"]),
-            stopped=row["stopped_at"] is not None,
-            unreachable=row["unreachable_at"] is not None,
         )
 
     async def followups(self, candidate_id: int) -> list[Followup]:
@@ -184,13 +180,6 @@ class AlumniStore:
                 "UPDATE candidates SET last_contact_at = ?, updated_at = ? WHERE id = ?",
                 (iso(now), iso(now), candidate_id),
             )
-
-    async def set_flag(self, candidate_id: int, flag: str, now: dt.datetime) -> None:
-        column = {"stopped": "stopped_at", "unreachable": "unreachable_at"}[flag]
-        await self.db.execute(
-            f"UPDATE alumni SET {column} = COALESCE({column}, ?) WHERE candidate_id = ?",
-            (iso(now), candidate_id),
-        )
 
     async def outcome_counts(
         self,

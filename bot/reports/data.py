@@ -80,7 +80,9 @@ async def funders_report(
     tz: ZoneInfo,
     programme: str,
     site_names: Mapping[str, str],
+    sites: frozenset[str] | None = None,
 ) -> FundersReport:
+    """Every (year, site), or only those of `sites` (a staff member's)."""
     milestone = outcomes.followup.report_milestone
     funnel = await funnel_counts(db, tz)
     by_year_site: dict[tuple[int, str], Rates] = defaultdict(lambda: EMPTY_RATES)
@@ -88,7 +90,7 @@ async def funders_report(
         if milestone in milestones:
             due, categories = milestones[milestone]
             by_year_site[(key.exit_year, key.site)] += rates_from_counts(due, categories, outcomes)
-    keys = sorted(set(funnel) | set(by_year_site))
+    keys = sorted(k for k in set(funnel) | set(by_year_site) if sites is None or k[1] in sites)
     rows = tuple(
         YearSite(
             year=year,

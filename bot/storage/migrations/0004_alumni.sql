@@ -11,10 +11,10 @@ CREATE TABLE alumni (
     exit_date TEXT NOT NULL,
     completed INTEGER NOT NULL DEFAULT 1 CHECK (completed IN (0, 1)),  -- 1: trained to the end
     marked_by INTEGER,                    -- staff Telegram id
-    marked_at TEXT NOT NULL,
-    stopped_at TEXT,                      -- asked for no more surveys (/stop)
-    unreachable_at TEXT                   -- Telegram refused: bot blocked or account deleted
+    marked_at TEXT NOT NULL
 );
+-- /stop and "bot blocked" are candidates.nudges_stopped_at and candidates.unreachable_at
+-- (migration 0002): the outbox then drops the surveys and the alumnus shows on the call list.
 CREATE INDEX alumni_by_cohort ON alumni (site, cohort);
 
 -- One survey per alumnus and milestone (months after the exit).

@@ -1,0 +1,515 @@
+"""Alumni follow-up, Telegram-free: staff mark exits, surveys go out through the outbox, alumni
+answer with buttons, staff read the figures (/sorties) and the call list (/appels).
+
+Callback data: "fu:<milestone>:<question>:<answer>" (alumni). Staff commands only; a person who
+is not staff never reaches these methods (bot/handlers/alumni.py answers them as an unknown
+command). Logs carry ids and counts only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from bot.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
+from bot.alumni.store import AlumniStore, Followup
+from bot.clock import Clock
+from bot.config import Settings, StaffMember
+from bot.core.flow import Flow, Step, choices_for
+from bot.core.followup import Progress, State, call_time, reminder_times, state
+from bot.core.outcomes import Outcomes
+from bot.core.pipeline import Stage, TransitionRefused
+from bot.core.sites import Programme
+from bot.core.text import fold
+from bot.outbox import store as outbox
+from bot.outbox.store import OutboxRow
+from bot.rendering import Renderer
+from bot.reports.charts import milestones_chart
+from bot.reports.data import cohort_outcomes, funders_report
+from bot.reports.html import render_funders_report
+from bot.staff.store import PipelineStore
+from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+SURVEY_KIND = "fu_survey"  # outbox kind: a survey (payload r=0) or a reminder (r=1, 2...)
+DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+
+
+@dataclass
+class AlumniReply:
+    response: Response
+    photos: list[tuple[bytes, str]] = field(default_factory=list)
+
+
+def subject(candidate_id: int, milestone: int) -> str:
+    return f"fu:{candidate_id}:{milestone}"
+
+
+def parse_day(text: str, today: dt.date) -> dt.date | None:
+    folded = fold(text)
+    if folded in ("aujourd hui", "aujourdhui", "today"):
+        return today
+    match = DATE_RE.match(text.strip())
+    try:
+        if match:
+            return dt.date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+class AlumniService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        store: AlumniStore,
+        pipeline: PipelineStore,
+        renderer: Renderer,
+        programme: Programme,
+        outcomes: Outcomes,
+        flow: Flow,
+        clock: Clock,
+        settings: Settings,
+    ) -> None:
+        self.db = db
+        self.store = store
+        self.pipeline = pipeline
+        self.renderer = renderer
+        self.programme = programme
+        self.outcomes = outcomes
+        self.flow = flow
+        self.clock = clock
+        self.settings = settings
+        self.tz: ZoneInfo = settings.timezone
+
+    # ----------------------------------------------------------------- helpers
+    def member(self, user_id: int) -> StaffMember | None:
+        return self.settings.staff.get(user_id)
+
+    def today(self) -> dt.date:
+        return self.clock.now().astimezone(self.tz).date()
+
+    def _staff_lang(self) -> str:
+        return self.settings.language
+
+    def _render(self, lang: str, name: str, **context: Any) -> str:
+        return self.renderer.render(lang, name, programme=self.programme, **context)
+
+    def _label(self, lang: str, step: str, value: str) -> str:
+        return self.renderer.label(lang, f"fu.{step}.{value}")
+
+    @property
+    def _dynamic(self) -> dict[str, tuple[str, ...]]:
+        return {"situations": self.outcomes.ids}
+
+    def _sites(self, member: StaffMember) -> frozenset[str]:
+        return frozenset(s for s in self.programme.site_ids if member.can_see_site(s))
+
+    async def _person(self, candidate_id: int) -> dict[str, Any] | None:
+        row = await self.db.fetchone(
+            "SELECT c.id, c.chat_id, c.language, c.unreachable_at, c.nudges_stopped_at,"
+            " (SELECT json_extract(value, '$') FROM answers a WHERE a.candidate_id = c.id"
+            "  AND a.step = 'first_name') AS first_name,"
+            " (SELECT json_extract(value, '$') FROM answers a WHERE a.candidate_id = c.id"
+            "  AND a.step = 'site') AS site"
+            " FROM candidates c WHERE c.id = ?",
+            (candidate_id,),
+        )
+        return dict(row) if row else None
+
+    # ------------------------------------------------------------ exits (staff)
+    async def exit_command(self, member: StaffMember, args: Sequence[str]) -> AlumniReply:
+        """/sortie <cohort or #id> [JJ/MM/AAAA] [abandon]"""
+        lang = self._staff_lang()
+        words = list(args)
+        completed = True
+        if words and fold(words[-1]) in ("abandon", "dropout", "dropped"):
+            completed = False
+            words.pop()
+        day = self.today()
+        if len(words) >= 2:
+            parsed = parse_day(words[-1], self.today())
+            if parsed is not None:
+                day = parsed
+                words.pop()
+        target = " ".join(words).strip()
+        if not target:
+            return AlumniReply(Response().send(self._render(lang, "alumni/staff_exit_usage")))
+        sites = self._sites(member)
+        people: list[tuple[int, str, str, int | None]] = []  # id, site, cohort, cohort id
+        if target.startswith("#") and target[1:].isdigit():
+            candidate_id = int(target[1:])
+            person = await self._person(candidate_id)
+            view = await self.pipeline.candidate(candidate_id) if person else None
+            if person is None or view is None or not member.can_see_site(view.site):
+                return self._exit_refused(lang, "unknown")
+            stage = view.stage
+            if stage not in (Stage.IN_TRAINING, Stage.EXITED):
+                return self._exit_refused(lang, "not_in_training")
+            placement = await self.db.fetchone(
+                "SELECT p.cohort_id, c.name FROM placements p JOIN cohorts c ON c.id = p.cohort_id"
+                " WHERE p.candidate_id = ?",
+                (candidate_id,),
+            )
+            cohort_name = str(placement["name"]) if placement else ""
+            cohort_id = int(placement["cohort_id"]) if placement else None
+            people.append((candidate_id, str(view.site), cohort_name, cohort_id))
+        else:
+            cohort = await self.pipeline.find_cohort(target, sites)
+            if cohort is None:
+                return self._exit_refused(lang, "no_cohort")
+            for candidate_id in await self.pipeline.members(
+                cohort.id, (Stage.IN_TRAINING, Stage.EXITED)
+            ):
+                people.append((candidate_id, cohort.site, cohort.name, cohort.id))
+            if not people:
+                return self._exit_refused(lang, "nobody")
+        marked = 0
+        now = self.clock.now()
+        for candidate_id, site, cohort_name, cohort_id in people:
+            # Already exited (moved on the staff side): the follow-up may still need setting up.
+            with contextlib.suppress(TransitionRefused):
+                await self.pipeline.move(
+                    candidate_id,
+                    to=Stage.EXITED,
+                    by=member.user_id,
+                    at=now,
+                    reason="dropout" if not completed else None,
+                )
+            if await self.mark_exit(
+                candidate_id,
+                site=site,
+                cohort=cohort_name,
+                cohort_id=cohort_id,
+                exit_date=day,
+                completed=completed,
+                staff_id=member.user_id,
+            ):
+                marked += 1
+        log.info("exits marked: %d of %d", marked, len(people))
+        text = self._render(
+            lang,
+            "alumni/staff_exit_done",
+            marked=marked,
+            already=len(people) - marked,
+            day=day.strftime("%d/%m/%Y"),
+            milestones=self.outcomes.followup.milestones_months,
+            completed=completed,
+        )
+        return AlumniReply(Response().send(text))
+
+    def _exit_refused(self, lang: str, why: str) -> AlumniReply:
+        return AlumniReply(
+            Response().send(self._render(lang, "alumni/staff_exit_refused", why=why))
+        )
+
+    async def mark_exit(
+        self,
+        candidate_id: int,
+        *,
+        site: str,
+        cohort: str,
+        exit_date: dt.date,
+        cohort_id: int | None = None,
+        completed: bool = True,
+        staff_id: int | None = None,
+    ) -> bool:
+        """Record the exit and schedule every survey and reminder in one transaction."""
+        person = await self._person(candidate_id)
+        if person is None:
+            return False
+        now = self.clock.now()
+        policy = self.outcomes.followup
+        async with self.db.transaction() as conn:
+            if not await self.store.mark_exit(
+                conn,
+                candidate_id=candidate_id,
+                site=site,
+                cohort=cohort,
+                cohort_id=cohort_id,
+                exit_date=exit_date,
+                completed=completed,
+                staff_id=staff_id,
+                now=now,
+            ):
+                return False
+            for milestone in await self._milestones(conn, candidate_id):
+                due = milestone.due_at
+                times = [due, *reminder_times(due, policy, self.tz)]
+                for index, when in enumerate(times):
+                    await outbox.schedule(
+                        conn,
+                        key=f"fu:{candidate_id}:{milestone.milestone}:{index}",
+                        kind=SURVEY_KIND,
+                        chat_id=int(person["chat_id"]),
+                        due_at=max(when, now),
+                        payload={"m": milestone.milestone, "r": index},
+                        candidate_id=candidate_id,
+                        subject=subject(candidate_id, milestone.milestone),
+                        not_after=call_time(due, policy, self.tz),
+                        now=now,
+                    )
+        return True
+
+    async def _milestones(self, conn: Any, candidate_id: int) -> list[Followup]:
+        cursor = await conn.execute(
+            "SELECT * FROM followups WHERE candidate_id = ? ORDER BY milestone", (candidate_id,)
+        )
+        return [Followup.from_row(r) for r in await cursor.fetchall()]
+
+    # ------------------------------------------------------- surveys (outbox)
+    async def render_survey(self, row: OutboxRow) -> Response | None:
+        """The outbox renderer: the survey's first open question, or nothing if answered."""
+        if row.candidate_id is None:
+            return None
+        milestone = int(row.payload.get("m", -1))
+        reminder = int(row.payload.get("r", 0))
+        followup = await self.store.followup(row.candidate_id, milestone)
+        person = await self._person(row.candidate_id)
+        if followup is None or person is None or followup.answered_at is not None:
+            return None
+        now = self.clock.now()
+        await self.db.execute(
+            "UPDATE followups SET sent_at = COALESCE(sent_at, ?), reminders = MAX(reminders, ?)"
+            " WHERE candidate_id = ? AND milestone = ?",
+            (
+                now.astimezone(dt.UTC).isoformat(timespec="seconds"),
+                reminder,
+                row.candidate_id,
+                milestone,
+            ),
+        )
+        lang = str(person["language"])
+        intro = self._render(
+            lang,
+            "alumni/survey_intro",
+            milestone=milestone,
+            reminder=reminder,
+            first_name=person["first_name"],
+        )
+        step = self.flow.next_step(followup.answers)
+        if step is None:
+            return None
+        response = Response().send(intro)
+        response.actions.extend(self._question(lang, milestone, step, followup.answers).actions)
+        return response
+
+    def _question(self, lang: str, milestone: int, step: Step, answers: dict[str, Any]) -> Response:
+        number, total = self.flow.position(step, answers)
+        choices = choices_for(step, self._dynamic)
+        buttons = [
+            Button(self._label(lang, step.key, c), f"fu:{milestone}:{step.key}:{c}")
+            for c in choices
+        ]
+        keyboard: Keyboard = rows(buttons, step.columns)
+        text = self._render(
+            lang, "alumni/survey_question", step=step.key, number=number, total=total
+        )
+        return Response().send(text, keyboard)
+
+    async def button(self, user_id: int, data: str) -> Response | None:
+        """An alumnus pressed a survey button; None when the data is not a survey's."""
+        parts = data.split(":")
+        if len(parts) != 4 or parts[0] != "fu" or not parts[1].isdigit():
+            return None
+        milestone, key, value = int(parts[1]), parts[2], parts[3]
+        row = await self.db.fetchone(
+            "SELECT id, language FROM candidates WHERE telegram_id = ?", (user_id,)
+        )
+        if row is None:
+            return None
+        candidate_id, lang = int(row["id"]), str(row["language"])
+        followup = await self.store.followup(candidate_id, milestone)
+        step = self.flow.step(key)
+        if followup is None or step is None:
+            return None
+        answers = dict(followup.answers)
+        if value not in choices_for(step, self._dynamic) or not step.applies(answers):
+            return self._stale(lang)
+        current = self.flow.next_step(answers)
+        if key in answers and answers[key] == value:
+            return Response().add(Toast(self._render(lang, "alumni/toast", what="noted")))
+        if current is None or (current.key != key and key != "situation"):
+            return self._stale(lang)
+        now = self.clock.now()
+        first = followup.answered_at is None
+        await self.store.save_answer(candidate_id, milestone, key, value, now)
+        if key == "situation" and first:
+            async with self.db.transaction() as conn:
+                await outbox.cancel(
+                    conn, reason="answered", subject=subject(candidate_id, milestone), now=now
+                )
+            log.info("survey answered: candidate %s, milestone %s", candidate_id, milestone)
+        answers = {"situation": value} if key == "situation" else {**answers, key: value}
+        response = (
+            Response().add(Toast("")).add(EditPressed(append="✅ " + self._label(lang, key, value)))
+        )
+        step_next = self.flow.next_step(answers)
+        if step_next is None:
+            return response.send(
+                self._render(lang, "alumni/survey_thanks", contact=answers.get("contact"))
+            )
+        response.actions.extend(self._question(lang, milestone, step_next, answers).actions)
+        return response
+
+    def _stale(self, lang: str) -> Response:
+        return (
+            Response()
+            .add(Toast(self._render(lang, "alumni/toast", what="stale")))
+            .add(EditPressed())
+        )
+
+    # ----------------------------------------------------------- staff figures
+    async def outcomes_command(self, member: StaffMember, args: Sequence[str]) -> AlumniReply:
+        """/sorties [cohort | site | year]: rates per cohort and milestone, a chart, the report."""
+        lang = self._staff_lang()
+        sites = self._sites(member)
+        target = " ".join(args).strip()
+        filters: dict[str, Any] = {}
+        if target.isdigit() and len(target) == 4:
+            filters["exit_year"] = int(target)
+        elif target:
+            site = next(
+                (
+                    s
+                    for s in sites
+                    if fold(s) == fold(target) or fold(self.programme.sites[s].name) == fold(target)
+                ),
+                None,
+            )
+            if site is not None:
+                filters["site"] = site
+            else:
+                filters["cohort_fold"] = fold(target)
+        names = {s: self.programme.sites[s].name for s in self.programme.site_ids}
+        now = self.clock.now()
+        cohort_fold = filters.pop("cohort_fold", None)
+        found = await cohort_outcomes(
+            self.store, self.outcomes, now, site_names=names, sites=sites, **filters
+        )
+        if cohort_fold is not None:
+            found = [c for c in found if fold(c.key.cohort) == cohort_fold]
+        if not found:
+            return AlumniReply(
+                Response().send(self._render(lang, "alumni/staff_outcomes_none", target=target))
+            )
+        cohorts = [
+            {
+                "site": c.site_name,
+                "cohort": c.key.cohort,
+                "year": c.key.exit_year,
+                "milestones": [
+                    {
+                        "months": m,
+                        "rates": r,
+                        "groups": [
+                            (self._label(lang, "group", g), n)
+                            for g, n in sorted(r.by_group.items(), key=lambda x: -x[1])
+                        ],
+                    }
+                    for m, r in c.milestones.items()
+                ],
+            }
+            for c in found
+        ]
+        text = self._render(
+            lang, "alumni/staff_outcomes", cohorts=cohorts, targets=self.outcomes.targets
+        )
+        reply = AlumniReply(Response().send(text))
+        total: dict[int, Any] = {}
+        for c in found:
+            for m, r in c.milestones.items():
+                total[m] = total[m] + r if m in total else r
+        title = target or "FabNum"
+        reply.photos.append(
+            (
+                milestones_chart(
+                    title,
+                    dict(sorted(total.items())),
+                    (self.outcomes.targets.response_rate, self.outcomes.targets.positive_rate),
+                ),
+                self._render(lang, "alumni/staff_chart_caption", target=target),
+            )
+        )
+        if member.is_admin or not target:
+            report = await funders_report(
+                self.db,
+                self.store,
+                self.outcomes,
+                now=now,
+                tz=self.tz,
+                programme=self.programme.name,
+                site_names=names,
+                sites=None if member.is_admin else sites,
+            )
+            html = render_funders_report(report).encode("utf-8")
+            reply.response.add(
+                SendFile(
+                    f"rapport-financeurs-{self.today().isoformat()}.html",
+                    html,
+                    self._render(lang, "alumni/staff_report_caption"),
+                )
+            )
+        return reply
+
+    async def call_list(self, sites: frozenset[str] | None = None) -> list[dict[str, Any]]:
+        """Alumni staff should call: no answer after the reminders, or unreachable."""
+        now = self.clock.now()
+        rows = await self.db.fetchall(
+            "SELECT f.candidate_id, f.milestone, f.due_at, a.site, a.cohort,"
+            " c.unreachable_at, c.nudges_stopped_at,"
+            " (SELECT json_extract(value, '$') FROM answers x WHERE x.candidate_id = c.id"
+            "  AND x.step = 'first_name') AS first_name"
+            " FROM followups f JOIN alumni a ON a.candidate_id = f.candidate_id"
+            " JOIN candidates c ON c.id = f.candidate_id"
+            " WHERE f.answered_at IS NULL AND f.due_at <= ? ORDER BY f.due_at",
+            (now.astimezone(dt.UTC).isoformat(timespec="seconds"),),
+        )
+        found = []
+        for r in rows:
+            if sites is not None and r["site"] not in sites:
+                continue
+            progress = Progress(
+                due_at=dt.datetime.fromisoformat(r["due_at"]),
+                unreachable=r["unreachable_at"] is not None or r["nudges_stopped_at"] is not None,
+            )
+            current = state(progress, now, self.outcomes.followup, self.tz)
+            if current in (State.CALL, State.UNREACHABLE):
+                found.append(
+                    {
+                        "id": int(r["candidate_id"]),
+                        "first_name": r["first_name"] or "?",
+                        "cohort": r["cohort"],
+                        "milestone": int(r["milestone"]),
+                        "why": "blocked"
+                        if r["unreachable_at"]
+                        else ("stopped" if r["nudges_stopped_at"] else "no_answer"),
+                    }
+                )
+        return found
+
+    async def calls_command(self, member: StaffMember) -> AlumniReply:
+        people = await self.call_list(self._sites(member))
+        text = self._render(
+            self._staff_lang(),
+            "alumni/staff_calls",
+            people=people[:50],
+            more=max(0, len(people) - 50),
+        )
+        return AlumniReply(Response().send(text))
+
+
+async def render_survey(row: OutboxRow, services: Services) -> Response | None:
+    """Registered with the outbox dispatcher for kind "fu_survey"."""
+    return await services.alumni.render_survey(row)

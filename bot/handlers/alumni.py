@@ -1,0 +1,115 @@
+"""Thin Telegram handlers for the alumni follow-up (issue 5), and the daily retention purge job.
+
+Alumni press "fu:" buttons; staff use /sortie (/exit), /sorties (/outcomes) and /appels (/calls).
+Anyone not in FABNUM_STAFF_IDS gets exactly what an unknown command gets from the candidate side.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.constants import ParseMode
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from bot.alumni.purge import purge, retention_policy
+from bot.alumni.service import AlumniReply, AlumniService
+from bot.config import StaffMember
+from bot.handlers.screening import person_of
+from bot.handlers.telegram_io import perform
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+Context = ContextTypes.DEFAULT_TYPE
+Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
+Run = Callable[[AlumniService, StaffMember, Sequence[str]], Awaitable[AlumniReply]]
+PRIVATE = filters.ChatType.PRIVATE
+NEW_MESSAGE = filters.UpdateType.MESSAGE
+
+COMMANDS: dict[str, tuple[tuple[str, ...], Run]] = {
+    "exit": (("sortie", "exit"), lambda s, m, a: s.exit_command(m, a)),
+    "outcomes": (("sorties", "outcomes"), lambda s, m, a: s.outcomes_command(m, a)),
+    "calls": (("appels", "calls"), lambda s, m, a: s.calls_command(m)),
+}
+
+
+async def send(context: Context, chat_id: int, reply: AlumniReply) -> None:
+    await perform(context.bot, chat_id, reply.response)
+    for png, caption in reply.photos:
+        await context.bot.send_photo(
+            chat_id,
+            photo=InputFile(png, filename="fabnum-sorties.png"),
+            caption=caption or None,
+            parse_mode=ParseMode.HTML,
+        )
+
+
+def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    alumni = services.alumni
+
+    def command(name: str, run: Run) -> Handler:
+        async def handler(update: Update, context: Context) -> None:
+            person = person_of(update)
+            if person is None:
+                return
+            member = alumni.member(person.user_id)
+            if member is None:
+                log.info("staff command /%s refused: not staff", name)
+                response = await services.screening.unknown_command(person)
+                await perform(context.bot, person.chat_id, response)
+                return
+            await send(context, person.chat_id, await run(alumni, member, context.args or ()))
+
+        return handler
+
+    for name, (names, run) in COMMANDS.items():
+        application.add_handler(
+            CommandHandler(names, command(name, run), filters=PRIVATE & NEW_MESSAGE)
+        )
+
+    async def on_button(update: Update, context: Context) -> None:
+        query = update.callback_query
+        person = person_of(update)
+        if query is None or person is None:
+            return
+        if update.effective_chat is None or update.effective_chat.type != "private":
+            await query.answer()
+            return
+        response = await alumni.button(person.user_id, query.data or "")
+        if response is None:  # not a survey of this person: what any unknown button gets
+            response = await services.screening.button(person, query.data or "")
+        await perform(context.bot, person.chat_id, response, query)
+
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^fu:"))
+    schedule_purge(application, services)
+
+
+def schedule_purge(application: Application, services: Services) -> None:  # type: ignore[type-arg]
+    """The daily retention purge at FABNUM_PURGE_HOUR local time (never skipped when late)."""
+
+    async def daily(context: Context) -> None:
+        await run_purge(services)
+
+    if application.job_queue is None:
+        return
+    application.job_queue.run_daily(
+        daily,
+        time=dt.time(services.settings.purge_hour, 0, tzinfo=services.settings.timezone),
+        name="retention_purge",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+    )
+
+
+async def run_purge(services: Services) -> int:
+    outcomes = services.alumni.outcomes
+    plan = await purge(
+        services.db,
+        services.clock.now(),
+        services.settings.timezone,
+        retention_policy(services.programme.retention_months, outcomes.alumni_delay_months),
+        outcomes.followup,
+    )
+    return plan.total

@@ -1,0 +1,73 @@
+"""Sample contexts for the alumni follow-up templates (picked up by tests/test_templates.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.outcomes import Targets, rates_from_counts
+from tests.test_outcomes_core import OUTCOMES
+
+NASTY = '<b>Léa & "Zoé"</b>'
+RATES = rates_from_counts(10, {"cdi": 3, "cdd_short": 2, "training": 2}, OUTCOMES)
+EMPTY = rates_from_counts(0, {}, OUTCOMES)
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "alumni/survey_intro": [
+        {"milestone": m, "reminder": r, "first_name": name}
+        for m in (0, 6)
+        for r in (0, 1)
+        for name in (NASTY, None)
+    ],
+    "alumni/survey_question": [
+        {"step": s, "number": 1, "total": 4} for s in ("situation", "sector", "helped", "contact")
+    ],
+    "alumni/survey_thanks": [{"contact": c} for c in ("story", "no", None)],
+    "alumni/toast": [{"what": "noted"}, {"what": "stale"}],
+    "alumni/staff_exit_usage": [{}],
+    "alumni/staff_exit_done": [
+        {
+            "marked": n,
+            "already": a,
+            "day": "30/06/2027",
+            "milestones": (0, 3, 6, 12),
+            "completed": c,
+        }
+        for n, a, c in ((12, 0, True), (1, 2, False), (0, 3, True))
+    ],
+    "alumni/staff_exit_refused": [
+        {"why": w} for w in ("no_cohort", "nobody", "not_in_training", "unknown")
+    ],
+    "alumni/staff_outcomes": [
+        {
+            "cohorts": [
+                {
+                    "site": "Gonesse",
+                    "cohort": NASTY,
+                    "year": 2027,
+                    "milestones": [
+                        {"months": 0, "rates": EMPTY, "groups": []},
+                        {
+                            "months": 6,
+                            "rates": RATES,
+                            "groups": [("Emploi durable", 3), ("Emploi court", 2)],
+                        },
+                    ],
+                }
+            ],
+            "targets": Targets(),
+        }
+    ],
+    "alumni/staff_outcomes_none": [{"target": NASTY}, {"target": ""}],
+    "alumni/staff_chart_caption": [{"target": NASTY}, {"target": ""}],
+    "alumni/staff_report_caption": [{}],
+    "alumni/staff_calls": [
+        {"people": [], "more": 0},
+        {
+            "people": [
+                {"id": 4, "first_name": NASTY, "cohort": "P1", "milestone": m, "why": w}
+                for m, w in ((0, "no_answer"), (3, "blocked"), (6, "stopped"))
+            ],
+            "more": 2,
+        },
+    ],
+}
