@@ -20,6 +20,7 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import screening as screening_handlers
+from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
 from bot.handlers.telegram_io import perform_scheduled
 from bot.outbox.dispatcher import Dispatcher
@@ -28,6 +29,7 @@ from bot.outbox.store import OutboxStore
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.services import Services
+from bot.sessions import AT_MOST_ONCE, SessionService
 from bot.staff.digest import DIGEST_KIND, plan_digest, render_digest
 from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
@@ -52,6 +54,8 @@ MENU: dict[str, list[tuple[str, str]]] = {
         ("mes_donnees", "Voir mes données"),
         ("supprimer", "Effacer mes données"),
         ("langue", "Changer de langue"),
+        ("reunion", "Ma réunion d'information"),
+        ("stop", "Ne plus recevoir de rappels"),
     ],
     "en": [
         ("start", "Start or resume"),
@@ -62,6 +66,8 @@ MENU: dict[str, list[tuple[str, str]]] = {
         ("my_data", "See my data"),
         ("delete", "Erase my data"),
         ("language", "Change language"),
+        ("reunion", "My information session"),
+        ("stop", "No more reminders"),
     ],
 }
 
@@ -124,6 +130,15 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         settings=settings,
     )
+    sessions = SessionService(
+        db=db,
+        candidates=candidates,
+        screening=screening,
+        renderer=renderer,
+        programme=programme,
+        clock=clock,
+        settings=settings,
+    )
     services = Services(
         settings=settings,
         clock=clock,
@@ -133,6 +148,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         candidates=candidates,
         screening=screening,
         outbox=outbox,
+        sessions=sessions,
         pipeline=pipeline,
         staff=staff,
         alumni=alumni,
@@ -140,6 +156,9 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     outbox.register({DIGEST_KIND: render_digest})  # weekly staff digest (issue 4)
     outbox.planners.append(plan_digest)
     outbox.services = services
+    outbox.register(sessions.renderers(), at_most_once=AT_MOST_ONCE)  # issue 3
+    outbox.planners.append(sessions.plan_nudges)
+    screening.after_eligible = sessions.after_eligible
     outbox.register({SURVEY_KIND: render_survey})  # alumni surveys and reminders (issue 5)
     return services
 
@@ -152,6 +171,9 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
         await services.db.connect()
         services.staff.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
+        if settings.sessions_file is not None:
+            added, known = await services.sessions.load_file(settings.sessions_file)
+            log.info("sessions file: %d added, %d already known", added, known)
         await _set_commands(application)
 
     async def on_shutdown(application: App) -> None:
@@ -172,6 +194,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
     _schedule_outbox(application, services)
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
+    sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     screening_handlers.register(application, services)
     application.add_error_handler(_on_error)
     return application

@@ -230,7 +230,7 @@ def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
                 "09:00-20:00 (00:00-00:00: any time)."
             ) from None
     reminders = get("FABNUM_REMINDERS")
-    unconfirmed = get("FABNUM_UNCONFIRMED_AT") or "20:00"
+    unconfirmed = get("FABNUM_UNCONFIRMED_AT") or "19:30"
     try:
         first, second = (parse_duration(p) for p in (reminders or "24h,2h").split(","))
         hour, _, minute = unconfirmed.partition(":")
@@ -238,7 +238,7 @@ def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
     except ValueError:
         raise ConfigError(
             "FABNUM_REMINDERS must be two durations before a session, like 24h,2h; "
-            "FABNUM_UNCONFIRMED_AT a time like 20:00."
+            "FABNUM_UNCONFIRMED_AT a time like 19:30."
         ) from None
     if not first > second > dt.timedelta(minutes=15):
         raise ConfigError(

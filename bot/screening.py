@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from bot.core.flow import Flow, Kind, ParseContext, Step, choices_for, match_cho
 from bot.core.parsing import Invalid, Parsed
 from bot.core.sites import Programme
 from bot.core.text import fold
+from bot.outbox import people
 from bot.rendering import Renderer
 from bot.storage.candidates import AnswerSet, Candidate, CandidateStore
 
@@ -69,6 +70,8 @@ class ScreeningService:
         self.default_language = default_language
         # Language picked before consent: nothing may be stored yet, so it is kept in memory only.
         self._pre_consent_language: dict[int, str] = {}
+        # Set by the composition root: what follows an "eligible" result (the session offer).
+        self.after_eligible: Callable[[Candidate], Awaitable[Response]] | None = None
 
     # ----------------------------------------------------------------- helpers
     def now(self) -> dt.datetime:
@@ -243,6 +246,9 @@ class ScreeningService:
             await self.store.count("start", self.now(), source)
             return self._notice(self._lang(person, None), source)
         lang = candidate.language
+        # /start again resumes reminders and nudges after a /stop, and after a block.
+        await people.set_stopped(self.store.db, candidate.id, self.now(), False)
+        await people.mark_reachable(self.store.db, chat_id=person.chat_id, now=self.now())
         if candidate.status == "paused":
             await self.store.update(candidate.id, self.now(), status="screening")
             candidate = await self.store.by_id(candidate.id)
@@ -530,7 +536,12 @@ class ScreeningService:
         keyboard: Keyboard = ()
         if decision.outcome.value != "eligible":
             keyboard = ((Button(self._label(candidate.language, "btn.human"), "human"),),)
-        return Response().send(text, keyboard)
+        response = Response().send(text, keyboard)
+        if decision.outcome.value == "eligible" and self.after_eligible is not None:
+            submitted = await self.store.by_id(candidate.id)
+            assert submitted is not None
+            response.actions.extend((await self.after_eligible(submitted)).actions)
+        return response
 
     # ---------------------------------------------------------------- commands
     async def help(self, person: Person) -> Response:

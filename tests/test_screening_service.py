@@ -98,7 +98,7 @@ async def test_full_path_to_eligible(services: Services) -> None:
     assert "Léa" in text and "95500" in text and "06/2005" in text
     assert "Coder, 🌐 Sites web" in text
     r = await services.screening.button(LEA, button(summary, "C'est bon").data)
-    assert "Bravo Léa" in text_of(r)
+    assert "Bravo Léa" in text_of(r, 0)  # then the session offer (issue 3)
     candidate = await services.candidates.by_telegram_id(LEA.user_id)
     assert candidate is not None
     assert (candidate.status, candidate.result, candidate.review_status) == (

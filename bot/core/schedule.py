@@ -109,7 +109,7 @@ class Planned:
 class ReminderOffsets:
     day_before: dt.timedelta = dt.timedelta(hours=24)  # the J-1 reminder, with buttons
     shortly_before: dt.timedelta = dt.timedelta(hours=2)  # the last one, with the address
-    unconfirmed_flag: dt.time = dt.time(20, 0)  # J-1 evening: staff see who did not confirm
+    unconfirmed_flag: dt.time = dt.time(19, 30)  # J-1 evening: staff see who did not confirm
 
 
 def reminder_plan(

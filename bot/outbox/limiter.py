@@ -8,7 +8,10 @@ PTB's rate-limiter hook, tells the two apart: bulk calls pass rate_limit_args={"
   (they only ever wait for a truly full bucket); bulk calls, one at a time, take a slot only
   while `headroom` slots stay free for interactive replies, so a burst of replies never queues
   behind them. With no interactive traffic, bulk still gets the full rate.
-- 1 message/s per private chat, 20/min per group: an aiolimiter per chat, for every call.
+- 1 message/s per private chat, 20/min per group: an aiolimiter per chat. Bulk calls wait for
+  it; interactive calls in a private chat only mark it used (a reply of two or three messages
+  goes at once: Telegram tolerates short bursts, and a 429 is retried), so a person never waits
+  a second between the "✅ noted" edit and the next question.
 - 429: the call is retried after retry_after (a bounded number of times). A 429 on a bulk call
   pauses bulk calls only; interactive calls go on.
 Calls without a chat (answerCallbackQuery, getMe...) are never delayed.
@@ -83,10 +86,17 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         return limiter
 
     async def _acquire(self, chat_id: int, bulk: bool) -> None:
-        await self._chat_limiter(chat_id).acquire()
+        limiter = self._chat_limiter(chat_id)
         if not bulk:
+            # A reply of two or three messages goes at once (Telegram tolerates short bursts in
+            # a private chat); it still counts against the chat, so bulk sends to this chat wait.
+            if chat_id < 0 or limiter.has_capacity():
+                await limiter.acquire()  # groups (20/min) wait; a private chat has capacity
+            else:
+                limiter._level = limiter.max_rate  # saturate it without waiting
             await self._overall.acquire()
             return
+        await limiter.acquire()
         loop = asyncio.get_running_loop()
         async with self._bulk_lock:  # bulk calls queue here, never inside the shared bucket
             step = 1 / self.overall_per_second

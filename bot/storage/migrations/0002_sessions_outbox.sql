@@ -30,7 +30,8 @@ CREATE TABLE bookings (
     session_id INTEGER NOT NULL REFERENCES info_sessions(id),
     candidate_id INTEGER NOT NULL REFERENCES candidates(id) ON DELETE CASCADE,
     status TEXT NOT NULL DEFAULT 'booked'
-        CHECK (status IN ('booked', 'cancelled', 'moved', 'session_cancelled')),
+        -- done: the session took place (attendance recorded, or a new booking after it)
+        CHECK (status IN ('booked', 'cancelled', 'moved', 'session_cancelled', 'done')),
     booked_at TEXT NOT NULL,
     confirmed_at TEXT,                    -- "je viens" pressed
     ended_at TEXT,                        -- cancelled, moved or session cancelled

@@ -1,0 +1,187 @@
+"""Information sessions: which slots to offer, dates in words, staff command arguments. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
+
+PREFERRED_LEAD = dt.timedelta(hours=24)  # booked 24-72 h ahead: ~91% attendance, vs ~72% under 24 h
+MIN_LEAD = dt.timedelta(hours=2)  # no booking for a session starting sooner
+MAX_OFFERED = 4
+
+_DAYS = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A session as the offer rules see it."""
+
+    id: int
+    site: str
+    starts_at: dt.datetime
+    capacity: int
+    booked: int
+    status: str = "scheduled"
+
+    @property
+    def free(self) -> int:
+        return max(0, self.capacity - self.booked)
+
+
+@dataclass(frozen=True)
+class Offer:
+    slots: tuple[Slot, ...]  # bookable, best first
+    all_full: bool  # sessions exist but every one is full: offer the waitlist
+
+
+def offer(
+    slots: list[Slot],
+    now: dt.datetime,
+    *,
+    exclude: int | None = None,
+    limit: int = MAX_OFFERED,
+) -> Offer:
+    """Bookable sessions: scheduled, starting at least MIN_LEAD from now, not full. Slots 24 h or
+    more ahead come first (in date order), then the sooner ones."""
+    upcoming = [
+        s
+        for s in slots
+        if s.status == "scheduled" and s.starts_at - now >= MIN_LEAD and s.id != exclude
+    ]
+    bookable = [s for s in upcoming if s.free > 0]
+    preferred = sorted(
+        (s for s in bookable if s.starts_at - now >= PREFERRED_LEAD), key=lambda s: s.starts_at
+    )
+    sooner = sorted(
+        (s for s in bookable if s.starts_at - now < PREFERRED_LEAD), key=lambda s: s.starts_at
+    )
+    chosen = (preferred + sooner)[:limit]
+    return Offer(tuple(chosen), all_full=bool(upcoming) and not bookable)
+
+
+def when_words(moment: dt.datetime, tz: ZoneInfo, lang: str) -> str:
+    """'jeudi 3 décembre à 14h00' / 'Thursday 3 December at 14:00'."""
+    local = moment.astimezone(tz)
+    lang = lang if lang in _DAYS else "fr"
+    day = _DAYS[lang][local.weekday()]
+    month = _MONTHS[lang][local.month - 1]
+    if lang == "fr":
+        first = "1er" if local.day == 1 else str(local.day)
+        return f"{day} {first} {month} à {local:%H}h{local:%M}"
+    return f"{day} {local.day} {month} at {local:%H:%M}"
+
+
+def short_when(moment: dt.datetime, tz: ZoneInfo, lang: str) -> str:
+    """'jeu. 03/12 14h00' / 'Thu 03/12 14:00' (buttons)."""
+    local = moment.astimezone(tz)
+    lang = lang if lang in _DAYS else "fr"
+    day = _DAYS[lang][local.weekday()][:3]
+    if lang == "fr":
+        return f"{day}. {local:%d/%m} {local:%H}h{local:%M}"
+    return f"{day} {local:%d/%m} {local:%H:%M}"
+
+
+def map_link(address: str, explicit: str | None = None) -> str:
+    return explicit or "https://www.openstreetmap.org/search?query=" + quote_plus(address)
+
+
+# ---------------------------------------------------------------- staff command arguments
+_DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?$")
+_TIME_RE = re.compile(r"^(\d{1,2})(?:[:hH](\d{2})?)?$")
+
+
+class ArgumentError(ValueError):
+    """A staff command's argument is wrong; the message is a hint key for the template."""
+
+
+@dataclass(frozen=True)
+class NewSession:
+    site: str
+    starts_at: dt.datetime
+    capacity: int
+    place: str
+    address: str
+
+
+def parse_date_time(date_text: str, time_text: str, now: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """'03/12' or '03/12/2026' and '14:00', '14h', '14h30' -> an aware datetime in UTC.
+    Without a year: the next such date from today."""
+    d = _DATE_RE.match(date_text.strip())
+    t = _TIME_RE.match(time_text.strip())
+    if d is None:
+        raise ArgumentError("date")
+    if t is None:
+        raise ArgumentError("time")
+    day, month = int(d.group(1)), int(d.group(2))
+    hour, minute = int(t.group(1)), int(t.group(2) or 0)
+    today = now.astimezone(tz).date()
+    year = int(d.group(3)) if d.group(3) else today.year
+    if year < 100:
+        year += 2000
+    try:
+        local = dt.datetime(year, month, day, hour, minute, tzinfo=tz)
+    except ValueError:
+        raise ArgumentError("date") from None
+    if not d.group(3) and local.date() < today:
+        local = local.replace(year=year + 1)
+    return local.astimezone(dt.UTC)
+
+
+def parse_new_session(
+    args: list[str], sites: tuple[str, ...], now: dt.datetime, tz: ZoneInfo
+) -> NewSession:
+    """/nouvelle_session SITE JJ/MM[/AAAA] HH:MM PLACES Lieu ; adresse"""
+    if len(args) < 5:
+        raise ArgumentError("usage")
+    site = args[0].lower()
+    if site not in sites:
+        raise ArgumentError("site")
+    starts_at = parse_date_time(args[1], args[2], now, tz)
+    if starts_at <= now:
+        raise ArgumentError("past")
+    if not args[3].isdigit() or not 1 <= int(args[3]) <= 500:
+        raise ArgumentError("capacity")
+    rest = " ".join(args[4:]).strip()
+    place, sep, address = rest.partition(";")
+    place, address = place.strip(), address.strip()
+    if not sep:
+        address = place
+    if not place or not address or len(rest) > 300:
+        raise ArgumentError("place")
+    return NewSession(site, starts_at, int(args[3]), place, address)

@@ -1,0 +1,77 @@
+"""Thin Telegram handlers for information sessions, /stop, and reachability (my_chat_member)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot.handlers.screening import NEW_MESSAGE, PRIVATE, person_of
+from bot.handlers.telegram_io import perform
+from bot.outbox import people
+from bot.services import Services
+from bot.sessions import SessionService
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def register(application: Application, services: Services, sessions: SessionService) -> None:  # type: ignore[type-arg]
+    private = PRIVATE & NEW_MESSAGE
+
+    async def reunion(update: Update, context: Context) -> None:
+        person = person_of(update)
+        if person is not None:
+            await perform(context.bot, person.chat_id, await sessions.reunion(person))
+
+    async def stop(update: Update, context: Context) -> None:
+        person = person_of(update)
+        if person is not None:
+            await perform(context.bot, person.chat_id, await sessions.stop(person))
+
+    async def staff_list(update: Update, context: Context) -> None:
+        person = person_of(update)
+        if person is not None:
+            await perform(context.bot, person.chat_id, await sessions.staff_sessions(person))
+
+    async def staff_new(update: Update, context: Context) -> None:
+        person = person_of(update)
+        if person is not None:
+            response = await sessions.staff_new(person, list(context.args or []))
+            await perform(context.bot, person.chat_id, response)
+
+    async def on_button(update: Update, context: Context) -> None:
+        query = update.callback_query
+        person = person_of(update)
+        if query is None or person is None:
+            return
+        response = await sessions.button(person, query.data or "")
+        await perform(context.bot, person.chat_id, response, query)
+
+    async def member(update: Update, context: Context) -> None:
+        change = update.my_chat_member
+        if change is None or change.chat.type != "private":
+            return
+        status = change.new_chat_member.status
+        now = services.clock.now()
+        if status in ("kicked", "left"):
+            await people.mark_unreachable(
+                services.db, chat_id=change.chat.id, now=now, cause="blocked"
+            )
+        elif status == "member":
+            await people.mark_reachable(services.db, chat_id=change.chat.id, now=now)
+
+    application.add_handler(CommandHandler(["reunion", "session"], reunion, filters=private))
+    application.add_handler(CommandHandler(["stop"], stop, filters=private))
+    application.add_handler(CommandHandler(["sessions"], staff_list, filters=private))
+    application.add_handler(
+        CommandHandler(["nouvelle_session", "new_session"], staff_new, filters=private)
+    )
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^s:"))
+    application.add_handler(ChatMemberHandler(member, ChatMemberHandler.MY_CHAT_MEMBER))
+    _ = filters

@@ -1,0 +1,1 @@
+"""Durable scheduled messages: the outbox store, its dispatcher and the priority rate limiter."""
