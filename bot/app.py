@@ -118,18 +118,6 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         settings=settings,
     )
-    outcomes = load_outcomes(settings.outcomes_file)
-    alumni = AlumniService(
-        db=db,
-        store=AlumniStore(db, outcomes.followup, settings.timezone),
-        pipeline=pipeline,
-        renderer=renderer,
-        programme=programme,
-        outcomes=outcomes,
-        flow=ALUMNI_SURVEY,
-        clock=clock,
-        settings=settings,
-    )
     sessions = SessionService(
         db=db,
         candidates=candidates,

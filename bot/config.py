@@ -57,15 +57,15 @@ class Settings:
     staff_chat_id: int | None = None
     rules_file: Path = DEFAULT_RULES_FILE
     log_level: str = "INFO"
+    # Alumni follow-up (issue 5): outcome categories, survey schedule, alumni retention
+    outcomes_file: Path = DEFAULT_OUTCOMES_FILE
+    purge_hour: int = 3  # local hour of the daily retention purge
     # Sessions and durable reminders (issue 3)
     quiet_hours: Window = field(default_factory=lambda: Window.parse("09:00-20:00"))
     reminder_offsets: ReminderOffsets = field(default_factory=ReminderOffsets)
     nudge_delays: tuple[dt.timedelta, ...] = (dt.timedelta(hours=24), dt.timedelta(hours=72))
     sessions_file: Path | None = None
     outbox_interval: float = 5.0  # seconds between two dispatcher runs
-    # Alumni follow-up (issue 5): outcome categories, survey schedule, alumni retention
-    outcomes_file: Path = DEFAULT_OUTCOMES_FILE
-    purge_hour: int = 3  # local hour of the daily retention purge
     # Staff side (issue 4)
     export_separator: str = ";"
     digest_weekday: int = 0  # Monday
@@ -191,29 +191,46 @@ def load_settings(
         staff_chat_id=int(staff_chat) if staff_chat else None,
         rules_file=rules_file,
         log_level=log_level,
-        **_sessions_settings(get),
         outcomes_file=_outcomes_file(get("FABNUM_OUTCOMES_FILE")),
         purge_hour=_purge_hour(get("FABNUM_PURGE_HOUR")),
+        **_sessions_settings(get),
         **staff_side,
     )
 
 
-def _outcomes_file(value: str | None) -> Path:
-    """FABNUM_OUTCOMES_FILE (issue 5): outcome categories, follow-up schedule, alumni retention."""
-    if value is None:
-        return DEFAULT_OUTCOMES_FILE
-    if not Path(value).is_file():
-        raise ConfigError(f"FABNUM_OUTCOMES_FILE: no file at {value}.")
-    return Path(value)
-
-
-def _purge_hour(value: str | None) -> int:
-    """FABNUM_PURGE_HOUR (issue 5): local hour of the daily retention purge."""
-    if value is None:
-        return 3
-    if not value.isdigit() or not 0 <= int(value) <= 23:
-        raise ConfigError("FABNUM_PURGE_HOUR must be an hour from 0 to 23 (e.g. 3).")
-    return int(value)
+def _staff_side_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """FABNUM_EXPORT_SEPARATOR, FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR, FABNUM_SHORTLIST_FILE,
+    FABNUM_QPV_FILE (issue 4)."""
+    separator = get("FABNUM_EXPORT_SEPARATOR") or ";"
+    names = {"semicolon": ";", "comma": ",", "tab": "\t", "point-virgule": ";", "virgule": ","}
+    separator = names.get(separator.lower(), separator)
+    if separator not in (";", ",", "\t"):
+        raise ConfigError("FABNUM_EXPORT_SEPARATOR must be ; or , (or semicolon, comma, tab).")
+    day_text = (get("FABNUM_DIGEST_DAY") or "lundi").lower()
+    english = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    if day_text in WEEKDAYS:
+        weekday = WEEKDAYS.index(day_text)
+    elif day_text in english:
+        weekday = english.index(day_text)
+    else:
+        raise ConfigError(
+            f"FABNUM_DIGEST_DAY must be a day of the week (lundi ... dimanche), not {day_text!r}."
+        )
+    hour_text = get("FABNUM_DIGEST_HOUR") or "8"
+    if not hour_text.isdigit() or not 0 <= int(hour_text) <= 23:
+        raise ConfigError("FABNUM_DIGEST_HOUR must be an hour from 0 to 23 (e.g. 8).")
+    values: dict[str, Any] = {
+        "export_separator": separator,
+        "digest_weekday": weekday,
+        "digest_hour": int(hour_text),
+    }
+    for key, name in (("FABNUM_SHORTLIST_FILE", "shortlist_file"), ("FABNUM_QPV_FILE", "qpv_file")):
+        path = get(key)
+        if path is not None:
+            if not Path(path).is_file():
+                raise ConfigError(f"{key}: no file at {path}.")
+            values[name] = Path(path)
+    return values
 
 
 def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
@@ -276,36 +293,19 @@ def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
     return values
 
 
-def _staff_side_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
-    """FABNUM_EXPORT_SEPARATOR, FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR, FABNUM_SHORTLIST_FILE,
-    FABNUM_QPV_FILE (issue 4)."""
-    separator = get("FABNUM_EXPORT_SEPARATOR") or ";"
-    names = {"semicolon": ";", "comma": ",", "tab": "\t", "point-virgule": ";", "virgule": ","}
-    separator = names.get(separator.lower(), separator)
-    if separator not in (";", ",", "\t"):
-        raise ConfigError("FABNUM_EXPORT_SEPARATOR must be ; or , (or semicolon, comma, tab).")
-    day_text = (get("FABNUM_DIGEST_DAY") or "lundi").lower()
-    english = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-    if day_text in WEEKDAYS:
-        weekday = WEEKDAYS.index(day_text)
-    elif day_text in english:
-        weekday = english.index(day_text)
-    else:
-        raise ConfigError(
-            f"FABNUM_DIGEST_DAY must be a day of the week (lundi ... dimanche), not {day_text!r}."
-        )
-    hour_text = get("FABNUM_DIGEST_HOUR") or "8"
-    if not hour_text.isdigit() or not 0 <= int(hour_text) <= 23:
-        raise ConfigError("FABNUM_DIGEST_HOUR must be an hour from 0 to 23 (e.g. 8).")
-    values: dict[str, Any] = {
-        "export_separator": separator,
-        "digest_weekday": weekday,
-        "digest_hour": int(hour_text),
-    }
-    for key, name in (("FABNUM_SHORTLIST_FILE", "shortlist_file"), ("FABNUM_QPV_FILE", "qpv_file")):
-        path = get(key)
-        if path is not None:
-            if not Path(path).is_file():
-                raise ConfigError(f"{key}: no file at {path}.")
-            values[name] = Path(path)
-    return values
+def _outcomes_file(value: str | None) -> Path:
+    """FABNUM_OUTCOMES_FILE (issue 5): outcome categories, follow-up schedule, alumni retention."""
+    if value is None:
+        return DEFAULT_OUTCOMES_FILE
+    if not Path(value).is_file():
+        raise ConfigError(f"FABNUM_OUTCOMES_FILE: no file at {value}.")
+    return Path(value)
+
+
+def _purge_hour(value: str | None) -> int:
+    """FABNUM_PURGE_HOUR (issue 5): local hour of the daily retention purge."""
+    if value is None:
+        return 3
+    if not value.isdigit() or not 0 <= int(value) <= 23:
+        raise ConfigError("FABNUM_PURGE_HOUR must be an hour from 0 to 23 (e.g. 3).")
+    return int(value)
