@@ -106,7 +106,9 @@ async def run(recipients: int, pending: int, burst: int) -> dict[str, Any]:
                 sys.executable, "-m", "bot", "run", cwd=ROOT, env=env
             )
             try:
-                await server.wait_until(lambda: bool(server.requests_for("getUpdates")), 60)
+                # deleteWebhook is PTB's last call before it starts polling; the fake API records a
+                # request when it answers, so the first getUpdates (a 10 s long poll) would be late.
+                await server.wait_until(lambda: bool(server.requests_for("deleteWebhook")), 60)
                 ready = time.perf_counter() - started
 
                 def delivered() -> int:
