@@ -650,6 +650,7 @@ class ScreeningService:
             "answers": answers.complete,
             "answers_in_progress": answers.drafts,
             "history": await self.store.events(candidate.id),
+            "other_records": await self.store.linked_records(candidate.id),
             "controller": self.programme.controller,
             "contact": self.programme.contact,
         }

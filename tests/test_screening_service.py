@@ -266,6 +266,16 @@ async def test_my_data_sends_text_and_json(services: Services) -> None:
     assert data["answers"]["first_name"] == '<b>Léa & "Zoé"</b>'
     assert data["candidate"]["result"] == "eligible"
     assert [e["kind"] for e in data["history"]][:2] == ["consented", "answered"]
+    # tables of other features that refer to the candidate are exported too (found from the schema)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    await services.db.execute(
+        "INSERT INTO waitlist (candidate_id, site, joined_at) VALUES (?, 'gonesse', 'x')",
+        (candidate.id,),
+    )
+    r = await services.screening.my_data(LEA)
+    file = next(a for a in r.actions if isinstance(a, SendFile))
+    assert json.loads(file.content)["other_records"]["waitlist"][0]["site"] == "gonesse"
 
 
 async def test_delete_erases_everything_after_confirmation(services: Services) -> None:

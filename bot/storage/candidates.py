@@ -211,6 +211,28 @@ class CandidateStore:
             for r in rows
         ]
 
+    async def linked_records(self, candidate_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Rows of every other table that refers to the candidate (bookings, follow-ups...).
+
+        Found from the schema, so a table added by a later migration is exported too.
+        """
+        tables = await self.db.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT IN"
+            " ('candidates', 'answers', 'candidate_events') AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )
+        records: dict[str, list[dict[str, Any]]] = {}
+        for (table,) in tables:
+            columns = await self.db.fetchall(f"PRAGMA table_info({table})")
+            if not any(column["name"] == "candidate_id" for column in columns):
+                continue
+            rows = await self.db.fetchall(
+                f"SELECT * FROM {table} WHERE candidate_id = ?", (candidate_id,)
+            )
+            if rows:
+                records[table] = [dict(row) for row in rows]
+        return records
+
     async def count(self, metric: str, now: dt.datetime, source: str | None = None) -> None:
         """Add one to an anonymous daily counter."""
         await self.db.execute(
