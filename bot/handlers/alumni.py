@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.alumni.purge import purge, retention_policy
 from bot.alumni.service import AlumniReply, AlumniService
 from bot.config import StaffMember
-from bot.handlers.screening import person_of
+from bot.handlers.screening import person_of, private_press
 from bot.handlers.telegram_io import perform
 from bot.services import Services
 
@@ -71,13 +71,10 @@ def register(application: Application, services: Services) -> None:  # type: ign
         )
 
     async def on_button(update: Update, context: Context) -> None:
-        query = update.callback_query
-        person = person_of(update)
-        if query is None or person is None:
+        pressed = await private_press(update)
+        if pressed is None:
             return
-        if update.effective_chat is None or update.effective_chat.type != "private":
-            await query.answer()
-            return
+        query, person = pressed
         response = await alumni.button(person.user_id, query.data or "")
         if response is None:  # not a survey of this person: what any unknown button gets
             response = await services.screening.button(person, query.data or "")

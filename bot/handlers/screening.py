@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -45,6 +45,21 @@ def person_of(update: Update) -> Person | None:
     return Person(user_id=user.id, chat_id=chat.id)
 
 
+async def private_press(update: Update) -> tuple[CallbackQuery, Person] | None:
+    """The button press and who pressed it, for presses in a private chat only.
+
+    A press elsewhere (a button in a group) is answered with nothing and ignored.
+    """
+    query = update.callback_query
+    person = person_of(update)
+    if query is None or person is None:
+        return None
+    if update.effective_chat is None or update.effective_chat.type != "private":
+        await query.answer()
+        return None
+    return query, person
+
+
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
     screening = services.screening
 
@@ -79,13 +94,10 @@ def register(application: Application, services: Services) -> None:  # type: ign
         )
 
     async def on_button(update: Update, context: Context) -> None:
-        query = update.callback_query
-        person = person_of(update)
-        if query is None or person is None:
+        pressed = await private_press(update)
+        if pressed is None:
             return
-        if update.effective_chat is None or update.effective_chat.type != "private":
-            await query.answer()
-            return
+        query, person = pressed
         response = await screening.button(person, query.data or "")
         await perform(context.bot, person.chat_id, response, query)
 

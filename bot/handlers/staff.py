@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.config import StaffMember
-from bot.handlers.screening import person_of
+from bot.handlers.screening import person_of, private_press
 from bot.handlers.telegram_io import perform
 from bot.services import Services
 from bot.staff.service import StaffReply, StaffService
@@ -89,13 +89,10 @@ def register(application: Application, services: Services) -> None:  # type: ign
         )
 
     async def on_button(update: Update, context: Context) -> None:
-        query = update.callback_query
-        person = person_of(update)
-        if query is None or person is None:
+        pressed = await private_press(update)
+        if pressed is None:
             return
-        if update.effective_chat is None or update.effective_chat.type != "private":
-            await query.answer()
-            return
+        query, person = pressed
         member = staff.member(person.user_id)
         if member is None:
             # Exactly what any unknown button gets on the candidate side.
