@@ -18,7 +18,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.alumni.purge import purge, retention_policy
 from bot.alumni.service import AlumniReply, AlumniService
 from bot.config import StaffMember
-from bot.handlers.screening import person_of, private_press
+from bot.handlers.screening import private_press, staff_sender
 from bot.handlers.telegram_io import perform
 from bot.services import Services
 
@@ -52,15 +52,10 @@ def register(application: Application, services: Services) -> None:  # type: ign
 
     def command(name: str, run: Run) -> Handler:
         async def handler(update: Update, context: Context) -> None:
-            person = person_of(update)
-            if person is None:
+            sender = await staff_sender(update, context, services, name)
+            if sender is None:
                 return
-            member = alumni.member(person.user_id)
-            if member is None:
-                log.info("staff command /%s refused: not staff", name)
-                response = await services.screening.unknown_command(person)
-                await perform(context.bot, person.chat_id, response)
-                return
+            person, member = sender
             await send(context, person.chat_id, await run(alumni, member, context.args or ()))
 
         return handler

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -16,10 +17,12 @@ from telegram.ext import (
 )
 
 from bot.actions import Response
+from bot.config import StaffMember
 from bot.handlers.telegram_io import perform
 from bot.screening import Person, ScreeningService
 from bot.services import Services
 
+log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 PRIVATE = filters.ChatType.PRIVATE
@@ -58,6 +61,22 @@ async def private_press(update: Update) -> tuple[CallbackQuery, Person] | None:
         await query.answer()
         return None
     return query, person
+
+
+async def staff_sender(
+    update: Update, context: Context, services: Services, command: str
+) -> tuple[Person, StaffMember] | None:
+    """Who sent a staff command, if they are staff; anyone else gets the unknown-command answer,
+    so staff commands cannot even be discovered. The refusal is logged without personal data."""
+    person = person_of(update)
+    if person is None:
+        return None
+    member = services.settings.staff.get(person.user_id)
+    if member is None:
+        log.info("staff command /%s refused: not staff", command)
+        await perform(context.bot, person.chat_id, await services.screening.unknown_command(person))
+        return None
+    return person, member
 
 
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]

@@ -17,7 +17,7 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.config import StaffMember
-from bot.handlers.screening import person_of, private_press
+from bot.handlers.screening import private_press, staff_sender
 from bot.handlers.telegram_io import perform
 from bot.services import Services
 from bot.staff.service import StaffReply, StaffService
@@ -68,15 +68,10 @@ def register(application: Application, services: Services) -> None:  # type: ign
 
     def command(name: str, run: Run) -> Handler:
         async def handler(update: Update, context: Context) -> None:
-            person = person_of(update)
-            if person is None:
+            sender = await staff_sender(update, context, services, name)
+            if sender is None:
                 return
-            member = staff.member(person.user_id)
-            if member is None:
-                log.info("staff command /%s refused: not staff", name)
-                response = await services.screening.unknown_command(person)
-                await perform(context.bot, person.chat_id, response)
-                return
+            person, member = sender
             staff.bot_username = staff.bot_username or context.bot.username
             reply = await run(staff, member, tuple(context.args or ()))
             await send_reply(context, person.chat_id, reply)
