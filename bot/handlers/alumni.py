@@ -7,7 +7,6 @@ Anyone not in FABNUM_STAFF_IDS gets exactly what an unknown command gets from th
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -22,7 +21,6 @@ from bot.handlers.screening import private_press, staff_sender
 from bot.handlers.telegram_io import perform
 from bot.services import Services
 
-log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 Run = Callable[[AlumniService, StaffMember, Sequence[str]], Awaitable[AlumniReply]]
