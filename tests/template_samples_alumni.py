@@ -10,6 +10,7 @@ from tests.test_outcomes_core import OUTCOMES
 NASTY = '<b>Léa & "Zoé"</b>'
 RATES = rates_from_counts(10, {"cdi": 3, "cdd_short": 2, "training": 2}, OUTCOMES)
 EMPTY = rates_from_counts(0, {}, OUTCOMES)
+WHO = {"id": 4, "first_name": NASTY, "cohort": "P1", "milestone": 6}
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "alumni/survey_intro": [
@@ -61,13 +62,28 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "alumni/staff_chart_caption": [{"target": NASTY}, {"target": ""}],
     "alumni/staff_report_caption": [{}],
     "alumni/staff_calls": [
-        {"people": [], "more": 0},
+        {"people": [], "more": 0, "buttons": 0},
         {
             "people": [
-                {"id": 4, "first_name": NASTY, "cohort": "P1", "milestone": m, "why": w}
+                {
+                    "id": 4,
+                    "first_name": NASTY,
+                    "cohort": "P1",
+                    "milestone": m,
+                    "why": w,
+                    "since": "30/06/2027",
+                }
                 for m, w in ((0, "no_answer"), (3, "blocked"), (6, "stopped"))
             ],
             "more": 2,
+            "buttons": 3,
         },
+    ],
+    "alumni/staff_call_button": [{"person": WHO}, {"person": {**WHO, "milestone": 0}}],
+    "alumni/staff_call_start": [{"who": WHO}, {"who": {**WHO, "milestone": 0, "cohort": ""}}],
+    "alumni/staff_call_done": [{"who": WHO, "situation": "💼 CDI"}],
+    "alumni/staff_call_refused": [
+        {"why": w, "who": WHO if w in ("answered", "noted") else None}
+        for w in ("answered", "noted", "unknown", "not_due", "stale")
     ],
 }

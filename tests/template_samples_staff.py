@@ -229,6 +229,38 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "outreach_link": None,
         },
     ],
+    "staff/digest_calls": [
+        {"total": 0, "people": [], "more": 0},
+        {
+            "total": 14,
+            "people": [
+                {
+                    "id": 4,
+                    "first_name": NASTY,
+                    "cohort": c,
+                    "milestone": m,
+                    "why": w,
+                    "since": "30/06/2027",
+                }
+                for c, m, w in ((NASTY, 0, "no_answer"), ("P1", 3, "blocked"), ("", 6, "stopped"))
+            ],
+            "more": 11,
+        },
+        {
+            "total": 1,
+            "people": [
+                {
+                    "id": 4,
+                    "first_name": "Bilal",
+                    "cohort": "P1",
+                    "milestone": 12,
+                    "why": "no_answer",
+                    "since": "30/06/2027",
+                }
+            ],
+            "more": 0,
+        },
+    ],
     "staff/pipeline": [
         {
             "site": NASTY,

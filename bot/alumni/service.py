@@ -1,15 +1,17 @@
 """Alumni follow-up, Telegram-free: staff mark exits, surveys go out through the outbox, alumni
 answer with buttons, staff read the figures (/sorties) and the call list (/appels).
 
-Callback data: "fu:<milestone>:<question>:<answer>" (alumni). Staff commands only; a person who
-is not staff never reaches these methods (bot/handlers/alumni.py answers them as an unknown
-command). Logs carry ids and counts only.
+Callback data: "fu:<milestone>:<question>:<answer>" (alumni); "fu:p:<id>:<milestone>" and
+"fu:p:<id>:<milestone>:<question>:<answer>" (staff noting an answer taken by phone, from /appels).
+Staff commands only; a person who is not staff never reaches these methods
+(bot/handlers/alumni.py answers them as an unknown command). Logs carry ids and counts only.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import html
 import logging
 import re
 from collections.abc import Sequence
@@ -42,6 +44,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SURVEY_KIND = "fu_survey"  # outbox kind: a survey (payload r=0) or a reminder (r=1, 2...)
+CALL_PREFIX = "fu:p"  # staff buttons: an answer taken by phone
+MAX_CALL_LINES = 50  # people listed by /appels
+MAX_CALL_BUTTONS = 20  # "note the answer" buttons under /appels (the rest: answer them first)
+DIGEST_CALL_LINES = 10  # people listed in the weekly digest; the rest is in /appels
 DATE_RE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
@@ -486,28 +492,196 @@ class AlumniService:
             )
             current = state(progress, now, self.outcomes.followup, self.tz)
             if current in (State.CALL, State.UNREACHABLE):
+                why = (
+                    "blocked"
+                    if r["unreachable_at"]
+                    else ("stopped" if r["nudges_stopped_at"] else "no_answer")
+                )
                 found.append(
                     {
                         "id": int(r["candidate_id"]),
                         "first_name": r["first_name"] or "?",
+                        "site": r["site"],
                         "cohort": r["cohort"],
                         "milestone": int(r["milestone"]),
-                        "why": "blocked"
-                        if r["unreachable_at"]
-                        else ("stopped" if r["nudges_stopped_at"] else "no_answer"),
+                        "why": why,
+                        "since": self._since(progress.due_at, why, r).strftime("%d/%m/%Y"),
                     }
                 )
         return found
 
-    async def calls_command(self, member: StaffMember) -> AlumniReply:
-        people = await self.call_list(self._sites(member))
-        text = self._render(
+    def _since(self, due_at: dt.datetime, why: str, row: Any) -> dt.date:
+        """Since when staff should call: the survey's day with no answer; the day the person
+        blocked the bot or sent /stop when that came later (before, the survey's day)."""
+        since = due_at
+        stamp = {"blocked": row["unreachable_at"], "stopped": row["nudges_stopped_at"]}.get(why)
+        if stamp:
+            since = max(since, dt.datetime.fromisoformat(stamp))
+        return since.astimezone(self.tz).date()
+
+    async def digest_calls_text(self, sites: frozenset[str] | None = None) -> str:
+        """The call list's section of the weekly staff digest (the digest is global: all sites
+        unless `sites` is given), at most DIGEST_CALL_LINES people, then "and N more: /appels"."""
+        people = await self.call_list(sites)
+        return self._render(
             self._staff_lang(),
-            "alumni/staff_calls",
-            people=people[:50],
-            more=max(0, len(people) - 50),
+            "staff/digest_calls",
+            total=len(people),
+            people=people[:DIGEST_CALL_LINES],
+            more=max(0, len(people) - DIGEST_CALL_LINES),
         )
-        return AlumniReply(Response().send(text))
+
+    async def calls_command(self, member: StaffMember) -> AlumniReply:
+        """/appels: who to call, with one "note the answer" button per person (the first ones)."""
+        lang = self._staff_lang()
+        people = await self.call_list(self._sites(member))
+        buttons = [
+            Button(self._call_button_text(lang, p), f"{CALL_PREFIX}:{p['id']}:{p['milestone']}")
+            for p in people[:MAX_CALL_BUTTONS]
+        ]
+        text = self._render(
+            lang,
+            "alumni/staff_calls",
+            people=people[:MAX_CALL_LINES],
+            more=max(0, len(people) - MAX_CALL_LINES),
+            buttons=len(buttons),
+        )
+        return AlumniReply(Response().send(text, rows(buttons)))
+
+    def _call_button_text(self, lang: str, person: dict[str, Any]) -> str:
+        """A button label is plain text: the template's HTML escaping is undone."""
+        name = str(person["first_name"])
+        short = name if len(name) <= 20 else name[:19] + "…"
+        text = self._render(
+            lang, "alumni/staff_call_button", person={**person, "first_name": short}
+        )
+        return html.unescape(text.strip())
+
+    # ------------------------------------------------- answers taken by phone (staff)
+    async def call_button(self, member: StaffMember, data: str) -> Response:
+        """A staff member noting, question by question, what an alumnus said on the phone.
+
+        "fu:p:<id>:<milestone>" starts (from /appels); "fu:p:<id>:<milestone>:<q>:<answer>" answers.
+        Someone of another site is answered exactly like someone who does not exist; a forged or
+        stale button gets a short notice and changes nothing.
+        """
+        lang = self._staff_lang()
+        parts = data.split(":")
+        if (
+            len(parts) not in (4, 6)
+            or ":".join(parts[:2]) != CALL_PREFIX
+            or not parts[2].isdigit()
+            or not parts[3].isdigit()
+        ):
+            return self._call_notice(lang, "stale")
+        candidate_id, milestone = int(parts[2]), int(parts[3])
+        alumnus = await self.store.alumnus(candidate_id)
+        followup = await self.store.followup(candidate_id, milestone)
+        person = await self._person(candidate_id)
+        if (
+            alumnus is None
+            or followup is None
+            or person is None
+            or not member.can_see_site(alumnus.site)
+        ):
+            log.info("phone answer refused: unknown or other site (staff %s)", member.user_id)
+            return self._call_notice(lang, "unknown")
+        if followup.due_at > self.clock.now():
+            return self._call_notice(lang, "not_due")
+        who = {
+            "id": candidate_id,
+            "first_name": person["first_name"] or "?",
+            "cohort": alumnus.cohort,
+            "milestone": milestone,
+        }
+        if followup.answered_at is not None and followup.answered_via != "call":
+            return self._call_notice(lang, "answered", who=who)
+        if len(parts) == 4:
+            if followup.answered_at is not None:
+                return self._call_notice(lang, "noted", who=who)
+            step = self.flow.next_step({})
+            if step is None:
+                return self._call_notice(lang, "stale")
+            response = (
+                Response()
+                .add(Toast(""))
+                .send(self._render(lang, "alumni/staff_call_start", who=who))
+            )
+            response.actions.extend(self._call_question(lang, who, step, {}).actions)
+            return response
+        return await self._call_answer(member, lang, who, followup, parts[4], parts[5])
+
+    async def _call_answer(
+        self,
+        member: StaffMember,
+        lang: str,
+        who: dict[str, Any],
+        followup: Followup,
+        key: str,
+        value: str,
+    ) -> Response:
+        candidate_id, milestone = int(who["id"]), int(who["milestone"])
+        step = self.flow.step(key)
+        answers = dict(followup.answers) if followup.answered_at is not None else {}
+        if step is None or value not in choices_for(step, self._dynamic):
+            return self._call_notice(lang, "stale")
+        if key in answers and answers[key] == value:
+            return Response().add(Toast(self._render(lang, "alumni/toast", what="noted")))
+        current = self.flow.next_step(answers)
+        if key != "situation" and (
+            followup.answered_at is None
+            or not step.applies(answers)
+            or current is None
+            or current.key != key
+        ):
+            return self._call_notice(lang, "stale")
+        now = self.clock.now()
+        if key == "situation":
+            saved = await self.store.save_call_situation(
+                candidate_id,
+                milestone,
+                value,
+                staff_id=member.user_id,
+                now=now,
+                subject=subject(candidate_id, milestone),
+            )
+            if not saved:  # the alumnus answered in Telegram in the meantime
+                return self._call_notice(lang, "answered", who=who)
+            log.info("phone answer noted: candidate %s, milestone %s", candidate_id, milestone)
+            answers = {"situation": value}
+        else:
+            await self.store.save_answer(candidate_id, milestone, key, value, now, via="call")
+            answers = {**answers, key: value}
+        response = (
+            Response().add(Toast("")).add(EditPressed(append="✅ " + self._label(lang, key, value)))
+        )
+        step_next = self.flow.next_step(answers)
+        if step_next is None:
+            situation = self._label(lang, "situation", str(answers["situation"]))
+            return response.send(
+                self._render(lang, "alumni/staff_call_done", who=who, situation=situation)
+            )
+        response.actions.extend(self._call_question(lang, who, step_next, answers).actions)
+        return response
+
+    def _call_question(
+        self, lang: str, who: dict[str, Any], step: Step, answers: dict[str, Any]
+    ) -> Response:
+        """The alumnus' own question (to read out), with buttons that record for them."""
+        number, total = self.flow.position(step, answers)
+        prefix = f"{CALL_PREFIX}:{who['id']}:{who['milestone']}:{step.key}"
+        buttons = [
+            Button(self._label(lang, step.key, c), f"{prefix}:{c}")
+            for c in choices_for(step, self._dynamic)
+        ]
+        text = self._render(
+            lang, "alumni/survey_question", step=step.key, number=number, total=total
+        )
+        return Response().send(text, rows(buttons, step.columns))
+
+    def _call_notice(self, lang: str, why: str, who: dict[str, Any] | None = None) -> Response:
+        text = self._render(lang, "alumni/staff_call_refused", why=why, who=who)
+        return Response().add(Toast(html.unescape(text.strip())[:200]))  # Telegram's toast limit
 
 
 async def render_survey(row: OutboxRow, services: Services) -> Response | None:

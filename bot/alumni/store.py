@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.core.followup import FollowupPolicy, schedule
 from bot.core.outcomes import NO_ANSWER
+from bot.outbox import store as outbox
 from bot.storage.db import Database
 
 
@@ -42,6 +43,8 @@ class Followup:
     answered_at: str | None
     situation: str | None
     answers: dict[str, Any]
+    answered_via: str | None = None  # 'bot' (in Telegram) or 'call' (taken by phone by staff)
+    answered_by: int | None = None  # the staff member who recorded a phone answer
 
     @classmethod
     def from_row(cls, row: aiosqlite.Row) -> Followup:
@@ -55,6 +58,8 @@ class Followup:
             answered_at=row["answered_at"],
             situation=row["situation"],
             answers=json.loads(row["answers"] or "{}"),
+            answered_via=row["answered_via"],
+            answered_by=row["answered_by"],
         )
 
 
@@ -180,6 +185,58 @@ class AlumniStore:
                 "UPDATE candidates SET last_contact_at = ?, updated_at = ? WHERE id = ?",
                 (iso(now), iso(now), candidate_id),
             )
+
+    async def save_call_situation(
+        self,
+        candidate_id: int,
+        milestone: int,
+        situation: str,
+        *,
+        staff_id: int,
+        now: dt.datetime,
+        subject: str,
+    ) -> bool:
+        """A situation taken by phone, in one transaction with what goes with it: the survey is
+        answered (answered_via 'call', answered_by the staff member), its pending survey and
+        reminders in the outbox (`subject`) are cancelled, and a staff_audit row is written.
+
+        False, and nothing changes, when the alumnus answered in Telegram meanwhile: their own
+        answer wins. A situation recorded by phone may be corrected by phone (a mis-press).
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE followups SET situation = ?, answers = ?,"
+                " answered_at = COALESCE(answered_at, ?), answered_via = 'call', answered_by = ?"
+                " WHERE candidate_id = ? AND milestone = ?"
+                " AND (answered_at IS NULL OR answered_via = 'call')",
+                (
+                    situation,
+                    json.dumps({"situation": situation}),
+                    iso(now),
+                    staff_id,
+                    candidate_id,
+                    milestone,
+                ),
+            )
+            if cursor.rowcount == 0:
+                return False
+            await outbox.cancel(conn, reason="answered", subject=subject, now=now)
+            await conn.execute(
+                "UPDATE candidates SET last_contact_at = ?, updated_at = ? WHERE id = ?",
+                (iso(now), iso(now), candidate_id),
+            )
+            # Same row shape as bot/staff/store.py writes for every staff action (ids only).
+            await conn.execute(
+                "INSERT INTO staff_audit (at, staff_id, action, candidate_id, detail)"
+                " VALUES (?, ?, 'followup_call', ?, ?)",
+                (
+                    iso(now),
+                    staff_id,
+                    candidate_id,
+                    json.dumps({"milestone": milestone, "situation": situation}),
+                ),
+            )
+        return True
 
     async def outcome_counts(
         self,

@@ -1,12 +1,14 @@
 """Thin Telegram handlers for the alumni follow-up (issue 5), and the daily retention purge job.
 
-Alumni press "fu:" buttons; staff use /sortie (/exit), /sorties (/outcomes) and /appels (/calls).
-Anyone not in FABNUM_STAFF_IDS gets exactly what an unknown command gets from the candidate side.
+Alumni press "fu:" buttons; staff use /sortie (/exit), /sorties (/outcomes) and /appels (/calls),
+and the "fu:p:" buttons under /appels to note an answer taken by phone. Anyone not in
+FABNUM_STAFF_IDS gets exactly what an unknown command or button gets from the candidate side.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
@@ -14,12 +16,15 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.actions import Response
 from bot.alumni.purge import purge, retention_policy
-from bot.alumni.service import AlumniReply, AlumniService
+from bot.alumni.service import CALL_PREFIX, AlumniReply, AlumniService
 from bot.config import StaffMember
 from bot.handlers.screening import private_press, staff_sender
 from bot.handlers.telegram_io import perform
 from bot.services import Services
+
+log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -68,9 +73,19 @@ def register(application: Application, services: Services) -> None:  # type: ign
         if pressed is None:
             return
         query, person = pressed
-        response = await alumni.button(person.user_id, query.data or "")
+        data = query.data or ""
+        response: Response | None
+        if data.startswith(CALL_PREFIX + ":"):  # staff noting a phone answer
+            member = services.settings.staff.get(person.user_id)
+            if member is None:
+                log.info("phone answer button refused: not staff")
+                response = None
+            else:
+                response = await alumni.call_button(member, data)
+        else:
+            response = await alumni.button(person.user_id, data)
         if response is None:  # not a survey of this person: what any unknown button gets
-            response = await services.screening.button(person, query.data or "")
+            response = await services.screening.button(person, data)
         await perform(context.bot, person.chat_id, response, query)
 
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^fu:"))

@@ -3,7 +3,7 @@
 A planner, run by the dispatcher on each of its runs, makes sure the next digest is a row of the
 outbox with a unique key per ISO week ("digest:2026-W49"): inserting it again changes nothing,
 so a restart neither loses nor doubles a digest. The renderer writes the text when the row is
-due, from the data of that moment. Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
+due, from the data of that moment, with the alumni staff should call (issue 5). Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 DIGEST_KIND = "staff_digest"
+TELEGRAM_MAX = 4096  # characters in one message
 LATE = dt.timedelta(days=2)  # a digest more than 2 days late is stale: the next one follows
 
 
@@ -61,4 +62,15 @@ async def plan_digest(services: Services, now: dt.datetime) -> int:
 
 
 async def render_digest(row: OutboxRow, services: Services) -> Response | None:
-    return Response().send(await services.staff.digest_text())
+    """The digest (recruitment, then the alumni to call), global like the staff group it goes to.
+
+    The call list is capped (bot/alumni/service.DIGEST_CALL_LINES, then "and N more: /appels");
+    if the recruitment part is already long, the call list follows as a second message rather
+    than going over Telegram's limit.
+    """
+    text = await services.staff.digest_text()
+    calls = await services.alumni.digest_calls_text()
+    together = f"{text}\n\n{calls}"
+    if len(together) <= TELEGRAM_MAX:
+        return Response().send(together)
+    return Response().send(text).send(calls)
