@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.actions import Response, Send
+from bot.alumni.service import DIGEST_CALL_LINES
 from bot.app import build_services
 from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram
 from bot.outbox.store import OutboxStore
+from bot.services import Services
 from bot.staff.digest import DIGEST_KIND, digest_key, next_digest_at, plan_digest, render_digest
 from tests.botharness import running_bot
 from tests.test_staff_service import seed_candidate
@@ -110,3 +114,97 @@ async def test_digest_reaches_the_staff_group(
         assert "À relire (/revue) : 0" in digest.plain_text
         await asyncio.sleep(0.6)  # several dispatcher runs: still one digest
         assert len([m for m in server.messages(GROUP) if "Résumé" in m.plain_text]) == 1
+
+
+async def _alumni(services: Services, clock: FakeClock, names: list[str]) -> list[int]:
+    """Learners of "Promo Test" at Gonesse marked as exited today (surveys in the outbox)."""
+    ids = []
+    for index, name in enumerate(names):
+        cid = await seed_candidate(services.candidates, clock.now(), 7001 + index, name=name)
+        assert await services.alumni.mark_exit(
+            cid, site="gonesse", cohort="Promo Test", exit_date=clock.now().date()
+        )
+        ids.append(cid)
+    return ids
+
+
+async def test_digest_lists_alumni_to_call(group_settings: Settings, clock: FakeClock) -> None:
+    services = build_services(group_settings, clock)
+    await services.db.connect()
+    try:
+        silent, answered = await _alumni(services, clock, ["Bilal", "Awa"])
+        await services.alumni.store.save_answer(answered, 0, "situation", "cdi", clock.now())
+        await plan_digest(services, clock.now())
+        row = await OutboxStore(services.db).by_key("digest:2026-W49")
+        assert row is not None
+
+        # day 5: reminders still running, nobody to call yet
+        clock.set(clock.now() + dt.timedelta(days=5))
+        text = _texts(await render_digest(row, services))
+        assert len(text) == 1 and "Anciens à appeler : 0" in text[0]
+
+        # day 11: the one who never answered is to call, the one who answered is not
+        clock.set(clock.now() + dt.timedelta(days=6))
+        (text,) = _texts(await render_digest(row, services))
+        assert "Résumé de la semaine" in text and "Anciens à appeler : 1" in text
+        assert f"Bilal #{silent} · Promo Test · sortie · pas de réponse depuis le 25/11/2026" in (
+            text
+        )
+        assert "Awa" not in text and "/appels" in text
+    finally:
+        await services.db.close()
+
+
+async def test_digest_call_list_is_capped_under_telegram_limit(
+    group_settings: Settings, clock: FakeClock
+) -> None:
+    services = build_services(group_settings, clock)
+    await services.db.connect()
+    try:
+        names = [f"Prénom{'x' * 40}{i}" for i in range(25)]
+        await _alumni(services, clock, names)
+        clock.set(clock.now() + dt.timedelta(days=11))
+        await plan_digest(services, clock.now())
+        row = await OutboxStore(services.db).by_key("digest:2026-W50")
+        assert row is not None
+        response = await render_digest(row, services)
+        assert response is not None
+        assert all(len(a.text) <= 4096 for a in response.actions if isinstance(a, Send))
+        texts = _texts(response)
+        whole = "\n".join(texts)
+        assert "Anciens à appeler : 25" in whole
+        assert sum(1 for n in names if n in whole) == DIGEST_CALL_LINES
+        assert f"… et {25 - DIGEST_CALL_LINES} de plus : /appels" in whole
+    finally:
+        await services.db.close()
+
+
+def _texts(response: Response | None) -> list[str]:
+    assert response is not None
+    return [re.sub(r"<[^>]+>", "", a.text) for a in response.actions if isinstance(a, Send)]
+
+
+async def test_long_digest_sends_the_call_list_as_a_second_message(
+    group_settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = build_services(group_settings, clock)
+    await services.db.connect()
+    try:
+        await _alumni(services, clock, ["Bilal"])
+        clock.set(clock.now() + dt.timedelta(days=11))
+        await plan_digest(services, clock.now())
+        row = await OutboxStore(services.db).by_key("digest:2026-W50")
+        assert row is not None
+        recruitment = await services.staff.digest_text()
+
+        async def long_digest() -> str:  # many open cohorts with their shortlists
+            return recruitment + "\n" + "x" * (4096 - len(recruitment) - 20)
+
+        monkeypatch.setattr(services.staff, "digest_text", long_digest)
+        response = await render_digest(row, services)
+        assert response is not None
+        sends = [a.text for a in response.actions if isinstance(a, Send)]
+        assert len(sends) == 2 and all(len(t) <= 4096 for t in sends)
+        assert "Résumé de la semaine" in sends[0] and "Bilal" in sends[1]
+    finally:
+        await services.db.close()
