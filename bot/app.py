@@ -19,6 +19,7 @@ from bot.core.outcomes import load_outcomes
 from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.handlers import alumni as alumni_handlers
+from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
 from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
@@ -26,6 +27,8 @@ from bot.handlers.telegram_io import perform_scheduled
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.limiter import PriorityRateLimiter
 from bot.outbox.store import OutboxStore
+from bot.reengagement import AT_MOST_ONCE as REENGAGE_AT_MOST_ONCE
+from bot.reengagement import ReengagementService
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.services import Services
@@ -127,6 +130,20 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         settings=settings,
     )
+    reengagement = ReengagementService(
+        db=db,
+        candidates=candidates,
+        pipeline=pipeline,
+        screening=screening,
+        renderer=renderer,
+        programme=programme,
+        clock=clock,
+        timezone=settings.timezone,
+    )
+    # Waiting-list question and next-cohort messages, planned in the move's / creation's
+    # transaction (issue 5, re-engagement).
+    pipeline.on_moved.append(reengagement.on_moved)
+    pipeline.on_cohort_created.append(reengagement.plan_cohort)
     services = Services(
         settings=settings,
         clock=clock,
@@ -140,6 +157,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         pipeline=pipeline,
         staff=staff,
         alumni=alumni,
+        reengagement=reengagement,
     )
     outbox.register({DIGEST_KIND: render_digest})  # weekly staff digest (issue 4)
     outbox.planners.append(plan_digest)
@@ -148,6 +166,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
     outbox.planners.append(sessions.plan_nudges)
     screening.after_eligible = sessions.after_eligible
     outbox.register({SURVEY_KIND: render_survey})  # alumni surveys and reminders (issue 5)
+    outbox.register(reengagement.renderers(), at_most_once=REENGAGE_AT_MOST_ONCE)  # issue 5
     return services
 
 
@@ -183,6 +202,7 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
+    reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
     screening_handlers.register(application, services)
     application.add_error_handler(_on_error)
     return application

@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.core.eligibility import decide
 from bot.core.flow import Flow, Kind, ParseContext, Step, choices_for, match_choice, parse_text
 from bot.core.parsing import Invalid, Parsed
+from bot.core.reengagement import Origin, offer_at_result
 from bot.core.sites import Programme
 from bot.core.text import fold
 from bot.outbox import people
@@ -533,15 +534,31 @@ class ScreeningService:
             first_name=answers.complete.get("first_name"),
             cohort_start=decision.cohort_start.strftime("%d/%m/%Y"),
         )
-        keyboard: Keyboard = ()
-        if decision.outcome.value != "eligible":
-            keyboard = ((Button(self._label(candidate.language, "btn.human"), "human"),),)
+        # "Not now": ask, with nothing pre-ticked, whether to hear about the next cohort
+        # (the answer is handled by bot/reengagement.py).
+        reengage = offer_at_result((f.code, f.outcome) for f in decision.findings)
+        if reengage:
+            text += "\n\n" + self._render(candidate.language, "reengagement/offer", site=site)
+        keyboard = self.result_keyboard(
+            candidate.language, decision.outcome.value, reengage=reengage
+        )
         response = Response().send(text, keyboard)
         if decision.outcome.value == "eligible" and self.after_eligible is not None:
             submitted = await self.store.by_id(candidate.id)
             assert submitted is not None
             response.actions.extend((await self.after_eligible(submitted)).actions)
         return response
+
+    def result_keyboard(self, lang: str, outcome: str | None, *, reengage: bool) -> Keyboard:
+        """The result's buttons: the re-engagement question (if asked), then /humain."""
+        keyboard: list[tuple[Button, ...]] = []
+        if reengage:
+            for what in ("yes", "no"):
+                label = self._render(lang, "reengagement/button", what=what)
+                keyboard.append((Button(label, f"re:{what}:{Origin.RESULT.value}"),))
+        if outcome != "eligible":
+            keyboard.append((Button(self._label(lang, "btn.human"), "human"),))
+        return tuple(keyboard)
 
     # ---------------------------------------------------------------- commands
     async def help(self, person: Person) -> Response:

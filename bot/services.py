@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.core.sites import Programme
 from bot.outbox.dispatcher import Dispatcher
+from bot.reengagement import ReengagementService
 from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.sessions import SessionService
@@ -32,3 +33,4 @@ class Services:
     pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit
     staff: StaffService  # issue 4: staff commands, shortlists, exports, digest
     alumni: AlumniService  # issue 5: exits, follow-up surveys, outcomes, retention
+    reengagement: ReengagementService  # issue 5: "tell me when the next cohort opens"

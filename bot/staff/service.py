@@ -601,15 +601,28 @@ class StaffService:
         except CohortExists:
             return self._say("cohort_exists", cohort_name=name)
         log.info("cohort %s created", cohort.id)
-        return self._say(
+        text = self._render(
             "cohort_created",
-            ((Button(self._label("staff.btn.shortlist"), f"st:s:{cohort.id}"),),),
             cohort_name=cohort.name,
             site=self._site_name(site),
             start=fr_date(start),
             end=fr_date(end),
             capacity=capacity,
         )
+        # Opted-in candidates of the site were planned in the creation's transaction
+        # (bot/reengagement.py): staff see how many will hear about this cohort.
+        told = await self.pipeline.reengaged_count(cohort.id)
+        if told:
+            window = self.settings.quiet_hours
+            text += "\n\n" + self.renderer.render(
+                self.lang,
+                "reengagement/staff_planned",
+                count=told,
+                opens=f"{window.start:%H:%M}",
+                closes=f"{window.end:%H:%M}",
+            )
+        keyboard = ((Button(self._label("staff.btn.shortlist"), f"st:s:{cohort.id}"),),)
+        return StaffReply(Response().send(text, keyboard))
 
     # --------------------------------------------------------------- shortlist
     async def _find_cohort(

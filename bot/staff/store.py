@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +59,25 @@ class Cohort:
 
     def is_open(self, today: dt.date) -> bool:
         return self.end_date >= today
+
+
+@dataclass(frozen=True)
+class Moved:
+    """A stage change, as seen by the hooks run inside the move's transaction."""
+
+    candidate_id: int
+    previous: Stage
+    to: Stage
+    cohort_id: int | None
+    by: int
+    at: dt.datetime
+
+
+# Hooks other features add (bot/app.py) to write their consequences, e.g. an outbox row, in the
+# SAME transaction as the change: both commit or neither does. They must use `conn` only (the
+# database's lock is held).
+MoveHook = Callable[[aiosqlite.Connection, Moved], Awaitable[None]]
+CohortHook = Callable[[aiosqlite.Connection, Cohort], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -138,6 +157,8 @@ def _event_row(row: aiosqlite.Row) -> Event:
 class PipelineStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.on_moved: list[MoveHook] = []
+        self.on_cohort_created: list[CohortHook] = []
 
     # ------------------------------------------------------------------ cohorts
     async def create_cohort(
@@ -168,9 +189,17 @@ class PipelineStore:
             )
             cohort_id = int(cursor.lastrowid or 0)
             await _audit(conn, at, by, "cohort_created", cohort_id=cohort_id, detail={"site": site})
-        cohort = await self.cohort(cohort_id)
-        assert cohort is not None
+            cohort = Cohort(cohort_id, site, name, start, end, capacity, iso(at))
+            for hook in self.on_cohort_created:
+                await hook(conn, cohort)
         return cohort
+
+    async def reengaged_count(self, cohort_id: int) -> int:
+        """Opted-in candidates told (or about to be told) that this cohort opens."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM reengagement WHERE notified_cohort_id = ?", (cohort_id,)
+        )
+        return int(row[0]) if row else 0
 
     async def cohort(self, cohort_id: int) -> Cohort | None:
         row = await self.db.fetchone("SELECT * FROM cohorts WHERE id = ?", (cohort_id,))
@@ -300,6 +329,9 @@ class PipelineStore:
             await _audit(
                 conn, at, by, "stage", candidate_id=candidate_id, cohort_id=cohort, detail=detail
             )
+            moved = Moved(candidate_id, current, target, cohort, by, at)
+            for hook in self.on_moved:
+                await hook(conn, moved)
         return current
 
     async def move_cohort(
@@ -402,6 +434,11 @@ class PipelineStore:
             " GROUP BY source"
         )
         return {str(r["source"]): int(r["n"]) for r in rows}
+
+
+async def current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:
+    """A candidate's stage read through the caller's connection (inside its transaction)."""
+    return await _current_stage(conn, candidate_id)
 
 
 async def _current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:

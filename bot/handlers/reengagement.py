@@ -1,0 +1,25 @@
+"""Thin Telegram handler for the re-engagement buttons ("re:"): opt in, decline, withdraw, apply
+again. Registered before the screening's catch-all button handler (bot/app.py)."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
+
+from bot.handlers.screening import private_press
+from bot.handlers.telegram_io import perform
+from bot.reengagement import ReengagementService
+
+Context = ContextTypes.DEFAULT_TYPE
+
+
+def register(application: Application, reengagement: ReengagementService) -> None:  # type: ignore[type-arg]
+    async def on_button(update: Update, context: Context) -> None:
+        pressed = await private_press(update)
+        if pressed is None:
+            return
+        query, person = pressed
+        response = await reengagement.button(person, query.data or "")
+        await perform(context.bot, person.chat_id, response, query)
+
+    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^re:"))

@@ -1,0 +1,376 @@
+"""Re-engagement (issue 5): one message when the next cohort of a candidate's site opens.
+
+Who is asked: a candidate whose screening result says "not now" (availability "no"), under the
+result (bot/screening.py), and a candidate staff put on a waiting list, in a message sent through
+the outbox in the same transaction as the move (`on_moved`, a PipelineStore hook). Nothing is
+pre-ticked: two buttons, "🔔 prévenir" and "non merci"; "oui" stores a `reengagement` row with the
+time (the consent), and an event in their history; "finalement non" deletes it.
+
+When it is sent: `plan_cohort` is a PipelineStore hook run inside the transaction that creates a
+cohort (/nouvelle_cohorte). Planning there rather than in a periodic planner that looks for new
+cohorts: the cohort and its outbox rows commit together (no opening missed or planned twice,
+nothing to remember about "cohorts already seen"), staff are told at once how many people will
+hear about it, and nothing polls. A cohort inserted by hand in SQL is not announced (there is no
+other way to create one). The rows are due at once; the dispatcher holds them to the sending
+window (quiet hours), drops them after /stop or a block, and drops them after the cohort's start.
+
+Exactly once: the row is planned with the unique outbox key `reengage:<candidate>:<cohort>` and
+the opt-in is marked spent (`notified_cohort_id`, `notified_at`) in the same transaction, so the
+opt-in is used by ONE opening; later cohorts are not announced unless the person opts in again
+(the issue: "one message when the next cohort of their site opens"). Someone stopped or
+unreachable at planning time is not planned and keeps their opt-in for a later opening. At send
+time the message is skipped for someone admitted, in training or alumni, or who withdrew; an
+erased person's rows go with them (ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import aiosqlite
+
+from bot.actions import Button, EditPressed, Keyboard, Response, Toast
+from bot.clock import Clock
+from bot.core import reengagement as core
+from bot.core.pipeline import Stage
+from bot.core.sites import Programme
+from bot.outbox.store import OutboxRow, cancel, iso, schedule
+from bot.rendering import Renderer
+from bot.screening import Person, ScreeningService
+from bot.sessions import SessionService
+from bot.staff.store import Cohort, Moved, PipelineStore, current_stage
+from bot.storage.candidates import CandidateStore
+from bot.storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.outbox.dispatcher import Render
+
+log = logging.getLogger(__name__)
+
+ASK_KIND = "reengage.ask"  # "you are on the waiting list; shall I tell you about the next one?"
+COHORT_KIND = "reengage.cohort"  # "the next cohort of your site opens"
+# Unsolicited messages: after a crash mid-send, never risk a second copy (bot/outbox/dispatcher).
+AT_MOST_ONCE = frozenset({ASK_KIND, COHORT_KIND})
+ASK_VALID = dt.timedelta(days=7)  # a waiting-list message later than that is stale
+
+
+def subject(candidate_id: int) -> str:
+    return f"reengage:{candidate_id}"
+
+
+class ReengagementService:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        candidates: CandidateStore,
+        pipeline: PipelineStore,
+        screening: ScreeningService,
+        renderer: Renderer,
+        programme: Programme,
+        clock: Clock,
+        timezone: ZoneInfo,
+    ) -> None:
+        self.db = db
+        self.candidates = candidates
+        self.pipeline = pipeline
+        self.screening = screening
+        self.renderer = renderer
+        self.programme = programme
+        self.clock = clock
+        self.timezone = timezone
+
+    # ------------------------------------------------------------------ helpers
+    def _render(self, lang: str, name: str, **context: Any) -> str:
+        return self.renderer.render(
+            lang, f"reengagement/{name}", programme=self.programme, **context
+        )
+
+    def _button(self, lang: str, what: str) -> str:
+        return self._render(lang, "button", what=what)
+
+    def _site_name(self, site: str | None) -> str:
+        found = self.programme.sites.get(site or "")
+        return found.name if found else (site or "")
+
+    def _today(self) -> dt.date:
+        return self.clock.now().astimezone(self.timezone).date()
+
+    def optin_keyboard(self, lang: str, origin: core.Origin) -> Keyboard:
+        return (
+            (Button(self._button(lang, "yes"), f"re:yes:{origin.value}"),),
+            (Button(self._button(lang, "no"), f"re:no:{origin.value}"),),
+        )
+
+    async def optin(self, candidate_id: int) -> aiosqlite.Row | None:
+        return await self.db.fetchone(
+            "SELECT * FROM reengagement WHERE candidate_id = ?", (candidate_id,)
+        )
+
+    # ------------------------------------------------------------- pipeline hooks
+    async def on_moved(self, conn: aiosqlite.Connection, moved: Moved) -> None:
+        """Staff put someone on a waiting list: ask them, through the outbox, same transaction."""
+        if moved.to is not Stage.WAITLISTED or moved.cohort_id is None:
+            return
+        cursor = await conn.execute(
+            "SELECT chat_id FROM candidates WHERE id = ?", (moved.candidate_id,)
+        )
+        row = await cursor.fetchone()
+        if row is None:
+            return
+        await schedule(
+            conn,
+            key=f"reengage-ask:{moved.candidate_id}:{moved.cohort_id}",
+            kind=ASK_KIND,
+            chat_id=int(row[0]),
+            candidate_id=moved.candidate_id,
+            payload={"cohort_id": moved.cohort_id},
+            due_at=moved.at,
+            not_after=moved.at + ASK_VALID,
+            now=moved.at,
+        )
+
+    async def plan_cohort(self, conn: aiosqlite.Connection, cohort: Cohort) -> None:
+        """A cohort was created: plan one message per opted-in candidate of its site (see the
+        module docstring for why here and not in a periodic planner)."""
+        created = dt.datetime.fromisoformat(cohort.created_at)
+        opening = core.Opening(cohort.id, cohort.site, cohort.start_date, created)
+        today = created.astimezone(self.timezone).date()
+        chosen = core.to_notify(opening, await self._optins(conn, cohort.site), today)
+        start = dt.datetime.combine(cohort.start_date, dt.time(0, 0), self.timezone)
+        for candidate_id in chosen:
+            cursor = await conn.execute(
+                "SELECT chat_id FROM candidates WHERE id = ?", (candidate_id,)
+            )
+            row = await cursor.fetchone()
+            assert row is not None  # the opt-in cascades from the candidate
+            await schedule(
+                conn,
+                key=f"reengage:{candidate_id}:{cohort.id}",
+                kind=COHORT_KIND,
+                chat_id=int(row[0]),
+                candidate_id=candidate_id,
+                subject=subject(candidate_id),
+                payload={"cohort_id": cohort.id},
+                due_at=created,
+                not_after=start,
+                now=created,
+            )
+            await conn.execute(
+                "UPDATE reengagement SET notified_cohort_id = ?, notified_at = ?"
+                " WHERE candidate_id = ?",
+                (cohort.id, iso(created), candidate_id),
+            )
+        if chosen:
+            log.info("cohort %s opens: %d re-engagement message(s) planned", cohort.id, len(chosen))
+
+    async def _optins(self, conn: aiosqlite.Connection, site: str) -> list[core.OptIn]:
+        cursor = await conn.execute(
+            "SELECT r.candidate_id, r.site, r.opted_in_at, r.notified_cohort_id,"
+            " c.nudges_stopped_at, c.unreachable_at FROM reengagement r"
+            " JOIN candidates c ON c.id = r.candidate_id WHERE r.site = ?"
+            " ORDER BY r.candidate_id",
+            (site,),
+        )
+        optins = []
+        for row in await cursor.fetchall():
+            stage = await current_stage(conn, int(row[0]))
+            if stage is None:
+                continue
+            optins.append(
+                core.OptIn(
+                    candidate_id=int(row[0]),
+                    site=str(row[1]),
+                    opted_in_at=dt.datetime.fromisoformat(row[2]),
+                    notified_cohort_id=row[3],
+                    stage=stage,
+                    stopped=row[4] is not None,
+                    unreachable=row[5] is not None,
+                )
+            )
+        return optins
+
+    # ---------------------------------------------------------------- buttons
+    async def button(self, person: Person, data: str) -> Response:
+        """re:yes:<origin>, re:no:<origin> (under the question), re:off (withdraw, under the
+        confirmation), re:go (restart the application). Anything else: a stale button's answer."""
+        parts = data.split(":")
+        candidate = await self.candidates.by_telegram_id(person.user_id)
+        origin = _origin(parts[2]) if len(parts) == 3 else None
+        if candidate is None or len(parts) < 2:
+            return await self.screening.button(person, data)
+        if parts[1] == "go" and len(parts) == 2:
+            response = Response().add(Toast("")).add(EditPressed())
+            response.actions.extend((await self.screening.restart(person)).actions)
+            return response
+        if parts[1] == "off" and len(parts) == 2:
+            return await self._no(candidate.id, candidate.language, None)
+        if origin is None:
+            return await self.screening.button(person, data)
+        if parts[1] == "yes":
+            return await self._yes(person, candidate.id, candidate.language, origin)
+        if parts[1] == "no":
+            return await self._no(candidate.id, candidate.language, origin)
+        return await self.screening.button(person, data)
+
+    async def _kept_keyboard(self, candidate_id: int, lang: str, origin: core.Origin) -> Keyboard:
+        """The pressed message's buttons without the opt-in ones (the result keeps /humain)."""
+        if origin is not core.Origin.RESULT:
+            return ()
+        candidate = await self.candidates.by_id(candidate_id)
+        outcome = candidate.result if candidate is not None else None
+        return self.screening.result_keyboard(lang, outcome, reengage=False)
+
+    async def _yes(
+        self, person: Person, candidate_id: int, lang: str, origin: core.Origin
+    ) -> Response:
+        view = await self.pipeline.candidate(candidate_id)
+        assert view is not None
+        said_not_now = view.answers.get("availability") == "no"
+        if not core.may_opt_in(origin, said_not_now=said_not_now, visited=view.derived.visited):
+            return await self.screening.button(person, f"re:yes:{origin.value}")
+        site = view.site
+        if site is None and view.cohort_id is not None:
+            cohort = await self.pipeline.cohort(view.cohort_id)
+            site = cohort.site if cohort else None
+        if site is None:
+            return await self.screening.button(person, f"re:yes:{origin.value}")
+        existing = await self.optin(candidate_id)
+        response = Response()
+        if existing is not None and existing["notified_cohort_id"] is None:
+            response.add(Toast(self._render(lang, "toast", what="already")))
+        else:
+            await self._store_optin(candidate_id, site, origin)
+            response.add(Toast(""))
+        keyboard = await self._kept_keyboard(candidate_id, lang, origin)
+        response.add(EditPressed(append=self._button(lang, "yes"), keyboard=keyboard))
+        withdraw = ((Button(self._button(lang, "withdraw"), "re:off"),),)
+        text = self._render(lang, "answer", what="yes", site=self._site_name(site))
+        return response.send(text, withdraw)
+
+    async def _no(self, candidate_id: int, lang: str, origin: core.Origin | None) -> Response:
+        """The "non merci" under a question (origin), or "finalement non" under a confirmation."""
+        withdrawn = await self._withdraw(candidate_id, origin)
+        response = Response().add(Toast(""))
+        if origin is None:
+            response.add(EditPressed())
+        else:
+            keyboard = await self._kept_keyboard(candidate_id, lang, origin)
+            response.add(EditPressed(append=self._button(lang, "no"), keyboard=keyboard))
+        return response.send(self._render(lang, "answer", what="withdrawn" if withdrawn else "no"))
+
+    async def _store_optin(self, candidate_id: int, site: str, origin: core.Origin) -> None:
+        """The consent, with its time: a new opt-in (or a renewed one after a message)."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT INTO reengagement (candidate_id, site, opted_in_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (candidate_id) DO UPDATE SET site = excluded.site,"
+                " opted_in_at = excluded.opted_in_at, notified_cohort_id = NULL,"
+                " notified_at = NULL",
+                (candidate_id, site, iso(now)),
+            )
+            await _event(conn, candidate_id, now, "reengagement_opt_in", {"origin": origin.value})
+        log.info("candidate %s opted in to re-engagement", candidate_id)
+
+    async def _withdraw(self, candidate_id: int, origin: core.Origin | None) -> bool:
+        """Delete the opt-in and any message still pending; False if there was none."""
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "DELETE FROM reengagement WHERE candidate_id = ?", (candidate_id,)
+            )
+            if cursor.rowcount != 1:
+                return False
+            await cancel(conn, reason="withdrawn", subject=subject(candidate_id), now=now)
+            where = origin.value if origin is not None else "withdraw"
+            await _event(conn, candidate_id, now, "reengagement_opt_out", {"origin": where})
+        log.info("candidate %s withdrew from re-engagement", candidate_id)
+        return True
+
+    # ------------------------------------------------------------ outbox renderers
+    def renderers(self) -> dict[str, Render]:
+        return {ASK_KIND: self._render_ask, COHORT_KIND: self._render_cohort}
+
+    async def _render_ask(self, row: OutboxRow, services: Any) -> Response | None:
+        """The waiting-list message, if they are still on a waiting list at send time."""
+        if row.candidate_id is None:
+            return None
+        candidate = await self.candidates.by_id(row.candidate_id)
+        view = await self.pipeline.candidate(row.candidate_id)
+        cohort = await self.pipeline.cohort(int(row.payload.get("cohort_id", 0)))
+        if candidate is None or view is None or cohort is None:
+            return None
+        if view.stage is not Stage.WAITLISTED:
+            return None
+        existing = await self.optin(candidate.id)
+        opted_in = existing is not None and existing["notified_cohort_id"] is None
+        lang = candidate.language
+        text = self._render(
+            lang,
+            "waitlisted",
+            first_name=view.first_name or None,
+            cohort=cohort.name,
+            site=self._site_name(cohort.site),
+            opted_in=opted_in,
+        )
+        keyboard = () if opted_in else self.optin_keyboard(lang, core.Origin.WAITLIST)
+        return Response().send(text, keyboard)
+
+    async def _render_cohort(self, row: OutboxRow, services: Any) -> Response | None:
+        """The next cohort opens: one button, the session offer if they may book one, else the
+        screening restart (their answers are old, and "not now" may have become "yes")."""
+        if row.candidate_id is None:
+            return None
+        cohort_id = int(row.payload.get("cohort_id", 0))
+        candidate = await self.candidates.by_id(row.candidate_id)
+        view = await self.pipeline.candidate(row.candidate_id)
+        cohort = await self.pipeline.cohort(cohort_id)
+        existing = await self.optin(row.candidate_id)
+        if candidate is None or view is None or cohort is None or existing is None:
+            return None
+        opted_for = existing["notified_cohort_id"]
+        if not core.still_wanted(view.stage, opted_for=opted_for, cohort_id=cohort_id):
+            return None
+        if cohort.start_date <= self._today():
+            return None
+        lang = candidate.language
+        may_book = SessionService.may_book(candidate)
+        text = self._render(
+            lang,
+            "next_cohort",
+            first_name=view.first_name or None,
+            cohort=cohort.name,
+            site=self._site_name(cohort.site),
+            start=cohort.start_date.strftime("%d/%m/%Y"),
+            may_book=may_book,
+        )
+        if may_book:
+            button = Button(self.renderer.label(lang, "btn.offer_session"), "s:offer")
+        else:
+            button = Button(self._button(lang, "apply"), "re:go")
+        return Response().send(text, ((button,),))
+
+
+def _origin(value: str) -> core.Origin | None:
+    try:
+        return core.Origin(value)
+    except ValueError:
+        return None
+
+
+async def _event(
+    conn: aiosqlite.Connection,
+    candidate_id: int,
+    at: dt.datetime,
+    kind: str,
+    detail: dict[str, Any],
+) -> None:
+    await conn.execute(
+        "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
+        (candidate_id, iso(at), kind, json.dumps(detail)),
+    )
