@@ -66,6 +66,7 @@ class Settings:
     nudge_delays: tuple[dt.timedelta, ...] = (dt.timedelta(hours=24), dt.timedelta(hours=72))
     sessions_file: Path | None = None
     outbox_interval: float = 5.0  # seconds between two dispatcher runs
+    chat_burst: int = 3  # messages a private chat may get at once before pacing at 1/s
     # Staff side (issue 4)
     export_separator: str = ";"
     digest_weekday: int = 0  # Monday
@@ -290,6 +291,13 @@ def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
             ) from None
         if values["outbox_interval"] <= 0:
             raise ConfigError("FABNUM_OUTBOX_INTERVAL must be more than 0 seconds.")
+    burst = get("FABNUM_CHAT_BURST")
+    if burst is not None:
+        if not burst.strip().isdigit() or not 0 <= int(burst) <= 20:
+            raise ConfigError(
+                "FABNUM_CHAT_BURST must be a whole number from 0 (no pacing) to 20 (e.g. 3)."
+            )
+        values["chat_burst"] = int(burst)
     return values
 
 

@@ -16,8 +16,16 @@ from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 async def running_bot(
     server: FakeTelegram, settings: Settings, clock: Clock | None = None
 ) -> AsyncIterator[App]:
-    """Build the Application exactly as production does, only pointed at the fake server."""
-    settings = dataclasses.replace(settings, token=server.token, api_url=server.base_url)
+    """Build the Application exactly as production does, only pointed at the fake server.
+
+    A fake server without rate limits gets no pacing of replies (chat_burst=0): its scripted
+    people answer in milliseconds, and pacing them at 1 message/s would only slow the suite.
+    Tests of pacing give the server limits (bot/fakeapi RateLimits) and keep the setting.
+    """
+    burst = settings.chat_burst if server.rate_limits is not None else 0
+    settings = dataclasses.replace(
+        settings, token=server.token, api_url=server.base_url, chat_burst=burst
+    )
     application = build_application(settings, clock)
     async with polling(application, poll_timeout=1):
         yield application

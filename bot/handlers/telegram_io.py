@@ -53,7 +53,12 @@ async def perform(
     *,
     bulk: bool = False,
 ) -> None:
-    """Answer the button press first (it stops the spinner), then edit, then send in order.
+    """Answer the button press first (it stops the spinner), then send in order, then edit.
+
+    The edit of the pressed message ("✅ noted", buttons removed) is cosmetic, so it goes after
+    the new messages: with Telegram's 1 message/s per chat, whatever goes second waits about a
+    second in the rate limiter, and that wait should not fall on the next question. A second
+    press on the old buttons meanwhile is answered as stale by the services.
 
     `bulk` marks scheduled sends (bot/outbox): the rate limiter lets interactive replies pass
     first. A 403 (blocked, deactivated) is raised to the caller: the outbox dispatcher marks the
@@ -66,6 +71,7 @@ async def perform(
             await query.answer(text=toast or None)
         except BadRequest as exc:  # too old or already answered: nothing to do
             log.debug("callback answer refused: %s", exc.message)
+    edits: list[EditPressed] = []
     for action in response.actions:
         if isinstance(action, Send):
             await bot.send_message(
@@ -85,7 +91,10 @@ async def perform(
                 rate_limit_args=limit,
             )
         elif isinstance(action, EditPressed) and query is not None:
-            await _edit_pressed(query, action)
+            edits.append(action)
+    if query is not None:
+        for edit in edits:
+            await _edit_pressed(query, edit)
 
 
 async def _edit_pressed(query: CallbackQuery, action: EditPressed) -> None:

@@ -8,12 +8,17 @@ PTB's rate-limiter hook, tells the two apart: bulk calls pass rate_limit_args={"
   (they only ever wait for a truly full bucket); bulk calls, one at a time, take a slot only
   while `headroom` slots stay free for interactive replies, so a burst of replies never queues
   behind them. With no interactive traffic, bulk still gets the full rate.
-- 1 message/s per private chat, 20/min per group: an aiolimiter per chat. Bulk calls wait for
-  it; interactive calls in a private chat only mark it used (a reply of two or three messages
-  goes at once: Telegram tolerates short bursts, and a 429 is retried), so a person never waits
-  a second between the "✅ noted" edit and the next question.
+- 1 message/s per private chat, 20/min per group: an aiolimiter per chat, which every call
+  waits for, interactive or bulk. A private chat may take `chat_burst` messages at once (Telegram
+  tolerates short bursts, so a reply of two or three messages does not crawl), then one a second
+  (with a 50 ms margin for network jitter). Pacing in the limiter beats drawing a 429: that costs
+  `retry_after` (whole seconds) plus a round trip. The handlers send the new question first and
+  the cosmetic edit of the pressed message after it (bot/handlers/telegram_io.py), so any wait
+  falls on the edit, not on what the person reads. `chat_burst=0` turns pacing off for replies
+  in private chats (they mark the chat used so bulk sends to it still wait): the test suite uses
+  it, as its fake Bot API enforces no limits and its scripted people answer in milliseconds.
 - 429: the call is retried after retry_after (a bounded number of times). A 429 on a bulk call
-  pauses bulk calls only; interactive calls go on.
+  pauses bulk calls only; a 429 on an interactive call pauses nothing else (it is about that chat).
 Calls without a chat (answerCallbackQuery, getMe...) are never delayed.
 """
 
@@ -52,12 +57,16 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         group_per_minute: float = 20,
         headroom: int = 3,
         max_retries: int = 3,
+        chat_burst: int = 3,
+        chat_margin: float = 0.05,
     ) -> None:
         self.overall_per_second = overall_per_second
         self.chat_per_second = chat_per_second
         self.group_per_minute = group_per_minute
         self.headroom = headroom
         self.max_retries = max_retries
+        self.chat_burst = chat_burst
+        self.chat_margin = chat_margin
         self._overall = AsyncLimiter(overall_per_second, 1)
         self._chats: dict[int, AsyncLimiter] = {}
         self._bulk_lock = asyncio.Lock()
@@ -81,22 +90,23 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             if chat_id < 0:
                 limiter = AsyncLimiter(self.group_per_minute, 60)
             else:
-                limiter = AsyncLimiter(1, 1 / self.chat_per_second)
+                burst = max(1, self.chat_burst)
+                interval = 1 / self.chat_per_second + self.chat_margin
+                limiter = AsyncLimiter(burst, burst * interval)
             self._chats[chat_id] = limiter
         return limiter
 
     async def _acquire(self, chat_id: int, bulk: bool) -> None:
         limiter = self._chat_limiter(chat_id)
+        if bulk or chat_id < 0 or self.chat_burst > 0:
+            await limiter.acquire()
+        elif limiter.has_capacity():
+            await limiter.acquire()  # immediate
+        else:
+            limiter._level = limiter.max_rate  # chat_burst 0: never wait, but bulk to it does
         if not bulk:
-            # A reply of two or three messages goes at once (Telegram tolerates short bursts in
-            # a private chat); it still counts against the chat, so bulk sends to this chat wait.
-            if chat_id < 0 or limiter.has_capacity():
-                await limiter.acquire()  # groups (20/min) wait; a private chat has capacity
-            else:
-                limiter._level = limiter.max_rate  # saturate it without waiting
             await self._overall.acquire()
             return
-        await limiter.acquire()
         loop = asyncio.get_running_loop()
         async with self._bulk_lock:  # bulk calls queue here, never inside the shared bucket
             step = 1 / self.overall_per_second
@@ -135,9 +145,8 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             except RetryAfter as error:
                 self.retry_after_count += 1
                 delay = retry_seconds(error)
-                # Every 429 pauses bulk (it is the capacity to give back); interactive calls
-                # only ever wait for their own retry.
-                self._bulk_paused_until = max(self._bulk_paused_until, loop.time() + delay)
+                if bulk:  # the capacity to give back; an interactive 429 concerns its chat
+                    self._bulk_paused_until = max(self._bulk_paused_until, loop.time() + delay)
                 attempt += 1
                 log.info(
                     "429 on %s (%s): retry in %.1f s (attempt %d)",
