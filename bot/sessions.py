@@ -10,6 +10,7 @@ planner of screening nudges are at the end.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -77,8 +78,24 @@ class InfoSession:
         )
 
 
+class SessionsFileError(ValueError):
+    """The sessions file cannot be loaded; the message is one sentence for a person."""
+
+
 class SeatTaken(Exception):
     """The session filled up (or closed) between the offer and the press."""
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """What an edit did. status: "edited", "not_found", "closed" (cancelled or started),
+    "below_booked" (fewer seats than booked), "unchanged"."""
+
+    status: str
+    changed: tuple[str, ...] = ()  # "time", "place", "capacity", "language"
+    told: int = 0  # booked candidates who will get the change
+    waiting: int = 0  # waitlisted candidates told a seat is free
+    booked: int = 0
 
 
 _SESSION_SQL = (
@@ -360,7 +377,9 @@ class SessionService:
             if cursor.rowcount != 1:
                 raise SeatTaken  # rolls back the move too
             booking_id = int(cursor.lastrowid or 0)
-            await self._schedule_reminders(conn, candidate, booking_id, session, now)
+            await self._schedule_reminders(
+                conn, candidate.id, candidate.chat_id, booking_id, session, now
+            )
             await conn.execute("DELETE FROM waitlist WHERE candidate_id = ?", (candidate.id,))
             detail: dict[str, Any] = {"session_id": session_id, "booking_id": booking_id}
             if moved_from is not None:
@@ -374,11 +393,15 @@ class SessionService:
     async def _schedule_reminders(
         self,
         conn: aiosqlite.Connection,
-        candidate: Candidate,
+        candidate_id: int,
+        chat_id: int,
         booking_id: int,
         session: InfoSession,
         now: dt.datetime,
+        suffix: str = "",
     ) -> None:
+        """The booking's J-1 and 2 h reminders. `suffix` makes the keys new when a session is
+        moved (moved back to an earlier time, the old keys exist, cancelled)."""
         for plan in reminder_plan(
             starts_at=session.starts_at,
             now=now,
@@ -390,10 +413,10 @@ class SessionService:
                 continue  # one flag per session, scheduled with the session
             await schedule(
                 conn,
-                key=f"{plan.kind}:{booking_id}:{iso(session.starts_at)}",
+                key=f"{plan.kind}:{booking_id}:{iso(session.starts_at)}{suffix}",
                 kind=plan.kind,
-                chat_id=candidate.chat_id,
-                candidate_id=candidate.id,
+                chat_id=chat_id,
+                candidate_id=candidate_id,
                 subject=f"booking:{booking_id}",
                 due_at=plan.due_at,
                 not_after=plan.not_after,
@@ -511,6 +534,7 @@ class SessionService:
         for s in sessions[:20]:
             row = [Button(f"👥 {core.short_when(s.starts_at, self.tz, lang)}", f"s:ls:{s.id}")]
             if s.status == "scheduled" and s.starts_at > now:
+                row.append(Button("✏️", f"s:se:{s.id}"))
                 row.append(Button("❌", f"s:sx:{s.id}"))
             buttons.append(tuple(row))
         return Response().send(
@@ -549,6 +573,67 @@ class SessionService:
         assert session is not None
         return Response().send(
             self._render(lang, "sessions/staff_created", session=self.describe(session, lang))
+        )
+
+    async def staff_edit(self, person: Person, args: list[str]) -> Response:
+        """/modifier_session NUMÉRO ...: change date/time, place, seats or language."""
+        member = self.staff_member(person)
+        if member is None:
+            return await self._refuse(person)
+        lang = self.settings.language
+        now = self.clock.now()
+        try:
+            edit = core.parse_session_edit(args)
+        except core.ArgumentError as error:
+            if str(error) == "usage":
+                return Response().send(self._edit_usage(lang, None))
+            return self._edit_error(lang, str(error))
+        session = await self.session(edit.session_id)
+        if session is None or not member.can_see_site(session.site):
+            return self._edit_error(lang, "not_found", session_id=edit.session_id)
+        if edit.empty:
+            return Response().send(self._edit_usage(lang, session))
+        try:
+            starts_at = edit.new_start(session.starts_at, now, self.tz)
+        except core.ArgumentError as error:
+            return self._edit_error(lang, str(error), session_id=session.id)
+        outcome = await self.edit_session(
+            session.id,
+            starts_at=starts_at,
+            capacity=edit.capacity,
+            place=edit.place,
+            address=edit.address,
+            language=edit.language,
+        )
+        if outcome.status != "edited":
+            return self._edit_error(
+                lang, outcome.status, session_id=session.id, booked=outcome.booked
+            )
+        log.info("session %s edited by staff: %s", session.id, ",".join(outcome.changed))
+        edited = await self.session(session.id)
+        assert edited is not None
+        return Response().send(
+            self._render(
+                lang,
+                "sessions/staff_edited",
+                session=self.describe(edited, lang),
+                changed=list(outcome.changed),
+                told=outcome.told,
+                waiting=outcome.waiting,
+            )
+        )
+
+    def _edit_usage(self, lang: str, session: InfoSession | None) -> str:
+        info = self.describe(session, lang) if session is not None else None
+        return self._render(lang, "sessions/staff_edit_usage", session=info)
+
+    def _edit_error(
+        self, lang: str, what: str, *, session_id: int = 0, booked: int = 0
+    ) -> Response:
+        return Response().send(
+            self._render(
+                lang, "sessions/staff_edit_error", what=what, session_id=session_id, booked=booked
+            )
         )
 
     async def create_session(
@@ -613,6 +698,7 @@ class SessionService:
         site: str,
         starts_at: dt.datetime,
         now: dt.datetime,
+        suffix: str = "",
     ) -> None:
         for plan in reminder_plan(
             starts_at=starts_at,
@@ -626,7 +712,7 @@ class SessionService:
             for chat_id in self._staff_chats(site):
                 await schedule(
                     conn,
-                    key=f"sessions.unconfirmed:{session_id}:{iso(starts_at)}:{chat_id}",
+                    key=f"sessions.unconfirmed:{session_id}:{iso(starts_at)}:{chat_id}{suffix}",
                     kind="sessions.unconfirmed",
                     chat_id=chat_id,
                     subject=f"session:{session_id}",
@@ -649,6 +735,8 @@ class SessionService:
         session = await self.session(arg)
         if session is None or not member.can_see_site(session.site):
             return Response().add(Toast(self._render(lang, "sessions/toast", what="stale")))
+        if action == "se":
+            return Response().add(Toast("")).send(self._edit_usage(lang, session))
         if action == "ls":
             text, keyboard = await self._attendance_list(session, lang)
             return Response().add(Toast("")).send(text, keyboard)
@@ -827,46 +915,226 @@ class SessionService:
         log.info("session %s cancelled, %d candidate(s) to tell", session_id, len(booked))
         return len(booked)
 
+    async def edit_session(
+        self,
+        session_id: int,
+        *,
+        starts_at: dt.datetime | None = None,
+        capacity: int | None = None,
+        place: str | None = None,
+        address: str | None = None,
+        language: str | None = None,
+    ) -> EditOutcome:
+        """Change a scheduled, future session in one transaction with its consequences.
+
+        Seats cannot go below those booked (checked inside this BEGIN IMMEDIATE, so a booking
+        cannot slip in between). A new date/time or place: each booked candidate gets a
+        "sessions.changed" message through the outbox. A new time also cancels their pending
+        reminders and the staff flag and plans them again for the new time, and their "je
+        viens" is asked again. More seats: the site's waitlist is told, as when a seat frees.
+        """
+        now = self.clock.now()
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(f"{_SESSION_SQL} WHERE s.id = ?", (session_id,))
+            row = await cursor.fetchone()
+            if row is None:
+                return EditOutcome("not_found")
+            before = InfoSession.from_row(row)
+            if before.status != "scheduled" or before.starts_at <= now:
+                return EditOutcome("closed")
+            if capacity is not None and capacity < before.booked:
+                return EditOutcome("below_booked", booked=before.booked)
+            after = dataclasses.replace(
+                before,
+                starts_at=starts_at or before.starts_at,
+                capacity=before.capacity if capacity is None else capacity,
+                place=place or before.place,
+                address=address or before.address,
+                language=language or before.language,
+            )
+            changed = _changes(before, after)
+            if not changed:
+                return EditOutcome("unchanged", booked=before.booked)
+            await conn.execute(
+                "UPDATE info_sessions SET starts_at = ?, place = ?, address = ?, capacity = ?,"
+                " language = ?, map_url = ?, updated_at = ? WHERE id = ?",
+                (
+                    iso(after.starts_at),
+                    after.place,
+                    after.address,
+                    after.capacity,
+                    after.language,
+                    # an explicit map link points at the old address
+                    before.map_url if after.address == before.address else None,
+                    iso(now),
+                    session_id,
+                ),
+            )
+            told = 0
+            if "time" in changed or "place" in changed:
+                told = await self._tell_booked(conn, before, after, now)
+            if "time" in changed:
+                await cancel(conn, reason="session_moved", subject=f"session:{session_id}", now=now)
+                await self._schedule_staff_flag(
+                    conn,
+                    session_id,
+                    after.site,
+                    after.starts_at,
+                    now,
+                    suffix=await _key_suffix(conn, f"session:{session_id}"),
+                )
+            waiting = 0
+            if after.capacity > before.capacity:
+                trigger = f"capacity:{session_id}:{after.capacity}@{iso(now)}"
+                waiting = await self._seat_freed(conn, after.site, now, trigger)
+        return EditOutcome(changed=changed, status="edited", told=told, waiting=waiting)
+
+    async def _tell_booked(
+        self,
+        conn: aiosqlite.Connection,
+        before: InfoSession,
+        after: InfoSession,
+        now: dt.datetime,
+    ) -> int:
+        """The booked candidates of a moved session: one "changed" message each (replacing one
+        not yet sent, keeping what they last knew) and, if the time moved, new reminders."""
+        moved = after.starts_at != before.starts_at
+        cursor = await conn.execute(
+            "SELECT b.id, b.candidate_id, c.chat_id FROM bookings b JOIN candidates c"
+            " ON c.id = b.candidate_id WHERE b.session_id = ? AND b.status = 'booked'",
+            (before.id,),
+        )
+        booked = list(await cursor.fetchall())
+        for booking_id, candidate_id, chat_id in booked:
+            subject = f"booking:{booking_id}"
+            cursor = await conn.execute(
+                "SELECT payload FROM outbox WHERE subject = ? AND kind = 'sessions.changed'"
+                " AND state = 'pending' ORDER BY id DESC LIMIT 1",
+                (subject,),
+            )
+            unsent = await cursor.fetchone()
+            known: dict[str, Any] = {
+                "old_starts_at": iso(before.starts_at),
+                "old_place": before.place,
+                "old_address": before.address,
+            }
+            if unsent is not None:
+                known.update(
+                    {k: v for k, v in json.loads(unsent[0]).items() if k.startswith("old_")}
+                )
+            suffix = await _key_suffix(conn, subject)
+            if moved:
+                await cancel(conn, reason="session_moved", subject=subject, now=now)
+                await conn.execute(
+                    "UPDATE bookings SET confirmed_at = NULL WHERE id = ?", (booking_id,)
+                )
+                await self._schedule_reminders(
+                    conn, candidate_id, chat_id, booking_id, after, now, suffix
+                )
+            else:  # the reminders render the place when sent: only the unsent notice goes
+                await conn.execute(
+                    "UPDATE outbox SET state = 'cancelled', last_error = 'session_changed',"
+                    " finished_at = ? WHERE subject = ? AND kind = 'sessions.changed'"
+                    " AND state = 'pending'",
+                    (iso(now), subject),
+                )
+            await schedule(
+                conn,
+                key=f"sessions.changed:{booking_id}{suffix}",
+                kind="sessions.changed",
+                chat_id=chat_id,
+                candidate_id=candidate_id,
+                subject=subject,
+                due_at=now,
+                not_after=after.starts_at,
+                # not a nudge: it reaches someone who sent /stop (bulk rows are dropped then)
+                bulk=False,
+                payload={"session_id": before.id, "booking_id": booking_id, **known},
+                now=now,
+            )
+            await _event(
+                conn,
+                int(candidate_id),
+                iso(now),
+                "session_changed",
+                {"session_id": before.id, "booking_id": booking_id, "moved": moved},
+            )
+        return len(booked)
+
     # ------------------------------------------------------------ from a file
     async def load_file(self, path: Path) -> tuple[int, int]:
-        """Sessions from a TOML file ([[sessions]] tables); returns (added, already there)."""
-        data = tomllib.loads(await asyncio.to_thread(path.read_text, "utf-8"))
+        """Sessions from a TOML file ([[sessions]] tables); returns (added, already there).
+
+        Every entry is checked before any is written, so a mistake adds nothing; an entry whose
+        key (default site:dateTtime) was loaded before is left as it is, even if staff edited it
+        since. Raises SessionsFileError with one sentence naming the file and the entry."""
+        try:
+            text = await asyncio.to_thread(path.read_text, "utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+            raise SessionsFileError(f"{path}: cannot read it ({reason}).") from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise SessionsFileError(f"{path}: not valid TOML ({error}).") from None
+        entries = data.get("sessions", [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise SessionsFileError(f"{path}: sessions must be [[sessions]] tables.")
+        planned = [self._file_entry(f"{path}, session #{n}", e) for n, e in enumerate(entries, 1)]
         added = existing = 0
-        for number, entry in enumerate(data.get("sessions", []), start=1):
-            where = f"{path}, session #{number}"
-            try:
-                site = str(entry["site"])
-                local = dt.datetime.fromisoformat(f"{entry['date']}T{entry['time']}")
-                capacity = int(entry["capacity"])
-                place = str(entry["place"])
-                address = str(entry.get("address", place))
-            except (KeyError, ValueError, TypeError) as error:
-                raise ValueError(
-                    f"{where}: needs site, date, time, capacity, place ({error})"
-                ) from None
-            if site not in self.programme.sites:
-                raise ValueError(f"{where}: unknown site {site!r}")
-            starts_at = local.replace(tzinfo=self.tz).astimezone(dt.UTC)
-            key = str(entry.get("key") or f"{site}:{entry['date']}T{entry['time']}")
+        for entry in planned:
             before = await self.db.fetchone(
-                "SELECT id FROM info_sessions WHERE external_key = ?", (key,)
+                "SELECT id FROM info_sessions WHERE external_key = ?", (entry["external_key"],)
             )
-            await self.create_session(
-                site=site,
-                starts_at=starts_at,
-                capacity=capacity,
-                place=place,
-                address=address,
-                map_url=entry.get("map_url"),
-                language=str(entry.get("language", "fr")),
-                duration_minutes=int(entry.get("duration_minutes", 90)),
-                external_key=key,
-            )
+            await self.create_session(**entry)
             if before is None:
                 added += 1
             else:
                 existing += 1
         return added, existing
+
+    def _file_entry(self, where: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """One [[sessions]] table, checked, as create_session's arguments."""
+        try:
+            site = str(entry["site"])
+            local = dt.datetime.fromisoformat(f"{entry['date']}T{entry['time']}")
+            capacity = int(entry["capacity"])
+            place = str(entry["place"]).strip()
+            address = str(entry.get("address", place)).strip()
+            duration = int(entry.get("duration_minutes", 90))
+        except (KeyError, ValueError, TypeError) as error:
+            raise SessionsFileError(
+                f"{where}: needs site, date (2026-12-03), time (14:00), capacity and place"
+                f" ({type(error).__name__}: {error})."
+            ) from None
+        language = str(entry.get("language", "fr"))
+        problem = None
+        if site not in self.programme.sites:
+            problem = f"unknown site {site!r} (sites: {', '.join(self.programme.site_ids)})"
+        elif local.tzinfo is not None:
+            problem = "date and time are local, without a time zone"
+        elif not 1 <= capacity <= core.MAX_CAPACITY:
+            problem = f"capacity must be between 1 and {core.MAX_CAPACITY}"
+        elif not place or not address:
+            problem = "place and address must not be empty"
+        elif language not in core.LANGUAGES:
+            problem = f"language must be one of {', '.join(core.LANGUAGES)}"
+        elif not 1 <= duration <= 24 * 60:
+            problem = "duration_minutes must be between 1 and 1440"
+        if problem is not None:
+            raise SessionsFileError(f"{where}: {problem}.")
+        map_url = entry.get("map_url")
+        return {
+            "site": site,
+            "starts_at": local.replace(tzinfo=self.tz).astimezone(dt.UTC),
+            "capacity": capacity,
+            "place": place,
+            "address": address,
+            "map_url": str(map_url) if map_url else None,
+            "language": language,
+            "duration_minutes": duration,
+            "external_key": str(entry.get("key") or f"{site}:{entry['date']}T{entry['time']}"),
+        }
 
     # -------------------------------------------------------- outbox renderers
     def renderers(self) -> dict[str, Render]:
@@ -876,6 +1144,7 @@ class SessionService:
             "sessions.unconfirmed": self._render_unconfirmed,
             "sessions.seat_free": self._render_seat_free,
             "sessions.cancelled": self._render_cancelled,
+            "sessions.changed": self._render_changed,
             "sessions.noshow": self._render_noshow,
             "screening.nudge": self._render_nudge,
         }
@@ -959,6 +1228,32 @@ class SessionService:
             response.actions.extend((await self.offer_for(candidate, exclude=session.id)).actions)
         return response
 
+    async def _render_changed(self, row: OutboxRow, services: Any) -> Response | None:
+        """A staff change to the candidate's session: what they knew, what it is now."""
+        candidate = await self._candidate_of(row)
+        booking_id = int(row.payload.get("booking_id", 0))
+        live = await self.live_booking(candidate.id) if candidate else None
+        if candidate is None or live is None or live[0] != booking_id:
+            return None  # cancelled or moved since: nothing to tell
+        _, session = live
+        old_start = parse_time(row.payload.get("old_starts_at"))
+        moved = old_start is not None and old_start != session.starts_at
+        new_place = (row.payload.get("old_place"), row.payload.get("old_address")) != (
+            session.place,
+            session.address,
+        )
+        if not moved and not new_place:
+            return None  # changed back before the message went out
+        lang = candidate.language
+        text = self._render(
+            lang,
+            "sessions/session_changed",
+            session=self.describe(session, lang),
+            old_when=core.when_words(old_start, self.tz, lang) if moved and old_start else None,
+            new_place=new_place,
+        )
+        return Response().send(text, self._booking_keyboard(lang, booking_id, session))
+
     async def _render_noshow(self, row: OutboxRow, services: Any) -> Response | None:
         candidate = await self._candidate_of(row)
         if candidate is None or await self.live_booking(candidate.id) is not None:
@@ -1027,7 +1322,7 @@ class SessionService:
         return planned
 
 
-STAFF_ACTIONS = frozenset({"ls", "sx", "sxy", "sxn", "at"})
+STAFF_ACTIONS = frozenset({"ls", "se", "sx", "sxy", "sxn", "at"})
 
 
 async def _event(
@@ -1037,3 +1332,23 @@ async def _event(
         "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
         (candidate_id, at, kind, json.dumps(detail)),
     )
+
+
+def _changes(before: InfoSession, after: InfoSession) -> tuple[str, ...]:
+    changed = []
+    if after.starts_at != before.starts_at:
+        changed.append("time")
+    if (after.place, after.address) != (before.place, before.address):
+        changed.append("place")
+    if after.capacity != before.capacity:
+        changed.append("capacity")
+    if after.language != before.language:
+        changed.append("language")
+    return tuple(changed)
+
+
+async def _key_suffix(conn: aiosqlite.Connection, subject: str) -> str:
+    """A key suffix unique to this change: the number of outbox rows about `subject` so far."""
+    cursor = await conn.execute("SELECT COUNT(*) FROM outbox WHERE subject = ?", (subject,))
+    row = await cursor.fetchone()
+    return f":r{row[0] if row else 0}"

@@ -55,6 +55,36 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for w in ("site", "not_your_site", "date", "time", "past", "capacity", "place", "usage")
     ],
     "sessions/staff_created": [{"session": SESSION}],
+    "sessions/staff_edit_usage": [
+        {"session": SESSION},
+        {"session": {**SESSION, "language": "en"}},
+        {"session": None},
+    ],
+    "sessions/staff_edit_error": [
+        {"what": w, "session_id": 7, "booked": 3}
+        for w in (
+            "not_found",
+            "closed",
+            "below_booked",
+            "unchanged",
+            "date",
+            "time",
+            "past",
+            "capacity",
+            "place",
+            "language",
+        )
+    ],
+    "sessions/staff_edited": [
+        {"session": SESSION, "changed": list(c), "told": 3, "waiting": w}
+        for c in (("time", "place"), ("place",), ("capacity",), ("language",))
+        for w in (0, 2)
+    ],
+    "sessions/session_changed": [
+        {"session": SESSION, "old_when": when, "new_place": new_place}
+        for when in ("mercredi 2 décembre à 10h00", None)
+        for new_place in (True, False)
+    ],
     "sessions/staff_cancel_confirm": [{"session": SESSION}],
     "sessions/staff_cancelled": [{"session": SESSION, "told": 3}],
     "sessions/staff_attendance": [

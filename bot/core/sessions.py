@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
 PREFERRED_LEAD = dt.timedelta(hours=24)  # booked 24-72 h ahead: ~91% attendance, vs ~72% under 24 h
 MIN_LEAD = dt.timedelta(hours=2)  # no booking for a session starting sooner
 MAX_OFFERED = 4
+MAX_CAPACITY = 500
 
 _DAYS = {
     "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
@@ -175,13 +177,135 @@ def parse_new_session(
     starts_at = parse_date_time(args[1], args[2], now, tz)
     if starts_at <= now:
         raise ArgumentError("past")
-    if not args[3].isdigit() or not 1 <= int(args[3]) <= 500:
+    capacity = parse_capacity(args[3])
+    place, address = parse_place(" ".join(args[4:]))
+    return NewSession(site, starts_at, capacity, place, address)
+
+
+def parse_capacity(text: str) -> int:
+    """A number of seats, 1 to MAX_CAPACITY."""
+    if not text.isdigit() or not 1 <= int(text) <= MAX_CAPACITY:
         raise ArgumentError("capacity")
-    rest = " ".join(args[4:]).strip()
+    return int(text)
+
+
+def parse_place(text: str) -> tuple[str, str]:
+    """'Lieu ; adresse' -> (place, address); without ';' the place is also the address."""
+    rest = text.strip()
     place, sep, address = rest.partition(";")
     place, address = place.strip(), address.strip()
     if not sep:
         address = place
     if not place or not address or len(rest) > 300:
         raise ArgumentError("place")
-    return NewSession(site, starts_at, int(args[3]), place, address)
+    return place, address
+
+
+# ------------------------------------------------------------------ /modifier_session
+LANGUAGES = ("fr", "en")
+_CAPACITY_WORDS = frozenset({"places", "seats", "capacite", "capacité", "capacity"})
+_PLACE_WORDS = frozenset({"lieu", "adresse", "address", "where"})
+_LANGUAGE_WORDS = frozenset({"langue", "language", "lang"})
+
+
+@dataclass(frozen=True)
+class SessionEdit:
+    """What /modifier_session asks to change; None: keep. Date and time stay text until the
+    session's current start is known (a new time alone keeps the day, a new day the time)."""
+
+    session_id: int
+    date_text: str | None = None
+    time_text: str | None = None
+    capacity: int | None = None
+    place: str | None = None
+    address: str | None = None
+    language: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return (
+            self.date_text is None
+            and self.time_text is None
+            and self.capacity is None
+            and self.place is None
+            and self.language is None
+        )
+
+    def new_start(self, current: dt.datetime, now: dt.datetime, tz: ZoneInfo) -> dt.datetime | None:
+        """The new start (UTC), or None if neither the date nor the time changes."""
+        if self.date_text is None and self.time_text is None:
+            return None
+        local = current.astimezone(tz)
+        date_text = self.date_text or f"{local:%d/%m/%Y}"
+        time_text = self.time_text or f"{local:%H:%M}"
+        starts_at = parse_date_time(date_text, time_text, now, tz)
+        if starts_at <= now:
+            raise ArgumentError("past")
+        return starts_at
+
+
+def _is_time(token: str) -> bool:
+    """'15:00', '15h', '15h30' (a bare number is a capacity, not a time)."""
+    match = _TIME_RE.match(token)
+    return (
+        match is not None
+        and any(c in token for c in ":hH")
+        and int(match.group(1)) < 24
+        and int(match.group(2) or 0) < 60
+    )
+
+
+def parse_session_edit(args: list[str]) -> SessionEdit:
+    """/modifier_session NUMÉRO [JJ/MM[/AAAA]] [HH:MM] [PLACES [Lieu ; adresse]]
+    [places N] [langue fr|en] [lieu Lieu ; adresse], in any order.
+
+    The positional form is /nouvelle_session's without the site: after a bare number of seats,
+    the rest of the line is the place. Anything else unrecognised is a usage error, so a typo
+    never becomes a place."""
+    if not args or not args[0].lstrip("#").isdigit():
+        raise ArgumentError("usage")
+    values: dict[str, Any] = {"session_id": int(args[0].lstrip("#"))}
+    tokens = args[1:]
+    i = 0
+    after_capacity = False
+    while i < len(tokens):
+        token, word = tokens[i], tokens[i].lower()
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        step, was_capacity = 1, False
+        if _DATE_RE.match(token):
+            _set_once(values, "date_text", token)
+            if following is not None and _TIME_RE.match(following):  # as /nouvelle_session
+                _set_once(values, "time_text", following)
+                step = 2
+        elif _is_time(token):
+            _set_once(values, "time_text", token)
+        elif word in _CAPACITY_WORDS:
+            _set_once(values, "capacity", parse_capacity(following or ""))
+            step = 2
+        elif token.isdigit():
+            _set_once(values, "capacity", parse_capacity(token))
+            was_capacity = True
+        elif word in _LANGUAGE_WORDS:
+            if following is None or following.lower() not in LANGUAGES:
+                raise ArgumentError("language")
+            _set_once(values, "language", following.lower())
+            step = 2
+        elif word in LANGUAGES:
+            _set_once(values, "language", word)
+        elif word in _PLACE_WORDS or after_capacity:
+            start = i + 1 if word in _PLACE_WORDS else i
+            place, address = parse_place(" ".join(tokens[start:]))
+            _set_once(values, "place", place)
+            values["address"] = address
+            break
+        else:
+            raise ArgumentError("usage")
+        after_capacity = was_capacity
+        i += step
+    return SessionEdit(**values)
+
+
+def _set_once(values: dict[str, Any], name: str, value: Any) -> None:
+    if name in values:
+        raise ArgumentError("usage")
+    values[name] = value

@@ -45,6 +45,12 @@ def register(application: Application, services: Services, sessions: SessionServ
             response = await sessions.staff_new(person, list(context.args or []))
             await perform(context.bot, person.chat_id, response)
 
+    async def staff_edit(update: Update, context: Context) -> None:
+        person = person_of(update)
+        if person is not None:
+            response = await sessions.staff_edit(person, list(context.args or []))
+            await perform(context.bot, person.chat_id, response)
+
     async def on_button(update: Update, context: Context) -> None:
         query = update.callback_query
         person = person_of(update)
@@ -71,6 +77,9 @@ def register(application: Application, services: Services, sessions: SessionServ
     application.add_handler(CommandHandler(["sessions"], staff_list, filters=private))
     application.add_handler(
         CommandHandler(["nouvelle_session", "new_session"], staff_new, filters=private)
+    )
+    application.add_handler(
+        CommandHandler(["modifier_session", "edit_session"], staff_edit, filters=private)
     )
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^s:"))
     application.add_handler(ChatMemberHandler(member, ChatMemberHandler.MY_CHAT_MEMBER))
