@@ -79,6 +79,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "buttons": 3,
         },
     ],
+    "alumni/staff_answer_usage": [
+        {"milestones": (0, 3, 6, 12), "situations": [("cdi", "💼 CDI"), ("other", NASTY)]}
+    ],
     "alumni/staff_call_button": [{"person": WHO}, {"person": {**WHO, "milestone": 0}}],
     "alumni/staff_call_start": [{"who": WHO}, {"who": {**WHO, "milestone": 0, "cohort": ""}}],
     "alumni/staff_call_done": [{"who": WHO, "situation": "💼 CDI"}],

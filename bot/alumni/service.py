@@ -558,6 +558,63 @@ class AlumniService:
         return html.unescape(text.strip())
 
     # ------------------------------------------------- answers taken by phone (staff)
+    async def answer_command(self, member: StaffMember, args: Sequence[str]) -> AlumniReply:
+        """/reponse #id <milestone> <situation>: the typed way to note a phone answer (the
+        buttons under /appels are the main way). Same checks and effects as the buttons; the
+        follow-up questions (sector...) then come as buttons."""
+        lang = self._staff_lang()
+        words = list(args)
+        milestone = self._milestone(words[1]) if len(words) >= 3 else None
+        situation = self._situation(lang, " ".join(words[2:])) if len(words) >= 3 else None
+        if (
+            len(words) < 3
+            or not words[0].removeprefix("#").isdigit()
+            or milestone is None
+            or situation is None
+        ):
+            choices = [(c, self._label(lang, "situation", c)) for c in self.outcomes.ids]
+            text = self._render(
+                lang,
+                "alumni/staff_answer_usage",
+                milestones=self.outcomes.followup.milestones_months,
+                situations=choices,
+            )
+            return AlumniReply(Response().send(text))
+        candidate_id = int(words[0].removeprefix("#"))
+        pressed = await self.call_button(
+            member, f"{CALL_PREFIX}:{candidate_id}:{milestone}:situation:{situation}"
+        )
+        reply = Response()
+        for action in pressed.actions:  # a button's answer, turned into messages
+            if isinstance(action, Toast) and action.text:
+                reply.send(html.escape(action.text))
+            elif isinstance(action, EditPressed) and action.append:
+                reply.send(html.escape(action.append))
+            elif not isinstance(action, Toast | EditPressed):
+                reply.add(action)
+        return AlumniReply(reply)
+
+    def _milestone(self, text: str) -> int | None:
+        """'sortie', 'exit', 'j0', '0' -> 0; '+3', '3', '3m', '+3mois' -> 3 (configured only)."""
+        word = fold(text).replace(" ", "")
+        if word in ("sortie", "exit", "j0"):
+            return 0
+        digits = word.removeprefix("+").removesuffix("mois").removesuffix("months")
+        digits = digits.removesuffix("m")
+        if digits.isdigit() and int(digits) in self.outcomes.followup.milestones_months:
+            return int(digits)
+        return None
+
+    def _situation(self, lang: str, text: str) -> str | None:
+        """A situation id from its id ('cdd_long') or its button's words ('CDI')."""
+        wanted = fold(text)
+        for category in self.outcomes.ids:
+            label = fold(self._label(lang, "situation", category))
+            words = label.split(" ", 1)[-1] if not label[:1].isalnum() else label
+            if wanted and wanted in (fold(category), label, words):
+                return category
+        return None
+
     async def call_button(self, member: StaffMember, data: str) -> Response:
         """A staff member noting, question by question, what an alumnus said on the phone.
 

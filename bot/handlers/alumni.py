@@ -1,8 +1,9 @@
 """Thin Telegram handlers for the alumni follow-up (issue 5), and the daily retention purge job.
 
 Alumni press "fu:" buttons; staff use /sortie (/exit), /sorties (/outcomes) and /appels (/calls),
-and the "fu:p:" buttons under /appels to note an answer taken by phone. Anyone not in
-FABNUM_STAFF_IDS gets exactly what an unknown command or button gets from the candidate side.
+and the "fu:p:" buttons under /appels (or /reponse, /answer) to note an answer taken by phone.
+Anyone not in FABNUM_STAFF_IDS gets exactly what an unknown command or button gets from the
+candidate side.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], Run]] = {
     "exit": (("sortie", "exit"), lambda s, m, a: s.exit_command(m, a)),
     "outcomes": (("sorties", "outcomes"), lambda s, m, a: s.outcomes_command(m, a)),
     "calls": (("appels", "calls"), lambda s, m, a: s.calls_command(m)),
+    "answer": (("reponse", "answer"), lambda s, m, a: s.answer_command(m, a)),
 }
 
 
