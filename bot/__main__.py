@@ -1,4 +1,5 @@
-"""Command line: `python -m bot run | demo | migrate | purge` (also installed as `fabnum-bot`)."""
+"""Command line: `python -m bot run | demo | migrate | purge | sessions load FILE` (also installed
+as `fabnum-bot`)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.core.outcomes import OutcomesError
 from bot.core.sites import RulesError
+from bot.sessions import SessionsFileError
 
 
 def setup_logging(level: str) -> None:
@@ -73,6 +76,20 @@ async def purge(settings: Settings, *, dry_run: bool) -> None:
     print(f"{settings.database}: {describe(plan, dry_run=dry_run)}")
 
 
+async def load_sessions(settings: Settings, path: Path) -> str:
+    """Migrate the database if needed and load a sessions file, as FABNUM_SESSIONS_FILE does at
+    start-up. Waiting candidates are told through the outbox by the running bot."""
+    from bot.app import build_services
+
+    services = build_services(settings)
+    await services.db.connect()
+    try:
+        added, known = await services.sessions.load_file(path)
+    finally:
+        await services.db.close()
+    return f"{path}: {added} created, {known} already there"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fabnum-bot", description="FabNum recruitment bot")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="create or update the database schema")
     purge_cmd = sub.add_parser("purge", help="erase the people whose retention period is over")
     purge_cmd.add_argument("--dry-run", action="store_true", help="only show what would go")
+    sessions_cmd = sub.add_parser("sessions", help="information sessions")
+    sessions_sub = sessions_cmd.add_subparsers(dest="sessions_command", required=True)
+    load_cmd = sessions_sub.add_parser(
+        "load", help="add the sessions of a TOML file (loading twice adds nothing)"
+    )
+    load_cmd.add_argument("file", type=Path, help="e.g. conversations/sessions.example.toml")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -97,6 +120,11 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(migrate(settings))
         elif args.command == "purge":
             asyncio.run(purge(settings, dry_run=args.dry_run))
+        elif args.command == "sessions":
+            print(asyncio.run(load_sessions(settings, args.file)))
+    except SessionsFileError as exc:
+        print(f"fabnum-bot: {exc}", file=sys.stderr)
+        return 1
     except (ConfigError, RulesError, OutcomesError) as exc:
         print(f"fabnum-bot: {exc}", file=sys.stderr)
         return 2
