@@ -112,6 +112,16 @@ class ReminderOffsets:
     unconfirmed_flag: dt.time = dt.time(19, 30)  # J-1 evening: staff see who did not confirm
 
 
+def before(moment: dt.datetime, offset: dt.timedelta, tz: ZoneInfo) -> dt.datetime:
+    """`offset` before `moment` (UTC). Whole days count on the local calendar, so "the day
+    before" keeps the local hour across a daylight saving change (24 h before Sunday 29 March
+    09:30 would be Saturday 08:30, outside the sending window); other offsets are exact."""
+    if offset % dt.timedelta(days=1):
+        return (moment - offset).astimezone(dt.UTC)
+    local = moment.astimezone(tz)
+    return (local - offset).astimezone(dt.UTC)  # aware arithmetic in one zone: wall clock
+
+
 def reminder_plan(
     *,
     starts_at: dt.datetime,
@@ -122,14 +132,18 @@ def reminder_plan(
 ) -> list[Planned]:
     """The reminders of a booking made at `now` for a session at `starts_at`.
 
+    J-1 is `day_before` ahead (same local hour the day before, see `before()`), 2 h is
+    `shortly_before` ahead; each is useless past the next one (J-1 past the 2 h one, the 2 h one
+    past 15 minutes before the start).
+
     A reminder due outside the window moves earlier to the window's last open minute when that
     is still after `now` (a 2-hour reminder for 09:30 goes out the evening before, not at
     07:30); otherwise it keeps its time and the dispatcher holds it to the next opening, or
     drops it if that is past `not_after`. A reminder whose time has passed is not planned.
     """
     plans: list[Planned] = []
-    j1 = starts_at - offsets.day_before
-    short = starts_at - offsets.shortly_before
+    j1 = before(starts_at, offsets.day_before, tz)
+    short = before(starts_at, offsets.shortly_before, tz)
     for kind, due, not_after in (
         ("sessions.reminder_j1", j1, short if short > j1 else starts_at),
         ("sessions.reminder_2h", short, starts_at - dt.timedelta(minutes=15)),

@@ -152,6 +152,8 @@ def parse_date_time(date_text: str, time_text: str, now: dt.datetime, tz: ZoneIn
         raise ArgumentError("time")
     day, month = int(d.group(1)), int(d.group(2))
     hour, minute = int(t.group(1)), int(t.group(2) or 0)
+    if hour > 23 or minute > 59:
+        raise ArgumentError("time")  # not "date": the date may be right
     today = now.astimezone(tz).date()
     year = int(d.group(3)) if d.group(3) else today.year
     if year < 100:
