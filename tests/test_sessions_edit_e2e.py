@@ -7,6 +7,7 @@ waitlist. Anyone else gets the unknown-command answer.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import AsyncIterator
@@ -17,6 +18,7 @@ from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.services import Services
+from bot.sessions import EditOutcome
 from tests.botharness import Chat, running_bot
 from tests.test_sessions_e2e import FRIDAY_14H, dispatch, eligible, events, new_session, svc
 
@@ -91,6 +93,15 @@ async def test_moved_session_candidate_told_and_reminded_at_the_new_time_only(
             ("sessions.reminder_2h", "pending", "2026-11-28T12:00:00+00:00"),
         ]
 
+        # the staff flag (who did not confirm) moves to the new J-1 evening, 19:30 Paris
+        flags = await services.db.fetchall(
+            "SELECT state, due_at FROM outbox WHERE kind = 'sessions.unconfirmed' ORDER BY id"
+        )
+        assert [(r[0], r[1]) for r in flags] == [
+            ("cancelled", "2026-11-26T18:30:00+00:00"),
+            ("pending", "2026-11-27T18:30:00+00:00"),
+        ]
+
         # the old J-1 time (Thursday 14:00 Paris) and the old 2 h time pass: nothing
         clock.set(dt.datetime(2026, 11, 26, 13, 0, tzinfo=UTC))
         await dispatch(app)
@@ -162,7 +173,6 @@ async def test_only_staff_of_the_site_may_edit(
         await marcq.command("modifier_session", "introuvable", args=f"{session_id} places 9")
         session = await services.sessions.session(session_id)
         assert session is not None and session.capacity == 5
-        assert await services.db.fetchone("SELECT 1 FROM staff_audit") is None
 
         # staff: usage without arguments, the session's card with the number only, typos
         staff = Chat(server, admin)
@@ -217,3 +227,38 @@ async def test_edit_button_place_change_and_moving_back(
         await dispatch(app)
         await ana.expect("Rappel : ta réunion")
         assert count(ana, "Rappel") == 1
+
+
+async def test_shrinking_while_people_book_never_overbooks(
+    services: Services, server: FakeTelegram
+) -> None:
+    """Seats are checked inside the edit's BEGIN IMMEDIATE as in the booking's: whatever the
+    order, the session never holds more people than seats."""
+    from bot.sessions import SeatTaken
+
+    session_id = await new_session(services, capacity=6)
+    chats = [await eligible(server, services, f"C{i}") for i in range(8)]
+    candidates = [await services.candidates.by_telegram_id(c.user.id) for c in chats]
+
+    async def book(candidate: object) -> str:
+        try:
+            await services.sessions.book(candidate, session_id, services.clock.now())  # type: ignore[arg-type]
+        except SeatTaken:
+            return "full"
+        return "booked"
+
+    results = await asyncio.gather(
+        *(book(c) for c in candidates[:2]),
+        services.sessions.edit_session(session_id, capacity=3),
+        *(book(c) for c in candidates[2:]),
+    )
+    session = await services.sessions.session(session_id)
+    assert session is not None
+    outcome = results[2]
+    assert isinstance(outcome, EditOutcome)
+    assert session.booked <= session.capacity
+    assert results.count("booked") == session.booked
+    if outcome.status == "edited":
+        assert session.capacity == 3
+    else:
+        assert outcome.status == "below_booked" and session.capacity == 6
