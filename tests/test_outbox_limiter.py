@@ -17,7 +17,7 @@ from telegram.error import RetryAfter
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, RateLimits
-from bot.outbox.limiter import PriorityRateLimiter
+from bot.outbox.limiter import PriorityRateLimiter, SkippedOptional
 from tests.botharness import Chat, running_bot
 
 
@@ -124,26 +124,75 @@ async def strict_server() -> AsyncIterator[FakeTelegram]:
         yield tg
 
 
-async def test_button_answers_under_strict_limits_draw_no_429_and_the_question_comes_first(
+async def test_button_answers_under_strict_limits_draw_no_429_and_skip_the_tidy_up_edit(
     strict_server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
+    """1 message/s per chat and a person answering every 1.1 s leave room for the next question
+    only: the "✅ Gonesse" edit is skipped, and the old buttons still answer (as stale)."""
     server = strict_server
     settings = dataclasses.replace(settings, chat_burst=1)
     async with running_bot(server, settings, clock):
-        chat = Chat(server, server.new_user("Inès"))
+        user = server.new_user("Inès")
+        chat = Chat(server, user)
         await chat.command("start", "Avant de commencer")
         await asyncio.sleep(1.1)  # a person reads
         await chat.press("J'accepte", expect="Question 1/11")
+        question = chat.last_with_buttons()
         await asyncio.sleep(1.1)
         await chat.press("Gonesse", expect="prénom")
-        # wait for the cosmetic edit ("✅ Gonesse"), which goes after the next question
-        await server.wait_until(
-            lambda: any("✅ Gonesse" in m.plain_text for m in chat.messages), timeout=5
-        )
+        await asyncio.sleep(1.1)
+        query = server.press_button(user, question, text="Marcq-en-Barœul")  # the old buttons
+        answer = await server.wait_for_callback_answer(query)
+        await asyncio.sleep(1.1)
+        await chat.send("Inès", expect="quel mois")
     assert server.stats.too_many_requests == 0
-    sends = [r for r in server.requests_for("sendMessage") if "prénom" in r.params.get("text", "")]
-    edits = [
-        r for r in server.requests_for("editMessageText") if "Gonesse" in r.params.get("text", "")
-    ]
-    assert len(sends) == 1 and len(edits) == 1
-    assert sends[0].time < edits[0].time
+    assert "plus actif" in (answer.get("text") or "")
+    assert not any("✅ Gonesse" in m.plain_text for m in chat.messages)
+
+
+async def test_with_the_default_burst_the_edit_follows_the_next_question(
+    settings: Settings, clock: FakeClock
+) -> None:
+    """Burst 3 and a person taking 2.5 s per answer: room for the question and the tick."""
+    limits = RateLimits(overall_per_second=30, per_chat_per_second=1, per_chat_burst=3)
+    async with FakeTelegram(rate_limits=limits) as server:
+        assert settings.chat_burst == 3
+        async with running_bot(server, settings, clock):
+            chat = Chat(server, server.new_user("Inès"))
+            await chat.command("start", "Avant de commencer")
+            await asyncio.sleep(2.5)  # the chat's bucket drains
+            await chat.press("J'accepte", expect="Question 1/11")
+            await asyncio.sleep(2.5)  # the chat's bucket drains
+            await chat.press("Gonesse", expect="prénom")
+            await server.wait_until(
+                lambda: any("✅ Gonesse" in m.plain_text for m in chat.messages), timeout=5
+            )
+        assert server.stats.too_many_requests == 0
+        sent = server.requests_for("sendMessage")
+        sends = [r for r in sent if "prénom" in r.params.get("text", "")]
+        edits = [
+            r
+            for r in server.requests_for("editMessageText")
+            if "Gonesse" in r.params.get("text", "")
+        ]
+        assert len(sends) == 1 and len(edits) == 1
+        assert sends[0].time < edits[0].time
+
+
+async def test_an_optional_call_is_skipped_only_when_its_chat_is_full() -> None:
+    limiter = PriorityRateLimiter(chat_burst=1)
+    recorder = Recorder()
+    await request(limiter, recorder, "question", 7, bulk=False)
+    with pytest.raises(SkippedOptional):
+        await limiter.process_request(
+            recorder.call("edit"), (), {}, "editMessageText", {"chat_id": 7}, {"optional": True}
+        )
+    await limiter.process_request(
+        recorder.call("edit elsewhere"),
+        (),
+        {},
+        "editMessageText",
+        {"chat_id": 8},
+        {"optional": True},
+    )
+    assert [name for name, _ in recorder.calls] == ["question", "edit elsewhere"]

@@ -18,10 +18,12 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
 from bot.actions import EditPressed, Keyboard, Response, Send, SendFile, Toast
+from bot.outbox.limiter import SkippedOptional
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 BULK: dict[str, Any] = {"bulk": True}  # rate_limit_args of scheduled sends (bot/outbox/limiter.py)
+OPTIONAL: dict[str, Any] = {"optional": True}  # a tidy-up edit, skipped rather than delayed
 
 
 async def perform_scheduled(bot: ExtBot[Any], chat_id: int, response: Response, bulk: bool) -> None:
@@ -55,10 +57,11 @@ async def perform(
 ) -> None:
     """Answer the button press first (it stops the spinner), then send in order, then edit.
 
-    The edit of the pressed message ("✅ noted", buttons removed) is cosmetic, so it goes after
-    the new messages: with Telegram's 1 message/s per chat, whatever goes second waits about a
-    second in the rate limiter, and that wait should not fall on the next question. A second
-    press on the old buttons meanwhile is answered as stale by the services.
+    When new messages go out, the edit of the pressed message ("✅ noted", buttons removed) only
+    tidies up, so it goes after them and is marked optional: with Telegram's 1 message/s per
+    chat, the rate limiter skips it rather than make the person's next reply wait (with the
+    default burst of 3 it goes through). Old buttons pressed later are answered as stale by the
+    services. An edit that is the whole answer (ticks in a multi-choice list) is never skipped.
 
     `bulk` marks scheduled sends (bot/outbox): the rate limiter lets interactive replies pass
     first. A 403 (blocked, deactivated) is raised to the caller: the outbox dispatcher marks the
@@ -93,27 +96,42 @@ async def perform(
         elif isinstance(action, EditPressed) and query is not None:
             edits.append(action)
     if query is not None:
+        # With new messages sent, the edit only tidies up: it may be skipped rather than wait.
+        cosmetic = any(isinstance(a, Send | SendFile) for a in response.actions)
         for edit in edits:
-            await _edit_pressed(query, edit)
+            await _edit_pressed(bot, query, edit, cosmetic=cosmetic)
 
 
-async def _edit_pressed(query: CallbackQuery, action: EditPressed) -> None:
+async def _edit_pressed(
+    bot: ExtBot[Any], query: CallbackQuery, action: EditPressed, *, cosmetic: bool
+) -> None:
     message = query.message
     if not isinstance(message, Message):
         return  # inaccessible (too old): leave it
+    limit = OPTIONAL if cosmetic else None
     try:
         if action.append is not None and message.text is not None:
-            await message.edit_text(
+            await bot.edit_message_text(
                 f"{message.text_html}\n\n<i>{_escape(action.append)}</i>",
+                chat_id=message.chat_id,
+                message_id=message.message_id,
                 parse_mode=ParseMode.HTML,
                 reply_markup=markup(action.keyboard),
                 link_preview_options=NO_PREVIEW,
+                rate_limit_args=limit,
             )
         elif action.keyboard or message.reply_markup is not None:
-            await message.edit_reply_markup(reply_markup=markup(action.keyboard))
+            await bot.edit_message_reply_markup(
+                chat_id=message.chat_id,
+                message_id=message.message_id,
+                reply_markup=markup(action.keyboard),
+                rate_limit_args=limit,
+            )
     except (BadRequest, Forbidden) as exc:
         # "message is not modified", "message to edit not found": the edit is cosmetic.
         log.debug("edit skipped: %s", exc.message)
+    except SkippedOptional:
+        log.debug("edit skipped: the chat has no capacity left this second")
 
 
 def _escape(text: str) -> str:

@@ -17,6 +17,9 @@ PTB's rate-limiter hook, tells the two apart: bulk calls pass rate_limit_args={"
   falls on the edit, not on what the person reads. `chat_burst=0` turns pacing off for replies
   in private chats (they mark the chat used so bulk sends to it still wait): the test suite uses
   it, as its fake Bot API enforces no limits and its scripted people answer in milliseconds.
+- Optional calls (rate_limit_args={"optional": True}: the tidy-up edit of a pressed message)
+  are skipped with SkippedOptional when their private chat has no capacity left, rather than
+  take the slot the person's next reply needs.
 - 429: the call is retried after retry_after (a bounded number of times). A 429 on a bulk call
   pauses bulk calls only; a 429 on an interactive call pauses nothing else (it is about that chat).
 Calls without a chat (answerCallbackQuery, getMe...) are never delayed.
@@ -31,10 +34,18 @@ from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiolimiter import AsyncLimiter
-from telegram.error import RetryAfter
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import BaseRateLimiter
 
 log = logging.getLogger(__name__)
+
+
+class SkippedOptional(TelegramError):
+    """A call marked rate_limit_args={"optional": True} was not made: its chat has no capacity."""
+
+    def __init__(self) -> None:
+        super().__init__("skipped: no capacity in this chat now")
+
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
 
@@ -131,6 +142,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         rate_limit_args: dict[str, Any] | None,
     ) -> JSON:
         bulk = bool(rate_limit_args and rate_limit_args.get("bulk"))
+        optional = bool(rate_limit_args and rate_limit_args.get("optional"))
         chat = data.get("chat_id")
         chat_id = chat if isinstance(chat, int) else None
         if isinstance(chat, str) and chat.lstrip("-").isdigit():
@@ -139,6 +151,9 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         attempt = 0
         while True:
             if chat_id is not None:
+                crowded = not self._chat_limiter(chat_id).has_capacity()
+                if optional and chat_id > 0 and self.chat_burst > 0 and crowded:
+                    raise SkippedOptional
                 await self._acquire(chat_id, bulk)
             try:
                 return await callback(*args, **kwargs)
