@@ -3,7 +3,8 @@
 `unreachable_at` is set when Telegram answers 403 (bot blocked, account deactivated) or when the
 person blocks the bot (my_chat_member "kicked"); their pending outbox rows are cancelled and an
 `unreachable` event goes into their history (the staff pipeline shows it). It is cleared when they
-write or unblock. `nudges_stopped_at` is set by /stop and cleared by /start.
+write or unblock, and the cancelled rows still ahead come back (mark_reachable).
+`nudges_stopped_at` is set by /stop and cleared by /start.
 """
 
 from __future__ import annotations
@@ -66,8 +67,17 @@ async def mark_unreachable(
         return candidate_id
 
 
-async def mark_reachable(db: Database, *, chat_id: int, now: dt.datetime) -> None:
-    """They wrote or unblocked the bot: reachable again (rows cancelled stay cancelled)."""
+async def mark_reachable(db: Database, *, chat_id: int, now: dt.datetime) -> int:
+    """They wrote or unblocked the bot: reachable again. Returns how many messages came back.
+
+    The messages cancelled when they became unreachable come back if they are still ahead
+    (due later, and not past `not_after`): the reminder of a session next week, the alumni
+    survey in three months. Those that fell due meanwhile stay cancelled (a reminder for a
+    session already held makes no sense; alumni who missed a survey are on the call list). A
+    row superseded since by a newer one about the same thing (same subject and kind, e.g. a
+    session moved by staff) stays cancelled too. Renderers still check, at sending time, that
+    what a message is about still holds (the booking is live, the survey unanswered).
+    """
     at = iso(now)
     async with db.transaction() as conn:
         cursor = await conn.execute(
@@ -76,12 +86,26 @@ async def mark_reachable(db: Database, *, chat_id: int, now: dt.datetime) -> Non
         )
         row = await cursor.fetchone()
         if row is None:
-            return
-        await conn.execute("UPDATE candidates SET unreachable_at = NULL WHERE id = ?", (row[0],))
+            return 0
+        candidate_id = int(row[0])
+        await conn.execute(
+            "UPDATE candidates SET unreachable_at = NULL WHERE id = ?", (candidate_id,)
+        )
+        cursor = await conn.execute(
+            "UPDATE outbox SET state = 'pending', last_error = NULL, finished_at = NULL"
+            " WHERE candidate_id = ? AND state = 'cancelled' AND last_error = 'unreachable'"
+            " AND due_at > ? AND (not_after IS NULL OR not_after > ?)"
+            " AND NOT EXISTS (SELECT 1 FROM outbox AS newer WHERE newer.candidate_id = ?"
+            " AND newer.kind = outbox.kind AND newer.subject IS outbox.subject"
+            " AND newer.id > outbox.id)",
+            (candidate_id, at, at, candidate_id),
+        )
+        restored = cursor.rowcount
         await conn.execute(
             "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-            (row[0], at, "reachable", None),
+            (candidate_id, at, "reachable", json.dumps({"restored": restored})),
         )
+        return restored
 
 
 async def set_stopped(db: Database, candidate_id: int, now: dt.datetime, stopped: bool) -> bool:
