@@ -225,16 +225,12 @@ class AlumniStore:
                 "UPDATE candidates SET last_contact_at = ?, updated_at = ? WHERE id = ?",
                 (iso(now), iso(now), candidate_id),
             )
-            # Same row shape as bot/staff/store.py writes for every staff action (ids only).
+            # Same row shape as bot/staff/store.py writes for every staff action. The audit
+            # outlives the person's erasure, so it says who recorded which survey, not the answer.
             await conn.execute(
                 "INSERT INTO staff_audit (at, staff_id, action, candidate_id, detail)"
                 " VALUES (?, ?, 'followup_call', ?, ?)",
-                (
-                    iso(now),
-                    staff_id,
-                    candidate_id,
-                    json.dumps({"milestone": milestone, "situation": situation}),
-                ),
+                (iso(now), staff_id, candidate_id, json.dumps({"milestone": milestone})),
             )
         return True
 
