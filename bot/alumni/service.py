@@ -606,14 +606,20 @@ class AlumniService:
         return None
 
     def _situation(self, lang: str, text: str) -> str | None:
-        """A situation id from its id ('cdd_long') or its button's words ('CDI')."""
+        """A situation id from its id ('cdd_long'), its button's words ('CDI') or their start
+        when only one button starts so ('alternance'; not 'CDD', which two buttons start with)."""
         wanted = fold(text)
+        if not wanted:
+            return None
+        starts = []
         for category in self.outcomes.ids:
             label = fold(self._label(lang, "situation", category))
             words = label.split(" ", 1)[-1] if not label[:1].isalnum() else label
-            if wanted and wanted in (fold(category), label, words):
+            if wanted in (fold(category), label, words):
                 return category
-        return None
+            if words.startswith(wanted + " "):
+                starts.append(category)
+        return starts[0] if len(starts) == 1 else None
 
     async def call_button(self, member: StaffMember, data: str) -> Response:
         """A staff member noting, question by question, what an alumnus said on the phone.
