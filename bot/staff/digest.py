@@ -3,7 +3,8 @@
 A planner, run by the dispatcher on each of its runs, makes sure the next digest is a row of the
 outbox with a unique key per ISO week ("digest:2026-W49"): inserting it again changes nothing,
 so a restart neither loses nor doubles a digest. The renderer writes the text when the row is
-due, from the data of that moment, with the alumni staff should call (issue 5). Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
+due, from the data of that moment, with the alumni staff should call (issue 5).
+Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
 """
 
 from __future__ import annotations
