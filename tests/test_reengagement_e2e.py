@@ -106,6 +106,14 @@ def current(chat: Chat, message: SentMessage) -> SentMessage:
     return next(m for m in chat.messages if m.message_id == message.message_id)
 
 
+async def edited(chat: Chat, message: SentMessage) -> SentMessage:
+    """The message once the bot has edited it (the edit follows the reply's new messages)."""
+    while (now := current(chat, message)).edit_count == message.edit_count:
+        if not await chat.server.wait_for_change(5.0):
+            raise AssertionError("the pressed message was not edited")
+    return now
+
+
 def labels(message: SentMessage) -> list[str]:
     return [b.text for row in message.buttons for b in row]
 
@@ -157,7 +165,7 @@ async def test_opt_in_then_one_message_when_the_next_cohort_opens(
         ]
         assert await services.reengagement.optin(nina_id) is None  # nothing stored yet
         await nina.press(OPT_IN, expect="C'est noté")
-        assert labels(current(nina, result)) == ["🙋 Parler à une personne"]
+        assert labels(await edited(nina, result)) == ["🙋 Parler à une personne"]
         row = await services.reengagement.optin(nina_id)
         assert row is not None and row["site"] == "gonesse"
         assert row["opted_in_at"] == T0.isoformat(timespec="seconds")
@@ -185,7 +193,7 @@ async def test_opt_in_then_one_message_when_the_next_cohort_opens(
         ask = await walid.expect("liste d'attente")
         assert "Promo Janvier" in ask.plain_text and labels(ask) == [OPT_IN, "Non merci"]
         await walid.press(OPT_IN, expect="C'est noté")
-        assert labels(current(walid, ask)) == []
+        assert labels(await edited(walid, ask)) == []
         await dispatch(app, clock, T0 + dt.timedelta(minutes=10))
         assert count(walid, "liste d'attente") == 1
 
