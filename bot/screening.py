@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
+from bot.actions import Button, EditPressed, Keyboard, Response, Send, SendFile, Toast, rows
 from bot.clock import Clock
 from bot.core.eligibility import decide
 from bot.core.flow import Flow, Kind, ParseContext, Step, choices_for, match_choice, parse_text
@@ -190,7 +190,9 @@ class ScreeningService:
         )
         return Response().send(text, keyboard)
 
-    def _notice(self, lang: str, source: str | None) -> Response:
+    def _notice(self, lang: str, source: str | None, *, welcome: bool = True) -> Response:
+        """The privacy notice with its buttons, after the welcome (one message: under Telegram's
+        1 message/s per chat a second message would keep the person waiting)."""
         src = source or ""
         other = "en" if lang == "fr" else "fr"
         keyboard = (
@@ -198,8 +200,10 @@ class ScreeningService:
             (Button(self._label(lang, "btn.refuse"), f"consent:no:{lang}"),),
             (Button(self._label(other, "btn.language_self"), f"lang:{other}:{src}"),),
         )
-        response = Response().send(self._render(lang, "welcome"))
-        return response.send(self._render(lang, "notice"), keyboard)
+        text = self._render(lang, "notice")
+        if welcome:
+            text = self._render(lang, "welcome") + "\n\n" + text
+        return Response().send(text, keyboard)
 
     async def _where_we_are(
         self, person: Person, candidate: Candidate | None, *, hint: str | None = None
@@ -270,7 +274,7 @@ class ScreeningService:
         if candidate is None:
             lang = self._lang(person, None)
             response = Response().send(self._render(lang, "accept_first"))
-            response.actions.extend(self._notice(lang, None).actions[1:])
+            response.actions.extend(self._notice(lang, None, welcome=False).actions)
             return response
         if candidate.status != "screening":
             return await self._where_we_are(person, candidate)
@@ -478,8 +482,11 @@ class ScreeningService:
             response = (
                 Response().add(Toast("")).add(EditPressed(append=self._label(lang, "btn.accept")))
             )
-            response.send(self._render(lang, "consent_thanks"))
-            response.actions.extend((await self._where_we_are(person, candidate)).actions)
+            after = (await self._where_we_are(person, candidate)).actions
+            if after and isinstance(after[0], Send):  # one message: thanks, then question 1
+                thanks = self._render(lang, "consent_thanks")
+                after[0] = Send(thanks + "\n\n" + after[0].text, after[0].keyboard)
+            response.actions.extend(after)
             return response
         if len(parts) >= 2 and parts[1] == "no":
             await self.store.count("declined", self.now())
@@ -501,7 +508,7 @@ class ScreeningService:
         if candidate is None:
             self._pre_consent_language[person.user_id] = lang
             source = clean_source(parts[2] if len(parts) > 2 else None)
-            response.actions.extend(self._notice(lang, source).actions[1:])
+            response.actions.extend(self._notice(lang, source, welcome=False).actions)
             return response
         await self.store.update(candidate.id, self.now(), language=lang)
         await self.store.add_event(candidate.id, "language", self.now(), {"language": lang})
