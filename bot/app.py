@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, Update
+from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.alumni.service import SURVEY_KIND, AlumniService, render_survey
@@ -257,6 +258,35 @@ def _schedule_outbox(application: App, services: Services) -> None:
     )
 
 
+# Added to the menu in each staff member's own chat (French names: they work in both languages).
+STAFF_MENU: dict[str, list[tuple[str, str]]] = {
+    "fr": [
+        ("staff", "Espace équipe : toutes les commandes"),
+        ("pipeline", "Où en sont les candidats"),
+        ("revue", "Orientations à relire"),
+        ("candidat", "Fiche d'un candidat"),
+        ("sessions", "Réunions d'info"),
+        ("cohortes", "Les promos"),
+        ("shortlist", "Liste classée d'une promo"),
+        ("sorties", "Sorties positives et rapport"),
+        ("appels", "Anciens à appeler"),
+        ("export", "Fichier CSV ou graphique"),
+    ],
+    "en": [
+        ("staff", "Staff area: every command"),
+        ("pipeline", "Where candidates are"),
+        ("revue", "Orientations to review"),
+        ("candidat", "A candidate's card"),
+        ("sessions", "Information sessions"),
+        ("cohortes", "Cohorts"),
+        ("shortlist", "A cohort's ranked list"),
+        ("sorties", "Positive exits and report"),
+        ("appels", "Alumni to call"),
+        ("export", "CSV file or chart"),
+    ],
+}
+
+
 async def _set_commands(application: App) -> None:
     scope = BotCommandScopeAllPrivateChats()
     for language, commands in MENU.items():
@@ -265,6 +295,14 @@ async def _set_commands(application: App) -> None:
             scope=scope,
             language_code=None if language == "fr" else language,
         )
+    services: Services = application.bot_data["services"]
+    language = services.settings.language if services.settings.language in MENU else "fr"
+    staff_menu = [BotCommand(c, d) for c, d in MENU[language] + STAFF_MENU[language]]
+    for user_id in services.settings.staff:
+        try:  # a chat scope needs a chat: a staff member who never wrote to the bot has none
+            await application.bot.set_my_commands(staff_menu, scope=BotCommandScopeChat(user_id))
+        except TelegramError as exc:
+            log.info("staff menu not set for one staff member: %s", type(exc).__name__)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -1949,6 +1949,9 @@ class FakeTelegram:
             scope = {"type": "default"}
         if not isinstance(scope, dict) or "type" not in scope:
             raise _ApiError(400, "Bad Request: can't parse BotCommandScope JSON object")
+        if scope["type"] in ("chat", "chat_administrators", "chat_member"):
+            # Like Telegram: a chat scope needs a chat the bot knows ("chat not found").
+            self._resolve_chat({"chat_id": scope.get("chat_id")}, for_sending=False)
         return _canonical_json(scope), self._str(params, "language_code") or ""
 
     async def _set_my_commands(self, call: _Call) -> bool:
