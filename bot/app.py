@@ -122,6 +122,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         settings=settings,
     )
+    staff.digest_sections.append(alumni.digest_calls_text)  # the alumni to call
     sessions = SessionService(
         db=db,
         candidates=candidates,

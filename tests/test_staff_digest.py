@@ -197,7 +197,7 @@ async def test_long_digest_sends_the_call_list_as_a_second_message(
         assert row is not None
         recruitment = await services.staff.digest_text()
 
-        async def long_digest() -> str:  # many open cohorts with their shortlists
+        async def long_digest(sites: object = None) -> str:  # many open cohorts, shortlists
             return recruitment + "\n" + "x" * (4096 - len(recruitment) - 20)
 
         monkeypatch.setattr(services.staff, "digest_text", long_digest)
@@ -206,5 +206,23 @@ async def test_long_digest_sends_the_call_list_as_a_second_message(
         sends = [a.text for a in response.actions if isinstance(a, Send)]
         assert len(sends) == 2 and all(len(t) <= 4096 for t in sends)
         assert "Résumé de la semaine" in sends[0] and "Bilal" in sends[1]
+    finally:
+        await services.db.close()
+
+
+async def test_digest_command_has_the_call_list_of_the_members_sites(
+    group_settings: Settings, clock: FakeClock
+) -> None:
+    services = build_services(group_settings, clock)
+    await services.db.connect()
+    try:
+        (silent,) = await _alumni(services, clock, ["Bilal"])
+        clock.set(clock.now() + dt.timedelta(days=11))
+        admin = StaffMember(1, "admin")
+        marcq = StaffMember(2, "staff", frozenset({"marcq"}))
+        (for_admin,) = _texts((await services.staff.digest(admin)).response)
+        (for_marcq,) = _texts((await services.staff.digest(marcq)).response)
+        assert f"Bilal #{silent}" in for_admin and "Anciens à appeler : 1" in for_admin
+        assert "Bilal" not in for_marcq and "Anciens à appeler : 0" in for_marcq
     finally:
         await services.db.close()

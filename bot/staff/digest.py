@@ -20,7 +20,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 DIGEST_KIND = "staff_digest"
-TELEGRAM_MAX = 4096  # characters in one message
 LATE = dt.timedelta(days=2)  # a digest more than 2 days late is stale: the next one follows
 
 
@@ -67,11 +66,6 @@ async def render_digest(row: OutboxRow, services: Services) -> Response | None:
 
     The call list is capped (bot/alumni/service.DIGEST_CALL_LINES, then "and N more: /appels");
     if the recruitment part is already long, the call list follows as a second message rather
-    than going over Telegram's limit.
+    than going over Telegram's limit (StaffService.digest_response, also behind /digest).
     """
-    text = await services.staff.digest_text()
-    calls = await services.alumni.digest_calls_text()
-    together = f"{text}\n\n{calls}"
-    if len(together) <= TELEGRAM_MAX:
-        return Response().send(together)
-    return Response().send(text).send(calls)
+    return await services.staff.digest_response()

@@ -12,7 +12,7 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -61,6 +61,7 @@ from bot.staff.views import (
 log = logging.getLogger(__name__)
 
 MAX_LIST = 15  # lines of a list in one message
+TELEGRAM_MAX_TEXT = 4096  # characters in one message
 MAX_SHORTLIST_LINES = 20  # a longer shortlist is in the CSV export
 MAX_REVIEW_ITEMS = 8  # review items sent as separate messages with their buttons
 # Stages staff can move a candidate to with a button on the card (reviews have their own).
@@ -120,6 +121,8 @@ class StaffService:
         self.lang = settings.language
         self.tz = settings.timezone
         self.bot_username: str | None = None  # set at start-up, for deep links in the digest
+        # Sections other services add to the digest (the alumni to call), set by bot/app.py.
+        self.digest_sections: list[Callable[[frozenset[str] | None], Awaitable[str]]] = []
 
     # ------------------------------------------------------------------ basics
     def member(self, user_id: int) -> StaffMember | None:
@@ -943,8 +946,22 @@ class StaffService:
             outreach_link=link,
         )
 
+    async def digest_response(self, sites: frozenset[str] | None = None) -> Response:
+        """The digest: recruitment, then the other services' sections (alumni to call), in one
+        message if it fits Telegram's 4096 characters, else one message per part."""
+        parts = [await self.digest_text(sites)]
+        parts += [await section(sites) for section in self.digest_sections]
+        together = "\n\n".join(parts)
+        if len(together) <= TELEGRAM_MAX_TEXT:
+            return Response().send(together)
+        response = Response()
+        for part in parts:
+            response.send(part)
+        return response
+
     async def digest(self, member: StaffMember) -> StaffReply:
-        return StaffReply(Response().send(await self.digest_text(visible_sites(member))))
+        """/digest: the same digest now, for the member's sites."""
+        return StaffReply(await self.digest_response(visible_sites(member)))
 
     # ----------------------------------------------------------------- buttons
     async def button(self, member: StaffMember, data: str) -> StaffReply:
