@@ -108,9 +108,22 @@ async def test_purge_erases_the_right_people_and_keeps_the_figures(services: Ser
     recent = await make_candidate(services, 9002, now - dt.timedelta(days=300))
     # last contact exactly 24 months ago to the second: not yet
     edge = await make_candidate(services, 9003, now - dt.timedelta(days=730))
-    # admitted by staff (stage event) but never marked as exited: kept
+    # admitted by staff (stage event) but never marked as exited, no cohort, last seen 2024-01:
+    # erased as if they had left then (follow-up over 2025-01, plus 6 months)
     admitted = await make_candidate(services, 9004, T0)
     await services.candidates.add_event(admitted, "stage", T0, {"to": "admitted", "by": 1})
+    # the same, placed in a cohort that ends in 2026-12: kept until 2028
+    training = await make_candidate(services, 9008, T0)
+    await services.candidates.add_event(training, "stage", T0, {"to": "in_training", "by": 1})
+    await db.execute(
+        "INSERT INTO cohorts (id, site, name, start_date, end_date, capacity, created_at)"
+        " VALUES (1, 'gonesse', 'P2', '2026-03-01', '2026-12-15', 12, ?)",
+        (T0.isoformat(),),
+    )
+    await db.execute(
+        "INSERT INTO placements (candidate_id, cohort_id, at) VALUES (?, 1, ?)",
+        (training, T0.isoformat()),
+    )
     done = await make_alumnus(services, 9005, dt.date(2025, 6, 30), "cdi")  # erased
     silent = await make_alumnus(services, 9006, dt.date(2025, 6, 30), None)  # erased
     following = await make_alumnus(services, 9007, dt.date(2026, 6, 30), "training")  # kept
@@ -130,20 +143,25 @@ async def test_purge_erases_the_right_people_and_keeps_the_figures(services: Ser
     before_counts = await report_numbers(services, now)
     plan = await purge(db, now, PARIS, RETENTION, FOLLOWUP, dry_run=True)
     assert set(plan.candidates) == {old} and set(plan.alumni) == {done, silent}
+    assert set(plan.unexited) == {admitted}
     assert await db.fetchone("SELECT 1 FROM candidates WHERE id = ?", (old,)) is not None
     assert await db.fetchall("SELECT * FROM erasures") == []
 
     plan = await purge(db, now, PARIS, RETENTION, FOLLOWUP)
-    assert plan.total == 3
+    assert plan.total == 4
     kept = {r["id"] for r in await db.fetchall("SELECT id FROM candidates")}
-    assert kept == {recent, edge, admitted, following}
-    for telegram_id, candidate_id in ((9001, old), (9005, done), (9006, silent)):
+    assert kept == {recent, edge, training, following}
+    for telegram_id, candidate_id in ((9001, old), (9005, done), (9006, silent), (9004, admitted)):
         assert await traces(db, telegram_id, f"Zoé{telegram_id}", candidate_id) == []
     assert len(await AlumniStore(db, FOLLOWUP, PARIS).followups(following)) == 4
     erasures = {
         (r["reason"], r["kind"]): r["count"] for r in await db.fetchall("SELECT * FROM erasures")
     }
-    assert erasures == {("retention", "candidate"): 1, ("retention", "alumnus"): 2}
+    assert erasures == {
+        ("retention", "candidate"): 1,
+        ("retention", "alumnus"): 2,
+        ("retention", "admitted_not_exited"): 1,
+    }
     # the figures are the same, now from anonymous aggregates
     assert await report_numbers(services, now) == before_counts
     # running again erases nothing more

@@ -40,7 +40,9 @@ SELECT c.id, c.created_at, c.last_contact_at, c.result,
     EXISTS (SELECT 1 FROM candidate_events e WHERE e.candidate_id = c.id AND e.kind = 'stage'
         AND json_extract(e.detail, '$.to') IN ({_in(ADMITTED_STAGES)})) AS admitted_event,
     EXISTS (SELECT 1 FROM candidate_events e WHERE e.candidate_id = c.id AND e.kind = 'stage'
-        AND json_extract(e.detail, '$.to') IN ({_in(ELIGIBLE_STAGES)})) AS eligible_event
+        AND json_extract(e.detail, '$.to') IN ({_in(ELIGIBLE_STAGES)})) AS eligible_event,
+    (SELECT co.end_date FROM placements pl JOIN cohorts co ON co.id = pl.cohort_id
+        WHERE pl.candidate_id = c.id) AS cohort_end
 FROM candidates c LEFT JOIN alumni al ON al.candidate_id = c.id
 """
 
@@ -58,6 +60,7 @@ class PersonFacts:
     alumnus: bool
     exit_date: dt.date | None
     cohort: str | None
+    cohort_end: dt.date | None = None  # end of the cohort they are placed in, if any
 
     @property
     def stages(self) -> tuple[str, ...]:
@@ -91,6 +94,7 @@ async def person_facts(
                 alumnus=bool(r["alumnus"]),
                 exit_date=dt.date.fromisoformat(r["exit_date"]) if r["exit_date"] else None,
                 cohort=r["cohort"],
+                cohort_end=dt.date.fromisoformat(r["cohort_end"]) if r["cohort_end"] else None,
             )
         )
     return facts

@@ -3,6 +3,8 @@
 - Candidates never admitted: erased `candidate_months` after their last contact.
 - Alumni: erased (the whole person: screening answers, surveys, everything that cascades from
   candidates) `alumni_delay_months` after the end of their follow-up.
+- Admitted but never marked as exited (staff forgot /sortie): treated as if they had left on
+  the later of their cohort's end and their last contact, so they are not kept forever.
 Before a person is erased, what they add to the figures is folded into funnel_aggregates and
 outcome_aggregates (counts per year/site/stage/gender and per cohort/milestone/category), so the
 reports do not change. The erasures table gets one row per kind with the count. Logs: counts only.
@@ -34,10 +36,11 @@ def iso(moment: dt.datetime) -> str:
 class PurgePlan:
     candidates: tuple[int, ...]  # never admitted, last contact too old
     alumni: tuple[int, ...]  # follow-up over, plus the delay
+    unexited: tuple[int, ...] = ()  # admitted, never marked as exited, as if left long ago
 
     @property
     def total(self) -> int:
-        return len(self.candidates) + len(self.alumni)
+        return len(self.candidates) + len(self.alumni) + len(self.unexited)
 
 
 async def plan_purge(
@@ -51,6 +54,7 @@ async def plan_purge(
     today = now.astimezone(tz).date()
     candidates: list[int] = []
     alumni: list[int] = []
+    unexited: list[int] = []
     chosen: list[PersonFacts] = []
     for person in await person_facts(db, tz):
         if person.alumnus:
@@ -61,7 +65,14 @@ async def plan_purge(
         elif not person.admitted and person.last_contact_at < cutoff:
             candidates.append(person.id)
             chosen.append(person)
-    return PurgePlan(tuple(candidates), tuple(alumni)), chosen
+        elif person.admitted:
+            left = person.last_contact_at.astimezone(tz).date()
+            if person.cohort_end is not None:
+                left = max(left, person.cohort_end)
+            if alumni_erasable(left, today, followup, retention):
+                unexited.append(person.id)
+                chosen.append(person)
+    return PurgePlan(tuple(candidates), tuple(alumni), tuple(unexited)), chosen
 
 
 async def purge(
@@ -80,14 +91,22 @@ async def purge(
         for person in people:
             await _fold(conn, person, now)
             await conn.execute("DELETE FROM candidates WHERE id = ?", (person.id,))
-        for kind, ids in (("candidate", plan.candidates), ("alumnus", plan.alumni)):
+        kinds = (
+            ("candidate", plan.candidates),
+            ("alumnus", plan.alumni),
+            ("admitted_not_exited", plan.unexited),
+        )
+        for kind, ids in kinds:
             if ids:
                 await conn.execute(
                     "INSERT INTO erasures (at, reason, kind, count) VALUES (?, 'retention', ?, ?)",
                     (iso(now), kind, len(ids)),
                 )
     log.info(
-        "retention purge: %d candidates, %d alumni erased", len(plan.candidates), len(plan.alumni)
+        "retention purge: %d candidates, %d alumni, %d admitted never exited erased",
+        len(plan.candidates),
+        len(plan.alumni),
+        len(plan.unexited),
     )
     return plan
 
@@ -133,5 +152,6 @@ def describe(plan: PurgePlan, *, dry_run: bool) -> str:
     verb = "would erase" if dry_run else "erased"
     return (
         f"{verb} {len(plan.candidates)} candidates never admitted and {len(plan.alumni)} alumni"
-        " whose follow-up is over"
+        f" whose follow-up is over ({len(plan.unexited)} admitted but never marked as exited,"
+        " erased as if they had left at the end of their cohort)"
     )
