@@ -219,26 +219,31 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
 @asynccontextmanager
 async def polling(application: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
     """Run an Application as run_polling does (post_init, polling, post_shutdown), inside a loop
-    that is already running: for the demo, the tests and the benchmarks."""
-    async with application:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-        )
-        try:
-            yield application
-        finally:
-            if application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
-            if application.post_stop is not None:
-                await application.post_stop(application)
-    if application.post_shutdown is not None:
-        await application.post_shutdown(application)
+    that is already running: for the demo, the tests and the benchmarks.
+
+    post_shutdown (it closes the database) runs even when the body raises: an open aiosqlite
+    connection keeps a non-daemon thread alive, and the process would never exit."""
+    try:
+        async with application:
+            if application.post_init is not None:
+                await application.post_init(application)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+            )
+            try:
+                yield application
+            finally:
+                if application.updater.running:
+                    await application.updater.stop()
+                if application.running:
+                    await application.stop()
+                if application.post_stop is not None:
+                    await application.post_stop(application)
+    finally:
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
 
 
 def _schedule_outbox(application: App, services: Services) -> None:

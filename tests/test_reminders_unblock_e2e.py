@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.alumni.service import SURVEY_KIND
 from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
@@ -16,6 +17,7 @@ from bot.outbox.store import schedule
 from bot.services import Services
 from tests.botharness import running_bot
 from tests.test_sessions_e2e import FRIDAY_14H, dispatch, eligible, new_session, svc
+from tests.test_staff_service import seed_candidate
 
 UTC = dt.UTC
 
@@ -136,3 +138,52 @@ async def wait_for_state(services: Services, candidate_id: int, *, unreachable: 
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"candidate never became unreachable={unreachable}")
+
+
+async def test_an_alumnus_who_unblocks_gets_the_next_surveys(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock) as app:
+        services = svc(app)
+        user = server.new_user("Bilal")
+        server._open_private(user)
+        cid = await seed_candidate(services.candidates, clock.now(), user.id, name="Bilal")
+        assert await services.alumni.mark_exit(
+            cid, site="gonesse", cohort="Promo Test", exit_date=clock.now().date()
+        )
+        server.block_bot(user)
+        await wait_for_state(services, cid, unreachable=True)
+        pending = await services.db.fetchone(
+            "SELECT count(*) FROM outbox WHERE candidate_id = ? AND state = 'pending'", (cid,)
+        )
+        assert pending is not None and pending[0] == 0
+
+        clock.advance(dt.timedelta(days=20))  # J0 and its reminders fell due meanwhile
+        server.unblock_bot(user)
+        await wait_for_state(services, cid, unreachable=False)
+        rows = await services.db.fetchall(
+            "SELECT json_extract(payload, '$.m') AS m, state FROM outbox"
+            " WHERE candidate_id = ? AND kind = ?",
+            (cid, SURVEY_KIND),
+        )
+        back = {int(r["m"]) for r in rows if r["state"] == "pending"}
+        assert back == {3, 6, 12}  # the surveys still ahead; J0's are not sent late
+        assert len([r for r in rows if r["state"] == "pending"]) == 9  # surveys and reminders
+
+        clock.set(dt.datetime(2027, 2, 25, 9, 0, tzinfo=UTC))  # exit + 3 months, 10:00 Paris
+        seen = len(server.messages(user.id))
+        await dispatch(app)
+        message = await server.wait_for_message(user.id, after=seen, timeout=5)
+        assert "3 mois" in message.plain_text
+
+
+async def test_a_failing_body_still_closes_the_database(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    """Otherwise aiosqlite's non-daemon thread keeps the process (a failing test suite) alive."""
+    with pytest.raises(LookupError):
+        async with running_bot(server, settings, clock) as app:
+            services = svc(app)
+            raise LookupError("a failing test")
+    with pytest.raises(RuntimeError, match="connect"):
+        _ = services.db.conn
