@@ -97,7 +97,8 @@ async def mark_reachable(db: Database, *, chat_id: int, now: dt.datetime) -> int
             " AND due_at > ? AND (not_after IS NULL OR not_after > ?)"
             " AND NOT EXISTS (SELECT 1 FROM outbox AS newer WHERE newer.candidate_id = ?"
             " AND newer.kind = outbox.kind AND newer.subject IS outbox.subject"
-            " AND newer.id > outbox.id)",
+            " AND newer.id > outbox.id"
+            " AND NOT (newer.state = 'cancelled' AND newer.last_error = 'unreachable'))",
             (candidate_id, at, at, candidate_id),
         )
         restored = cursor.rowcount
