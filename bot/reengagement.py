@@ -26,7 +26,6 @@ erased person's rows go with them (ON DELETE CASCADE).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -44,6 +43,7 @@ from bot.screening import Person, ScreeningService
 from bot.sessions import SessionService
 from bot.staff.store import Cohort, Moved, PipelineStore, current_stage
 from bot.storage.candidates import CandidateStore
+from bot.storage.candidates import insert_event as _event
 from bot.storage.db import Database
 
 if TYPE_CHECKING:
@@ -361,16 +361,3 @@ def _origin(value: str) -> core.Origin | None:
         return core.Origin(value)
     except ValueError:
         return None
-
-
-async def _event(
-    conn: aiosqlite.Connection,
-    candidate_id: int,
-    at: dt.datetime,
-    kind: str,
-    detail: dict[str, Any],
-) -> None:
-    await conn.execute(
-        "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-        (candidate_id, iso(at), kind, json.dumps(detail)),
-    )

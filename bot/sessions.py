@@ -33,6 +33,7 @@ from bot.outbox.store import OutboxRow, cancel, iso, parse_time, schedule
 from bot.rendering import Renderer
 from bot.screening import Person, ScreeningService
 from bot.storage.candidates import Candidate, CandidateStore
+from bot.storage.candidates import insert_event as _event
 from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -1323,15 +1324,6 @@ class SessionService:
 
 
 STAFF_ACTIONS = frozenset({"ls", "se", "sx", "sxy", "sxn", "at"})
-
-
-async def _event(
-    conn: aiosqlite.Connection, candidate_id: int, at: str, kind: str, detail: dict[str, Any]
-) -> None:
-    await conn.execute(
-        "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-        (candidate_id, at, kind, json.dumps(detail)),
-    )
 
 
 def _changes(before: InfoSession, after: InfoSession) -> tuple[str, ...]:

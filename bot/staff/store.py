@@ -25,6 +25,7 @@ from bot.core.pipeline import (
     derive,
 )
 from bot.core.text import fold
+from bot.storage.candidates import insert_event as _event
 from bot.storage.candidates import iso
 from bot.storage.db import Database
 
@@ -463,19 +464,6 @@ async def _placement(conn: aiosqlite.Connection, candidate_id: int) -> int | Non
     )
     row = await cursor.fetchone()
     return int(row["cohort_id"]) if row else None
-
-
-async def _event(
-    conn: aiosqlite.Connection,
-    candidate_id: int,
-    at: dt.datetime,
-    kind: str,
-    detail: dict[str, Any],
-) -> None:
-    await conn.execute(
-        "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-        (candidate_id, iso(at), kind, json.dumps(detail, ensure_ascii=False)),
-    )
 
 
 async def _audit(

@@ -242,14 +242,25 @@ class CandidateStore:
         )
 
 
-async def _event(
+async def insert_event(
     conn: aiosqlite.Connection,
     candidate_id: int | None,
-    at: str,
+    at: str | dt.datetime,
     kind: str,
     detail: dict[str, Any] | None,
 ) -> None:
+    """One row of a candidate's history, inside the caller's transaction (every feature's
+    events go through here: screening, sessions, pipeline, re-engagement)."""
+    when = iso(at) if isinstance(at, dt.datetime) else at
     await conn.execute(
         "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-        (candidate_id, at, kind, json.dumps(detail, ensure_ascii=False) if detail else None),
+        (
+            candidate_id,
+            when,
+            kind,
+            json.dumps(detail, ensure_ascii=False) if detail is not None else None,
+        ),
     )
+
+
+_event = insert_event
