@@ -3,10 +3,14 @@
 Each phase runs in its own subprocess, and the bot in a process of its own:
   fabnum  `python -m bot run`, the production entry point, on a fresh SQLite file;
   echo    a bare PTB echo bot (replies to every text and button with one message).
-Both are driven by the same number of simulated people, over HTTP on 127.0.0.1, with no rate
-limiter. Printed: updates/s, p50/p95 from a person's update to the bot's reply, peak RSS, ratio.
+Both are driven by the same number of simulated people, over HTTP on 127.0.0.1, and the fake
+API enforces no limits. The FabNum bot's own limiter is opened up (FABNUM_MESSAGES_PER_SECOND=1000,
+FABNUM_CHAT_BURST=0) so the comparison measures its work, not Telegram's caps (bench/nudge.py
+measures those); `--telegram-caps` keeps the production caps (30 msg/s, 1/s per chat after a
+burst of 3), which bound 200 people answering at once. Printed: updates/s, p50/p95 from a
+person's update to the bot's reply, peak RSS, ratio.
 
-    .venv/bin/python bench/screening.py [--candidates 200]
+    .venv/bin/python bench/screening.py [--candidates 200] [--telegram-caps]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+UNCAPPED = {"FABNUM_MESSAGES_PER_SECOND": "1000", "FABNUM_CHAT_BURST": "0"}
 
 # One screening, as the steps a candidate takes: (kind, value, words in the bot's full reply).
 # The latency of a step runs until that reply (the next question) has arrived; a tick in a
@@ -88,7 +93,7 @@ def peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def phase(name: str, candidates: int) -> dict[str, Any]:
+async def phase(name: str, candidates: int, telegram_caps: bool) -> dict[str, Any]:
     """Start the bot in its own process against a fake Bot API in this one, then drive it."""
     from bot.fakeapi import FakeTelegram
 
@@ -106,6 +111,10 @@ async def phase(name: str, candidates: int) -> dict[str, Any]:
                 "FABNUM_DATABASE": str(Path(tmp) / "bench.db"),
                 "FABNUM_LOG_LEVEL": "WARNING",
                 "FABNUM_ENV_FILE": str(Path(tmp) / "no.env"),
+                # This fake API enforces no limits and its people answer at once: measure the
+                # bot's own work against the bare echo bot, not Telegram's caps (30 msg/s,
+                # 1/s per chat), which bench/nudge.py measures. --telegram-caps keeps them.
+                **({} if telegram_caps else UNCAPPED),
             }
             process = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=env)
             try:
@@ -138,14 +147,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--candidates", type=int, default=200)
     parser.add_argument("--phase", choices=["fabnum", "echo"])
+    parser.add_argument("--telegram-caps", action="store_true")
     args = parser.parse_args()
     if args.phase:
-        print(json.dumps(asyncio.run(phase(args.phase, args.candidates))))
+        print(json.dumps(asyncio.run(phase(args.phase, args.candidates, args.telegram_caps))))
         return
+    caps = ["--telegram-caps"] if args.telegram_caps else []
     results = {}
     for name in ("fabnum", "echo"):
         out = subprocess.run(
-            [sys.executable, __file__, "--phase", name, "--candidates", str(args.candidates)],
+            [
+                sys.executable,
+                __file__,
+                "--phase",
+                name,
+                "--candidates",
+                str(args.candidates),
+                *caps,
+            ],
             check=True,
             capture_output=True,
             text=True,

@@ -200,7 +200,11 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(PerChatUpdateProcessor(256))
-        .rate_limiter(PriorityRateLimiter(chat_burst=settings.chat_burst))
+        .rate_limiter(
+            PriorityRateLimiter(
+                overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst
+            )
+        )
         .post_init(on_init)
         .post_shutdown(on_shutdown)
         .build()

@@ -67,6 +67,7 @@ class Settings:
     sessions_file: Path | None = None
     outbox_interval: float = 5.0  # seconds between two dispatcher runs
     chat_burst: int = 3  # messages a private chat may get at once before pacing at 1/s
+    messages_per_second: float = 30.0  # Telegram's overall cap (paid broadcasts allow more)
     # Staff side (issue 4)
     export_separator: str = ";"
     digest_weekday: int = 0  # Monday
@@ -298,6 +299,16 @@ def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
                 "FABNUM_CHAT_BURST must be a whole number from 0 (no pacing) to 20 (e.g. 3)."
             )
         values["chat_burst"] = int(burst)
+    overall = get("FABNUM_MESSAGES_PER_SECOND")
+    if overall is not None:
+        try:
+            values["messages_per_second"] = float(overall)
+        except ValueError:
+            values["messages_per_second"] = 0.0
+        if not 1 <= values["messages_per_second"] <= 1000:
+            raise ConfigError(
+                "FABNUM_MESSAGES_PER_SECOND must be a number from 1 to 1000 (Telegram: 30)."
+            )
     return values
 
 

@@ -47,6 +47,10 @@ def test_env_file_then_environment_wins(tmp_path: Path, monkeypatch: pytest.Monk
         ({"FABNUM_STAFF_CHAT_ID": "group"}, "FABNUM_STAFF_CHAT_ID"),
         ({"FABNUM_RULES_FILE": "/nowhere.toml"}, "FABNUM_RULES_FILE"),
         ({"FABNUM_LOG_LEVEL": "LOUD"}, "FABNUM_LOG_LEVEL"),
+        ({"FABNUM_CHAT_BURST": "-1"}, "FABNUM_CHAT_BURST"),
+        ({"FABNUM_CHAT_BURST": "50"}, "FABNUM_CHAT_BURST"),
+        ({"FABNUM_MESSAGES_PER_SECOND": "fast"}, "FABNUM_MESSAGES_PER_SECOND"),
+        ({"FABNUM_MESSAGES_PER_SECOND": "0"}, "FABNUM_MESSAGES_PER_SECOND"),
     ],
 )
 def test_malformed_values_give_one_clear_sentence(env: dict[str, str], message: str) -> None:
@@ -73,3 +77,12 @@ def test_cli_prints_a_sentence_not_a_traceback(
     err = capsys.readouterr().err
     assert "TELEGRAM_BOT_TOKEN is not set" in err
     assert "Traceback" not in err
+
+
+def test_rate_settings_from_the_environment() -> None:
+    settings = load_settings(
+        {"FABNUM_CHAT_BURST": "1", "FABNUM_MESSAGES_PER_SECOND": "25"}, env_file=None
+    )
+    assert settings.chat_burst == 1 and settings.messages_per_second == 25.0
+    defaults = load_settings({}, env_file=None)
+    assert defaults.chat_burst == 3 and defaults.messages_per_second == 30.0
