@@ -196,3 +196,15 @@ async def test_an_optional_call_is_skipped_only_when_its_chat_is_full() -> None:
         {"optional": True},
     )
     assert [name for name, _ in recorder.calls] == ["question", "edit elsewhere"]
+
+
+async def test_an_optional_call_is_skipped_when_the_overall_bucket_is_full() -> None:
+    limiter = PriorityRateLimiter(overall_per_second=3, chat_burst=0)
+    recorder = Recorder()
+    for chat in (1, 2, 3):  # three replies in three chats fill 3 msg/s
+        await request(limiter, recorder, f"q{chat}", chat, bulk=False)
+    with pytest.raises(SkippedOptional):
+        await limiter.process_request(
+            recorder.call("edit"), (), {}, "editMessageText", {"chat_id": 4}, {"optional": True}
+        )
+    assert [name for name, _ in recorder.calls] == ["q1", "q2", "q3"]

@@ -18,8 +18,8 @@ PTB's rate-limiter hook, tells the two apart: bulk calls pass rate_limit_args={"
   in private chats (they mark the chat used so bulk sends to it still wait): the test suite uses
   it, as its fake Bot API enforces no limits and its scripted people answer in milliseconds.
 - Optional calls (rate_limit_args={"optional": True}: the tidy-up edit of a pressed message)
-  are skipped with SkippedOptional when their private chat has no capacity left, rather than
-  take the slot the person's next reply needs.
+  are skipped with SkippedOptional when their private chat, or the overall bucket, has no
+  capacity left, rather than take the slot a person's next reply needs.
 - 429: the call is retried after retry_after (a bounded number of times). A 429 on a bulk call
   pauses bulk calls only; a 429 on an interactive call pauses nothing else (it is about that chat).
 Calls without a chat (answerCallbackQuery, getMe...) are never delayed.
@@ -107,6 +107,14 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
             self._chats[chat_id] = limiter
         return limiter
 
+    def _crowded(self, chat_id: int) -> bool:
+        """No capacity left for an optional call: in its private chat (when replies are paced)
+        or overall (200 people pressing at once: the next questions need every slot)."""
+        if not self._overall.has_capacity():
+            return True
+        paced = chat_id > 0 and self.chat_burst > 0
+        return paced and not self._chat_limiter(chat_id).has_capacity()
+
     async def _acquire(self, chat_id: int, bulk: bool) -> None:
         limiter = self._chat_limiter(chat_id)
         if bulk or chat_id < 0 or self.chat_burst > 0:
@@ -151,8 +159,7 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
         attempt = 0
         while True:
             if chat_id is not None:
-                crowded = not self._chat_limiter(chat_id).has_capacity()
-                if optional and chat_id > 0 and self.chat_burst > 0 and crowded:
+                if optional and self._crowded(chat_id):
                     raise SkippedOptional
                 await self._acquire(chat_id, bulk)
             try:
