@@ -47,33 +47,46 @@ log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
-# Commands shown in Telegram's menu, per language: (command, label key in commands).
+# Commands in Telegram's menu, per language: (command, key of its description in labels.j2).
 MENU: dict[str, list[tuple[str, str]]] = {
     "fr": [
-        ("start", "Commencer ou reprendre"),
-        ("aide", "Comment ça marche"),
-        ("annuler", "Faire une pause"),
-        ("recommencer", "Tout recommencer"),
-        ("humain", "Parler à une personne"),
-        ("mes_donnees", "Voir mes données"),
-        ("supprimer", "Effacer mes données"),
-        ("langue", "Changer de langue"),
-        ("reunion", "Ma réunion d'information"),
-        ("stop", "Ne plus recevoir de rappels"),
+        ("start", "menu.start"),
+        ("aide", "menu.help"),
+        ("annuler", "menu.pause"),
+        ("recommencer", "menu.restart"),
+        ("humain", "menu.human"),
+        ("mes_donnees", "menu.my_data"),
+        ("supprimer", "menu.delete"),
+        ("langue", "menu.language"),
+        ("reunion", "menu.session"),
+        ("stop", "menu.stop"),
     ],
     "en": [
-        ("start", "Start or resume"),
-        ("help", "How it works"),
-        ("cancel", "Take a break"),
-        ("restart", "Start over"),
-        ("human", "Talk to a person"),
-        ("my_data", "See my data"),
-        ("delete", "Erase my data"),
-        ("language", "Change language"),
-        ("reunion", "My information session"),
-        ("stop", "No more reminders"),
+        ("start", "menu.start"),
+        ("help", "menu.help"),
+        ("cancel", "menu.pause"),
+        ("restart", "menu.restart"),
+        ("human", "menu.human"),
+        ("my_data", "menu.my_data"),
+        ("delete", "menu.delete"),
+        ("language", "menu.language"),
+        ("reunion", "menu.session"),
+        ("stop", "menu.stop"),
     ],
 }
+# Added in each staff member's own chat (the French command names work in both languages).
+STAFF_MENU: list[tuple[str, str]] = [
+    ("staff", "menu.staff"),
+    ("pipeline", "menu.pipeline"),
+    ("revue", "menu.review"),
+    ("candidat", "menu.candidate"),
+    ("sessions", "menu.sessions"),
+    ("cohortes", "menu.cohorts"),
+    ("shortlist", "menu.shortlist"),
+    ("sorties", "menu.outcomes"),
+    ("appels", "menu.calls"),
+    ("export", "menu.export"),
+]
 
 
 def build_services(settings: Settings, clock: Clock | None = None) -> Services:
@@ -268,46 +281,22 @@ def _schedule_outbox(application: App, services: Services) -> None:
     )
 
 
-# Added to the menu in each staff member's own chat (French names: they work in both languages).
-STAFF_MENU: dict[str, list[tuple[str, str]]] = {
-    "fr": [
-        ("staff", "Espace équipe : toutes les commandes"),
-        ("pipeline", "Où en sont les candidats"),
-        ("revue", "Orientations à relire"),
-        ("candidat", "Fiche d'un candidat"),
-        ("sessions", "Réunions d'info"),
-        ("cohortes", "Les promos"),
-        ("shortlist", "Liste classée d'une promo"),
-        ("sorties", "Sorties positives et rapport"),
-        ("appels", "Anciens à appeler"),
-        ("export", "Fichier CSV ou graphique"),
-    ],
-    "en": [
-        ("staff", "Staff area: every command"),
-        ("pipeline", "Where candidates are"),
-        ("revue", "Orientations to review"),
-        ("candidat", "A candidate's card"),
-        ("sessions", "Information sessions"),
-        ("cohortes", "Cohorts"),
-        ("shortlist", "A cohort's ranked list"),
-        ("sorties", "Positive exits and report"),
-        ("appels", "Alumni to call"),
-        ("export", "CSV file or chart"),
-    ],
-}
-
-
 async def _set_commands(application: App) -> None:
+    services: Services = application.bot_data["services"]
+    renderer = services.renderer
+
+    def menu(language: str, commands: list[tuple[str, str]]) -> list[BotCommand]:
+        return [BotCommand(c, renderer.label(language, key)) for c, key in commands]
+
     scope = BotCommandScopeAllPrivateChats()
     for language, commands in MENU.items():
         await application.bot.set_my_commands(
-            [BotCommand(c, d) for c, d in commands],
+            menu(language, commands),
             scope=scope,
             language_code=None if language == "fr" else language,
         )
-    services: Services = application.bot_data["services"]
     language = services.settings.language if services.settings.language in MENU else "fr"
-    staff_menu = [BotCommand(c, d) for c, d in MENU[language] + STAFF_MENU[language]]
+    staff_menu = menu(language, MENU[language] + STAFF_MENU)
     for user_id in services.settings.staff:
         try:  # a chat scope needs a chat: a staff member who never wrote to the bot has none
             await application.bot.set_my_commands(staff_menu, scope=BotCommandScopeChat(user_id))
