@@ -131,7 +131,7 @@ async def _edit_pressed(
         # "message is not modified", "message to edit not found": the edit is cosmetic.
         log.debug("edit skipped: %s", exc.message)
     except SkippedOptional:
-        log.debug("edit skipped: the chat has no capacity left this second")
+        log.debug("edit skipped: no capacity left this second")
 
 
 def _escape(text: str) -> str:

@@ -41,10 +41,10 @@ log = logging.getLogger(__name__)
 
 
 class SkippedOptional(TelegramError):
-    """A call marked rate_limit_args={"optional": True} was not made: its chat has no capacity."""
+    """A call marked rate_limit_args={"optional": True} was not made: no capacity right now."""
 
     def __init__(self) -> None:
-        super().__init__("skipped: no capacity in this chat now")
+        super().__init__("skipped: no capacity in this chat or overall now")
 
 
 JSON = bool | dict[str, Any] | list[dict[str, Any]]
@@ -117,12 +117,10 @@ class PriorityRateLimiter(BaseRateLimiter[dict[str, Any]]):
 
     async def _acquire(self, chat_id: int, bulk: bool) -> None:
         limiter = self._chat_limiter(chat_id)
-        if bulk or chat_id < 0 or self.chat_burst > 0:
+        if bulk or chat_id < 0 or self.chat_burst > 0 or limiter.has_capacity():
             await limiter.acquire()
-        elif limiter.has_capacity():
-            await limiter.acquire()  # immediate
-        else:
-            limiter._level = limiter.max_rate  # chat_burst 0: never wait, but bulk to it does
+        else:  # a reply with chat_burst 0: never waits, but bulk sends to this chat will
+            limiter._level = limiter.max_rate
         if not bulk:
             await self._overall.acquire()
             return
