@@ -152,6 +152,6 @@ def describe(plan: PurgePlan, *, dry_run: bool) -> str:
     verb = "would erase" if dry_run else "erased"
     return (
         f"{verb} {len(plan.candidates)} candidates never admitted and {len(plan.alumni)} alumni"
-        f" whose follow-up is over ({len(plan.unexited)} admitted but never marked as exited,"
-        " erased as if they had left at the end of their cohort)"
+        f" whose follow-up is over, plus {len(plan.unexited)} admitted learners never marked as"
+        " exited whose cohort end (or last contact) is as long past"
     )

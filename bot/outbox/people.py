@@ -10,10 +10,10 @@ write or unblock, and the cancelled rows still ahead come back (mark_reachable).
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 from bot.outbox.store import cancel, iso
+from bot.storage.candidates import insert_event
 from bot.storage.db import Database
 
 
@@ -54,10 +54,7 @@ async def mark_unreachable(
             await conn.execute(
                 "UPDATE candidates SET unreachable_at = ? WHERE id = ?", (at, candidate_id)
             )
-            await conn.execute(
-                "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-                (candidate_id, at, "unreachable", json.dumps({"cause": cause})),
-            )
+            await insert_event(conn, candidate_id, at, "unreachable", {"cause": cause})
         await cancel(conn, reason="unreachable", candidate_id=candidate_id, now=now)
         await conn.execute(
             "UPDATE outbox SET state = 'cancelled', last_error = 'unreachable',"
@@ -74,9 +71,11 @@ async def mark_reachable(db: Database, *, chat_id: int, now: dt.datetime) -> int
     (due later, and not past `not_after`): the reminder of a session next week, the alumni
     survey in three months. Those that fell due meanwhile stay cancelled (a reminder for a
     session already held makes no sense; alumni who missed a survey are on the call list). A
-    row superseded since by a newer one about the same thing (same subject and kind, e.g. a
-    session moved by staff) stays cancelled too. Renderers still check, at sending time, that
-    what a message is about still holds (the booking is live, the survey unanswered).
+    row superseded by a newer one about the same thing (same subject and kind) that the block
+    did not cancel, i.e. scheduled after it (a session staff moved meanwhile), stays cancelled
+    too; rows cancelled together (a survey and its reminders) come back together. Renderers
+    still check, at sending time, that what a message is about still holds (the booking is
+    live, the survey unanswered).
     """
     at = iso(now)
     async with db.transaction() as conn:
@@ -102,10 +101,7 @@ async def mark_reachable(db: Database, *, chat_id: int, now: dt.datetime) -> int
             (candidate_id, at, at, candidate_id),
         )
         restored = cursor.rowcount
-        await conn.execute(
-            "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-            (candidate_id, at, "reachable", json.dumps({"restored": restored})),
-        )
+        await insert_event(conn, candidate_id, at, "reachable", {"restored": restored})
         return restored
 
 
@@ -127,8 +123,6 @@ async def set_stopped(db: Database, candidate_id: int, now: dt.datetime, stopped
             )
         if cursor.rowcount != 1:
             return False
-        await conn.execute(
-            "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
-            (candidate_id, at, "nudges_stopped" if stopped else "nudges_resumed", None),
-        )
+        kind = "nudges_stopped" if stopped else "nudges_resumed"
+        await insert_event(conn, candidate_id, at, kind, None)
         return True
