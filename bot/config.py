@@ -266,13 +266,15 @@ def _sessions_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
         )
     values["reminder_offsets"] = ReminderOffsets(first, second, flag)
     nudges = get("FABNUM_NUDGES")
-    if nudges is not None:
+    if nudges is not None and nudges.lower() in ("off", "none", "non", "0"):
+        values["nudge_delays"] = ()
+    elif nudges is not None:
         try:
             delays = tuple(parse_duration(p) for p in nudges.split(",") if p.strip())
         except ValueError:
             raise ConfigError(
                 "FABNUM_NUDGES must be up to two durations after a candidate stopped, like "
-                "24h,72h (empty: no nudges)."
+                "24h,72h (off: no nudges)."
             ) from None
         if len(delays) > 2 or list(delays) != sorted(delays):
             raise ConfigError("FABNUM_NUDGES: at most two increasing durations, like 24h,72h.")

@@ -8,6 +8,7 @@ Tasks are created in update order and asyncio locks are FIFO: each chat sees its
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Awaitable
 from typing import Any
 
@@ -29,8 +30,18 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._waiting: dict[int, int] = {}
+        # The ids of the last updates whose handling ended (done or failed): the positive sign
+        # that an update was handled, for tests that then check nothing more was sent.
+        self.recently_handled: deque[int] = deque(maxlen=4096)
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        try:
+            await self._in_chat_order(update, coroutine)
+        finally:
+            if isinstance(update, Update):
+                self.recently_handled.append(update.update_id)
+
+    async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = chat_key(update)
         if key is None:
             await coroutine

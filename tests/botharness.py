@@ -2,14 +2,67 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
 from bot.app import App, build_application, polling
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
+from bot.services import Services
+from bot.update_processor import PerChatUpdateProcessor
+
+# What depends on the time in a `python -m bot` subprocess, which runs on the real clock: pinned so
+# that the test gives the same result at any hour, on any day, in any TZ. Scheduled messages may
+# go at any hour; the nudges keep their defaults (tests give their candidates the planner's keys).
+PINNED_TIME_SETTINGS = {
+    "TZ": "UTC",
+    "FABNUM_TIMEZONE": "Europe/Paris",
+    "FABNUM_QUIET_HOURS": "00:00-00:00",
+    "FABNUM_NUDGES": "24h,72h",
+    "FABNUM_REMINDERS": "24h,2h",
+    "FABNUM_DIGEST_DAY": "lundi",
+    "FABNUM_DIGEST_HOUR": "8",
+    "FABNUM_PURGE_HOUR": "3",
+}
+
+
+def bot_process_env(server: FakeTelegram, database: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `python -m bot` subprocess pointed at the fake Bot API.
+
+    Nothing of the developer's own FABNUM_* settings or .env leaks in; the time-dependent
+    settings are pinned (PINNED_TIME_SETTINGS)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("FABNUM_", "TELEGRAM_"))}
+    return {
+        **inherited,
+        **PINNED_TIME_SETTINGS,
+        "TELEGRAM_BOT_TOKEN": server.token,
+        "TELEGRAM_API_URL": server.base_url,
+        "FABNUM_DATABASE": str(database),
+        "FABNUM_LOG_LEVEL": "WARNING",
+        "FABNUM_ENV_FILE": str(database.parent / "none.env"),
+        **extra,
+    }
+
+
+def admin(user: FakeUser) -> StaffMember:
+    """A staff member of every site."""
+    return StaffMember(user.id, "admin")
+
+
+def site_staff(user: FakeUser, *sites: str) -> StaffMember:
+    """A staff member of the sites named, and only those."""
+    return StaffMember(user.id, "staff", frozenset(sites))
+
+
+def with_staff(settings: Settings, *members: StaffMember, **changes: Any) -> Settings:
+    """The settings with these staff members (and any other field given, e.g. staff_chat_id)."""
+    return dataclasses.replace(settings, staff={m.user_id: m for m in members}, **changes)
 
 
 @asynccontextmanager
@@ -27,8 +80,59 @@ async def running_bot(
         settings, token=server.token, api_url=server.base_url, chat_burst=burst
     )
     application = build_application(settings, clock)
+    # The daily purge job fires on the wall clock, not on the test's clock: a test run at 03:00
+    # would purge mid-test. Purge tests call run_purge with their own clock instead.
+    assert application.job_queue is not None
+    for job in application.job_queue.get_jobs_by_name("retention_purge"):
+        job.schedule_removal()
     async with polling(application, poll_timeout=1):
         yield application
+
+
+async def wait_for(
+    condition: Callable[[], Awaitable[bool]], within: float = 10.0, what: str = ""
+) -> None:
+    """Wait until an async check (a database query, say) is true: a positive sign, polled."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not await condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what or 'condition'} not met within {within}s")
+        await asyncio.sleep(0.02)
+
+
+def services_of(application: App) -> Services:
+    services: Services = application.bot_data["services"]
+    return services
+
+
+async def dispatcher_runs(server: FakeTelegram, application: App, runs: int = 2) -> None:
+    """Wait until the outbox dispatcher has gone through `runs` more complete runs."""
+    outbox = services_of(application).outbox
+    target = outbox.completed_runs + runs
+    await server.wait_until(
+        lambda: outbox.completed_runs >= target, 10, message=f"{runs} dispatcher runs"
+    )
+
+
+async def handled(
+    server: FakeTelegram,
+    application: App,
+    *update_ids: int,
+    within: float = 10.0,
+) -> None:
+    """Wait until the bot has finished handling these updates (its handlers returned or failed).
+
+    The positive sign a test waits for before it asserts that an update made the bot say nothing:
+    waiting a fixed time instead proves nothing on a slow machine.
+    """
+    processor = application.update_processor
+    assert isinstance(processor, PerChatUpdateProcessor)
+    await server.wait_until(
+        lambda: all(u in processor.recently_handled for u in update_ids),
+        within,
+        message=f"updates {update_ids} not handled within {within}s",
+    )
 
 
 class Chat:

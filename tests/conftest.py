@@ -9,6 +9,7 @@ import pytest
 from bot.app import build_services
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.fakeapi import FakeTelegram
 from bot.services import Services
 
 
@@ -30,3 +31,10 @@ async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Servic
         yield built
     finally:
         await built.db.close()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeTelegram]:
+    """The fake Telegram Bot API over HTTP on 127.0.0.1 (no rate limits unless a test sets them)."""
+    async with FakeTelegram() as tg:
+        yield tg

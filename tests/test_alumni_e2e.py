@@ -4,30 +4,20 @@ exit -> J0 survey -> answers -> reminders after 3 and 7 days -> call list -> +3 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.config import Settings, StaffMember
+from bot.config import Settings
 from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram, FakeUser
-from bot.services import Services
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
-from tests.botharness import Chat, running_bot
+from tests.botharness import Chat, running_bot, services_of, with_staff
+from tests.botharness import admin as admin_of
 
 START = dt.datetime(2027, 6, 30, 7, 0, tzinfo=dt.UTC)  # 09:00 in Paris
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
 
 
 async def seed(settings: Settings, clock: FakeClock, users: list[FakeUser]) -> list[int]:
@@ -68,11 +58,6 @@ async def seed(settings: Settings, clock: FakeClock, users: list[FakeUser]) -> l
         await db.close()
 
 
-def services_of(app: App) -> Services:
-    services: Services = app.bot_data["services"]
-    return services
-
-
 async def dispatch(app: App, clock: FakeClock, to: dt.datetime) -> None:
     clock.set(to)
     await services_of(app).outbox.run_once(app.bot)
@@ -91,9 +76,7 @@ async def test_exit_surveys_reminders_calls_and_outcomes(
     admin = Chat(server, server.new_user("Admin"))
     users = [server.new_user(n) for n in ("Awa", "Bilal", "Chloé")]
     await seed(settings, clock, users)
-    settings = dataclasses.replace(
-        settings, staff={admin.user.id: StaffMember(admin.user.id, "admin")}
-    )
+    settings = with_staff(settings, admin_of(admin.user))
     awa, bilal, chloe = (Chat(server, u) for u in users)
     async with running_bot(server, settings, clock) as app:
         for chat in (awa, bilal, chloe):

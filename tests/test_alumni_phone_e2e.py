@@ -6,27 +6,18 @@ Staff of another site and non-staff are refused; forged buttons change nothing."
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.clock import FakeClock
-from bot.config import Settings, StaffMember
+from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.services import Services
-from tests.botharness import Chat, running_bot
-from tests.test_alumni_e2e import START, dispatch, paris, seed, services_of
+from tests.botharness import Chat, running_bot, services_of, site_staff, with_staff
+from tests.botharness import admin as admin_of
+from tests.test_alumni_e2e import START, dispatch, paris, seed
 
 GROUP = -1001234567890
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
 
 
 async def followup_row(services: Services, candidate_id: int) -> dict[str, object]:
@@ -61,13 +52,11 @@ async def test_staff_note_a_phone_answer_from_the_call_list(
     marcq = Chat(server, server.new_user("Marc"))  # staff of another site
     users = [server.new_user(n) for n in ("Awa", "Bilal", "Chloé", "Dan")]
     awa_id, bilal_id, chloe_id, dan_id = await seed(settings, clock, users)
-    settings = dataclasses.replace(
+    settings = with_staff(
         settings,
-        staff={
-            admin.user.id: StaffMember(admin.user.id, "admin"),
-            gonesse.user.id: StaffMember(gonesse.user.id, "staff", frozenset({"gonesse"})),
-            marcq.user.id: StaffMember(marcq.user.id, "staff", frozenset({"marcq"})),
-        },
+        admin_of(admin.user),
+        site_staff(gonesse.user, "gonesse"),
+        site_staff(marcq.user, "marcq"),
         staff_chat_id=GROUP,
     )
     awa, bilal, chloe, dan = (Chat(server, u) for u in users)

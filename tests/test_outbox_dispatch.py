@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot.actions import Response
 from bot.app import App
@@ -20,12 +17,6 @@ from tests.botharness import Chat, running_bot
 from tests.test_screening_e2e import begin
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
 
 
 async def hello(row: OutboxRow, services: Services) -> Response | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import signal
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from bot.app import build_services
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.outbox.store import schedule
+from tests.botharness import bot_process_env
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -74,9 +74,11 @@ async def test_kill_between_send_and_record(tmp_path: Path) -> None:
                 quiet_hours=False,
                 payload={"session_id": session_id, "booking_id": 0},
             )
+            # The planner's own key for the first nudge: the bot's nudge planner (on the real
+            # clock, with a two-day-old candidate) sees it there and adds no second copy.
             await schedule(
                 conn,
-                key="most",
+                key=f"screening.nudge:{candidate.id}:1",
                 kind="screening.nudge",
                 chat_id=user.id,
                 candidate_id=candidate.id,
@@ -85,15 +87,7 @@ async def test_kill_between_send_and_record(tmp_path: Path) -> None:
                 payload={"number": 1},
             )
         await services.db.close()
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": server.token,
-            "TELEGRAM_API_URL": server.base_url,
-            "FABNUM_DATABASE": str(db_path),
-            "FABNUM_LOG_LEVEL": "WARNING",
-            "FABNUM_ENV_FILE": str(tmp_path / "none.env"),
-            "FABNUM_NUDGES": "24h,72h",
-        }
+        env = bot_process_env(server, db_path)
 
         def count(word: str) -> int:
             return sum(word in m.plain_text for m in server.messages(user.id))
@@ -122,7 +116,7 @@ async def test_kill_between_send_and_record(tmp_path: Path) -> None:
         await services.db.connect()
         try:
             least = await services.outbox.store.by_key("least")
-            most = await services.outbox.store.by_key("most")
+            most = await services.outbox.store.by_key(f"screening.nudge:{candidate.id}:1")
             assert least is not None and least.state == "sent" and least.attempts == 2
             assert most is not None and (most.state, most.last_error) == ("failed", "interrupted")
         finally:

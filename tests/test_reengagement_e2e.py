@@ -7,22 +7,20 @@ one message, in the sending window only; a later cohort messages nobody again.""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
 from typing import Any
-
-import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.config import Settings, StaffMember
+from bot.config import Settings
 from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram, SentMessage
 from bot.outbox.dispatcher import RunStats
 from bot.reengagement import ASK_KIND, COHORT_KIND
 from bot.services import Services
-from tests.botharness import Chat, running_bot
+from tests.botharness import Chat, running_bot, with_staff
+from tests.botharness import admin as admin_of
+from tests.botharness import services_of as svc
 
 UTC = dt.UTC
 T0 = dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 in Paris
@@ -30,17 +28,6 @@ EVENING = dt.datetime(2026, 11, 25, 21, 30, tzinfo=UTC)  # 22:30 in Paris: quiet
 MORNING = dt.datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # 09:00 in Paris: the window opens
 OPT_IN = "🔔 Préviens-moi pour la prochaine promo"
 NEXT = "la prochaine promo de la FabNum"
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
-
-
-def svc(app: App) -> Services:
-    services: Services = app.bot_data["services"]
-    return services
 
 
 async def dispatch(app: App, clock: FakeClock, at: dt.datetime) -> RunStats:
@@ -135,9 +122,7 @@ async def test_opt_in_then_one_message_when_the_next_cohort_opens(
 ) -> None:
     clock.set(T0)
     admin = Chat(server, server.new_user("Admin"))
-    settings = dataclasses.replace(
-        settings, staff={admin.user.id: StaffMember(admin.user.id, "admin")}
-    )
+    settings = with_staff(settings, admin_of(admin.user))
     async with running_bot(server, settings, clock) as app:
         services = svc(app)
         january = await services.pipeline.create_cohort(

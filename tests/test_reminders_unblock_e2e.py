@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -20,12 +19,6 @@ from tests.test_sessions_e2e import FRIDAY_14H, dispatch, eligible, new_session,
 from tests.test_staff_service import seed_candidate
 
 UTC = dt.UTC
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
 
 
 async def test_unblocking_brings_back_the_reminders_still_ahead(

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,16 +15,10 @@ from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
-from tests.botharness import Chat, running_bot
+from tests.botharness import Chat, bot_process_env, handled, running_bot
 
 NASTY = '<b>Léa & "Zoé"</b>'
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
 
 
 async def stored(settings: Settings, user_id: int) -> tuple[dict[str, object], dict[str, object]]:
@@ -267,14 +259,14 @@ async def test_many_candidates_at_once_keep_their_own_state(
 async def test_groups_and_channels(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
-    async with running_bot(server, settings, clock):
+    async with running_bot(server, settings, clock) as application:
         user = server.new_user()
         server.send_group_text(user, -100123, "/start")
         message = await server.wait_for_message(-100123, after=0)
         assert "message privé" in message.plain_text
-        server.send_channel_post(-100999, "hello")
-        server.send_group_text(user, -100123, "bonjour tout le monde")
-        await asyncio.sleep(0.3)
+        post = server.send_channel_post(-100999, "hello")
+        chatter = server.send_group_text(user, -100123, "bonjour tout le monde")
+        await handled(server, application, post, chatter)
         assert len(server.messages(-100123)) == 1
         assert server.messages(-100999) == []
     assert await count_rows(settings, "candidates") == 0
@@ -284,14 +276,7 @@ async def test_groups_and_channels(
 async def test_kill_9_mid_flow_loses_no_acknowledged_answer(
     server: FakeTelegram, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": server.token,
-        "TELEGRAM_API_URL": server.base_url,
-        "FABNUM_DATABASE": str(tmp_path / "killed.db"),
-        "FABNUM_LOG_LEVEL": "WARNING",
-        "FABNUM_ENV_FILE": str(tmp_path / "none.env"),
-    }
+    env = bot_process_env(server, tmp_path / "killed.db")
 
     async def start() -> asyncio.subprocess.Process:
         return await asyncio.create_subprocess_exec(

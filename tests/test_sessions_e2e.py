@@ -6,36 +6,23 @@ No sleeping for due times: the clock moves, then the test runs the dispatcher it
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.app import App
 from bot.clock import FakeClock
-from bot.config import Settings, StaffMember
+from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.outbox.dispatcher import RunStats
 from bot.services import Services
-from tests.botharness import Chat, running_bot
+from tests.botharness import Chat, running_bot, site_staff, with_staff
+from tests.botharness import admin as admin_of
+from tests.botharness import services_of as svc
 from tests.test_screening_e2e import begin, through_questions
 
 UTC = dt.UTC
 # The conftest clock: Wednesday 25/11/2026 09:00 UTC (10:00 in Paris).
 FRIDAY_14H = dt.datetime(2026, 11, 27, 13, 0, tzinfo=UTC)  # Friday 14:00 in Paris
 MONDAY_10H = dt.datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
-
-
-def svc(app: App) -> Services:
-    services: Services = app.bot_data["services"]
-    return services
 
 
 async def dispatch(app: App) -> RunStats:
@@ -213,13 +200,7 @@ async def test_staff_commands_cancel_and_attendance(
 ) -> None:
     admin = server.new_user("Admin")
     local = server.new_user("Marcq staff")
-    settings = dataclasses.replace(
-        settings,
-        staff={
-            admin.id: StaffMember(admin.id, "admin"),
-            local.id: StaffMember(local.id, "staff", frozenset({"marcq"})),
-        },
-    )
+    settings = with_staff(settings, admin_of(admin), site_staff(local, "marcq"))
     async with running_bot(server, settings, clock) as app:
         services = svc(app)
         staff = Chat(server, admin)

@@ -8,37 +8,21 @@ waitlist. Anyone else gets the unknown-command answer.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.clock import FakeClock
-from bot.config import Settings, StaffMember
+from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.services import Services
 from bot.sessions import EditOutcome
-from tests.botharness import Chat, running_bot
+from tests.botharness import Chat, running_bot, site_staff, with_staff
+from tests.botharness import admin as as_admin
 from tests.test_sessions_e2e import FRIDAY_14H, dispatch, eligible, events, new_session, svc
 
 UTC = dt.UTC
 # The conftest clock: Wednesday 25/11/2026 09:00 UTC (10:00 in Paris). Sessions on Friday 27/11
 # 14:00 Paris; moved to Saturday 28/11 15:00 Paris (14:00 UTC).
 SATURDAY_15H = dt.datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
-
-
-def with_staff(settings: Settings, admin: FakeUser, marcq: FakeUser | None = None) -> Settings:
-    staff = {admin.id: StaffMember(admin.id, "admin")}
-    if marcq is not None:
-        staff[marcq.id] = StaffMember(marcq.id, "staff", frozenset({"marcq"}))
-    return dataclasses.replace(settings, staff=staff)
 
 
 async def book_first(chat: Chat) -> None:
@@ -64,7 +48,7 @@ async def test_moved_session_candidate_told_and_reminded_at_the_new_time_only(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
     admin = server.new_user("Admin")
-    async with running_bot(server, with_staff(settings, admin), clock) as app:
+    async with running_bot(server, with_staff(settings, as_admin(admin)), clock) as app:
         services = svc(app)
         session_id = await new_session(services, FRIDAY_14H)
         ana = await eligible(server, services, "Ana")
@@ -130,7 +114,7 @@ async def test_seats_never_below_booked_and_more_seats_tell_the_waitlist(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
     admin = server.new_user("Admin")
-    async with running_bot(server, with_staff(settings, admin), clock) as app:
+    async with running_bot(server, with_staff(settings, as_admin(admin)), clock) as app:
         services = svc(app)
         session_id = await new_session(services, capacity=2)
         for name in ("Ana", "Cy"):
@@ -163,7 +147,9 @@ async def test_only_staff_of_the_site_may_edit(
 ) -> None:
     admin = server.new_user("Admin")
     marcq_user = server.new_user("Marcq staff")
-    async with running_bot(server, with_staff(settings, admin, marcq_user), clock) as app:
+    async with running_bot(
+        server, with_staff(settings, as_admin(admin), site_staff(marcq_user, "marcq")), clock
+    ) as app:
         services = svc(app)
         session_id = await new_session(services, capacity=5)
         outsider = await eligible(server, services, "Zoé")
@@ -189,7 +175,7 @@ async def test_edit_button_place_change_and_moving_back(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
     admin = server.new_user("Admin")
-    async with running_bot(server, with_staff(settings, admin), clock) as app:
+    async with running_bot(server, with_staff(settings, as_admin(admin)), clock) as app:
         services = svc(app)
         session_id = await new_session(services)
         ana = await eligible(server, services, "Ana")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime as dt
 import re
-from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,7 +18,7 @@ from bot.fakeapi import FakeTelegram
 from bot.outbox.store import OutboxStore
 from bot.services import Services
 from bot.staff.digest import DIGEST_KIND, digest_key, next_digest_at, plan_digest, render_digest
-from tests.botharness import running_bot
+from tests.botharness import dispatcher_runs, running_bot, services_of, wait_for
 from tests.test_staff_service import seed_candidate
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -92,27 +90,28 @@ async def test_no_staff_group_no_digest(settings: Settings, clock: FakeClock) ->
         await services.db.close()
 
 
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
-
-
 async def test_digest_reaches_the_staff_group(
     server: FakeTelegram, group_settings: Settings, clock: FakeClock
 ) -> None:
     admin = server.new_user("Admin")
     settings = dataclasses.replace(group_settings, staff={admin.id: StaffMember(admin.id, "admin")})
-    async with running_bot(server, settings, clock):
+    async with running_bot(server, settings, clock) as application:
         server.send_group_text(admin, GROUP, "bonjour")  # the bot is in the group
-        await asyncio.sleep(0.5)  # the planner puts next Monday's digest in the outbox
+        store = services_of(application).outbox.store
+        key = digest_key(next_digest_at(clock.now(), PARIS, 0, 8), PARIS)
+
+        async def planned() -> bool:
+            return await store.by_key(key) is not None
+
+        await wait_for(planned)  # the planner put next Monday's digest in the outbox
+        await dispatcher_runs(server, application)  # and the dispatcher had its chances
         assert not [m for m in server.messages(GROUP) if "Résumé" in m.plain_text]
         clock.set(dt.datetime(2026, 11, 30, 7, 0, 1, tzinfo=dt.UTC))
         digest = await server.wait_for_message(
             GROUP, after=0, timeout=5, predicate=lambda m: "Résumé de la semaine" in m.plain_text
         )
         assert "À relire (/revue) : 0" in digest.plain_text
-        await asyncio.sleep(0.6)  # several dispatcher runs: still one digest
+        await dispatcher_runs(server, application, 3)  # several dispatcher runs: still one
         assert len([m for m in server.messages(GROUP) if "Résumé" in m.plain_text]) == 1
 
 

@@ -5,35 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import dataclasses
 import datetime as dt
 import io
 import struct
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.clock import FakeClock
-from bot.config import Settings, StaffMember
+from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 from bot.handlers.staff import COMMANDS
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.db import Database
-from tests.botharness import Chat, running_bot
+from tests.botharness import Chat, handled, running_bot, site_staff, with_staff
+from tests.botharness import admin as admin_of
 from tests.test_staff_service import seed_candidate
 
 ALL_STAFF_COMMANDS = sorted(n for names, _ in COMMANDS.values() for n in names)
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
-
-
-def with_staff(settings: Settings, *members: StaffMember) -> Settings:
-    return dataclasses.replace(settings, staff={m.user_id: m for m in members})
 
 
 async def seed(settings: Settings, clock: FakeClock, people: list[dict[str, object]]) -> list[int]:
@@ -78,7 +65,7 @@ async def test_staff_reviews_moves_shortlists_and_exports(
 ) -> None:
     candidate_user = server.new_user("Léa")
     admin = Chat(server, server.new_user("Admin"))
-    settings = with_staff(settings, StaffMember(admin.user.id, "admin"))
+    settings = with_staff(settings, admin_of(admin.user))
     await seed(
         settings,
         clock,
@@ -174,7 +161,7 @@ async def test_non_staff_get_the_unknown_command_answer_everywhere(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
     admin = server.new_user("Admin")
-    settings = with_staff(settings, StaffMember(admin.id, "admin"))
+    settings = with_staff(settings, admin_of(admin))
     strangers = {command: server.new_user("Nobody") for command in ALL_STAFF_COMMANDS}
     # candidates in the middle of their screening, one per command
     candidates = {command: server.new_user("Candidate") for command in ALL_STAFF_COMMANDS}
@@ -216,21 +203,24 @@ async def test_non_staff_get_the_unknown_command_answer_everywhere(
         if in_screening:
             await chat.expect("prénom")
         target = chat.messages[-1]
-        unknown = await server.wait_for_callback_answer(
-            server.press_button(user, target, data="zz:1")
-        )
+        unknown_press = server.press_button(user, target, data="zz:1")
+        unknown = await server.wait_for_callback_answer(unknown_press)
         # every forged button is pressed by someone (more people than buttons)
         data = forged[ALL_STAFF_COMMANDS.index(command) % len(forged)]
-        answer_st = await server.wait_for_callback_answer(
-            server.press_button(user, target, data=data)
-        )
+        forged_press = server.press_button(user, target, data=data)
+        answer_st = await server.wait_for_callback_answer(forged_press)
         assert answer_st.get("text") == unknown.get("text"), data
-        await asyncio.sleep(0.2)
+        await handled(
+            server,
+            application,
+            server.update_id_of(unknown_press),
+            server.update_id_of(forged_press),
+        )
         everything = " ".join(m.plain_text for m in chat.messages)
         assert "Étape" not in everything and "Léa" not in everything, command
         assert not any(m.document or m.photo for m in chat.messages)
 
-    async with running_bot(server, settings, clock):
+    async with running_bot(server, settings, clock) as application:
         await asyncio.gather(
             *(refused(u, c, False) for c, u in strangers.items()),
             *(refused(u, c, True) for c, u in candidates.items()),
@@ -248,7 +238,7 @@ async def test_site_staff_never_see_another_site(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
     marcq = Chat(server, server.new_user("Marcq"))
-    settings = with_staff(settings, StaffMember(marcq.user.id, "staff", frozenset({"marcq"})))
+    settings = with_staff(settings, site_staff(marcq.user, "marcq"))
     gonesse_ids = await seed(
         settings,
         clock,

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram
 from tests.botharness import running_bot
-
-
-@pytest.fixture
-async def server() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as tg:
-        yield tg
 
 
 async def test_staff_get_their_commands_in_the_menu(

@@ -508,6 +508,7 @@ class FakeTelegram:
         self._user_by_id: dict[tuple[int, int], JsonDict] = {}
 
         self._callback_queries: dict[str, JsonDict] = {}
+        self._update_of_query: dict[str, int] = {}
         self._callback_ids = itertools.count(1)
         self._files: dict[str, _StoredFile] = {}
         self._file_counter = itertools.count(1)
@@ -941,8 +942,12 @@ class FakeTelegram:
         }
         self._users.setdefault(user.id, user)
         self._callback_queries[query_id] = {"answered": False, "query": query}
-        self._enqueue("callback_query", copy.deepcopy(query))
+        self._update_of_query[query_id] = self._enqueue("callback_query", copy.deepcopy(query))
         return query_id
+
+    def update_id_of(self, callback_query_id: str) -> int:
+        """The update_id that carried a button press (press_button returns the query id)."""
+        return self._update_of_query[callback_query_id]
 
     @staticmethod
     def _pick_button(message: SentMessage, text: str | None, index: int | None) -> InlineButton:

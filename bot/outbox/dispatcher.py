@@ -100,6 +100,7 @@ class Dispatcher:
         self.services: Services | None = None  # set by the composition root
         self._lock = asyncio.Lock()
         self._recovered = False
+        self.completed_runs = 0  # runs that went through (the sign that a due row had its turn)
 
     # ----------------------------------------------------------------- registry
     def register(
@@ -161,6 +162,7 @@ class Dispatcher:
                     break
                 seen.update(r.id for r in fresh)
                 await asyncio.gather(*(one(r) for r in fresh))
+            self.completed_runs += 1
         if stats.handled or stats.planned:
             log.info(
                 "outbox run: %d sent, %d dropped, %d deferred, %d retried, %d failed, %d planned",
