@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test run migrate lint format typecheck bench clean
+.PHONY: demo test test-any-hour run migrate lint format typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,11 @@ test: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# The suite at three fixed instants (weekday 14:00 Paris, Sunday 03:00, the October DST night)
+# and three machine time zones, through libfaketime: the tests must not depend on the clock.
+test-any-hour: $(STAMP)
+	bash .ci/any-hour
 
 bench: $(STAMP)
 	$(BIN)/python bench/screening.py

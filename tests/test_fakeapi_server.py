@@ -224,8 +224,9 @@ async def test_get_updates_offset_limit_and_long_polling(tg: FakeTelegram, bot: 
     user = tg.new_user()
 
     started = time.monotonic()
+    polls = tg.stats.requests["getUpdates"]
     poll = asyncio.create_task(bot.get_updates(timeout=5))
-    await asyncio.sleep(0.1)
+    await tg.wait_until(lambda: tg.stats.requests["getUpdates"] > polls)  # the server holds it
     assert not poll.done()
     update_id = tg.send_text(user, "réveille-toi")
     updates = await asyncio.wait_for(poll, 2)
@@ -263,8 +264,9 @@ async def test_get_updates_allowed_updates_and_conflicts(tg: FakeTelegram, bot: 
     assert len(await bot.get_updates(allowed_updates=[])) == 1
 
     # a second bot instance polling at the same time: the older long poll gets 409
+    polls = tg.stats.requests["getUpdates"]
     first = asyncio.create_task(bot.get_updates(offset=100, timeout=5))
-    await asyncio.sleep(0.1)
+    await tg.wait_until(lambda: tg.stats.requests["getUpdates"] > polls)  # the first poll waits
     async with Bot(tg.token, base_url=tg.base_url) as second:
         assert await second.get_updates(timeout=0) == ()
     with pytest.raises(Conflict, match="terminated by other getUpdates"):

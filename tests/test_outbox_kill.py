@@ -20,7 +20,7 @@ from bot.app import build_services
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.outbox.store import schedule
-from tests.botharness import bot_process_env
+from tests.botharness import bot_process_env, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,19 @@ class HoldingTelegram(FakeTelegram):
         if self.hold and ("annulée" in text or "avais commencé" in text):
             await asyncio.sleep(3600)
         return result
+
+
+async def settled(db_path: Path) -> bool:
+    services = build_services(Settings(database=db_path))
+    await services.db.connect(migrate=False)
+    try:
+        least = await services.outbox.store.by_key("least")
+        rows = await services.db.fetchall(
+            "SELECT state FROM outbox WHERE kind = 'screening.nudge'", ()
+        )
+    finally:
+        await services.db.close()
+    return least is not None and least.state == "sent" and [r[0] for r in rows] == ["failed"]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="needs SIGKILL")
@@ -106,7 +119,10 @@ async def test_kill_between_send_and_record(tmp_path: Path) -> None:
         )
         try:
             await server.wait_until(lambda: count("annulée") == 2, 30)
-            await asyncio.sleep(3)  # the offer after the notice waits 1 s (1 msg/s per chat)
+            # the positive sign that the restarted bot is done with both rows: the first one
+            # recorded as sent (after its notice and the offer that follows it), the other one
+            # settled as interrupted (at start-up, before the first run)
+            await wait_for(lambda: settled(db_path), 30, "both rows settled")
         finally:
             process.send_signal(signal.SIGKILL)
             await process.wait()

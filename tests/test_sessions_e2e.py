@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.outbox.dispatcher import RunStats
 from bot.services import Services
-from tests.botharness import Chat, running_bot, site_staff, with_staff
+from tests.botharness import Chat, handled, running_bot, site_staff, with_staff
 from tests.botharness import admin as admin_of
 from tests.botharness import services_of as svc
 from tests.test_screening_e2e import begin, through_questions
@@ -123,7 +123,7 @@ async def test_two_presses_on_the_last_seat(
             for c in chats
         ]
         await asyncio.gather(*(server.wait_for_callback_answer(q) for q in queries))
-        await asyncio.sleep(0.3)
+        await handled(server, app, *(server.update_id_of(q) for q in queries))
         booked = await services.db.fetchall(
             "SELECT candidate_id FROM bookings WHERE session_id = ? AND status = 'booked'",
             (session_id,),
