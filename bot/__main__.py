@@ -9,20 +9,21 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.config import ConfigError, Settings, load_settings
+from bot import logsafety
+from bot.config import ConfigError, Settings, env_file_path, load_settings
 from bot.core.outcomes import OutcomesError
 from bot.core.sites import RulesError
 from bot.sessions import SessionsFileError
 
 
-def setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def setup_logging(level: str, settings: Settings | None = None) -> None:
+    """The bot's loggers at `level`, the libraries' at WARNING (FABNUM_LIBRARY_LOG_LEVEL to
+    change), the token redacted from every record (bot/logsafety.py)."""
+    logsafety.setup_logging(
+        level,
+        library_level=settings.library_log_level if settings is not None else None,
+        secrets=[settings.token] if settings is not None else [],
     )
-    # httpx logs every request URL, and the URL contains the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def run(settings: Settings) -> None:
@@ -106,9 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     load_cmd.add_argument("file", type=Path, help="e.g. conversations/sessions.example.toml")
     args = parser.parse_args(argv)
+    logsafety.restrict_new_files()  # the database, its folder, WAL files: this user only
     try:
         settings = load_settings()
-        setup_logging(settings.log_level if args.command != "demo" else "WARNING")
+        setup_logging(settings.log_level if args.command != "demo" else "WARNING", settings)
+        logsafety.warn_if_open(env_file_path(), "the .env file")
         if args.command == "run":
             settings.require_token()
             run(settings)

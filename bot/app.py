@@ -196,11 +196,11 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
         if settings.sessions_file is not None:
             added, known = await services.sessions.load_file(settings.sessions_file)
             log.info("sessions file: %d added, %d already known", added, known)
-        if settings.staff and settings.staff_chat_id is None:
+        if settings.staff and settings.staff_chat_id is None and not settings.site_chats:
             log.warning(
-                "FABNUM_STAFF_CHAT_ID is not set: flags of unconfirmed bookings go to each staff"
-                " member's private chat (each must have sent /start to the bot once) and there"
-                " is no weekly digest"
+                "FABNUM_STAFF_CHAT_ID and FABNUM_SITE_CHATS are not set: flags of unconfirmed"
+                " bookings go to each staff member's private chat (each must have sent /start to"
+                " the bot once) and there is no weekly digest"
             )
         await _set_commands(application)
 

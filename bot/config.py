@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ DEFAULT_SHORTLIST_FILE = PACKAGE_ROOT.parent / "conversations" / "shortlist.toml
 DEFAULT_QPV_FILE = PACKAGE_ROOT.parent / "conversations" / "qpv_postcodes.toml"
 WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 LANGUAGES = ("fr", "en")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 
 
@@ -54,9 +55,13 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
     language: str = "fr"
     staff: Mapping[int, StaffMember] = field(default_factory=dict)
-    staff_chat_id: int | None = None
+    staff_chat_id: int | None = None  # the all-sites staff group (digest of every site)
     rules_file: Path = DEFAULT_RULES_FILE
-    log_level: str = "INFO"
+    log_level: str = "INFO"  # the bot's own loggers (bot.*)
+    # Libraries' loggers (httpx, telegram, aiosqlite...): WARNING unless set; may hold personal data
+    library_log_level: str | None = None
+    # One staff group per site (FABNUM_SITE_CHATS): that site's digest and unconfirmed-booking flags
+    site_chats: Mapping[str, int] = field(default_factory=dict)
     # Alumni follow-up (issue 5): outcome categories, survey schedule, alumni retention
     outcomes_file: Path = DEFAULT_OUTCOMES_FILE
     purge_hour: int = 3  # local hour of the daily retention purge
@@ -92,7 +97,10 @@ class Settings:
 
 
 def read_env_file(path: Path) -> dict[str, str]:
-    """Parse KEY=VALUE lines; '#' comments, blank lines, quotes and 'export ' allowed."""
+    """Parse KEY=VALUE lines; '#' comments, blank lines, quotes and 'export ' allowed.
+
+    A malformed line is named by its number and at most its key-like start: the line may hold
+    the token, so its value is never echoed."""
     values: dict[str, str] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         line = raw.strip()
@@ -103,7 +111,13 @@ def read_env_file(path: Path) -> dict[str, str]:
         key, sep, value = line.partition("=")
         key = key.strip()
         if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-            raise ConfigError(f"{path}, line {number}: expected KEY=VALUE, found {raw.strip()!r}.")
+            # Only a known key's name is shown: any other start could be part of a secret.
+            start = re.match(r"(?:TELEGRAM|FABNUM)_[A-Z0-9_]+(?![A-Za-z0-9])", line)
+            found = f" (it starts with {start.group(0)})" if start else ""
+            raise ConfigError(
+                f"{path}, line {number}: expected KEY=VALUE{found}; the value is not shown here "
+                "because it may be secret."
+            )
         value = value.strip()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
             value = value[1:-1]
@@ -113,27 +127,77 @@ def read_env_file(path: Path) -> dict[str, str]:
     return values
 
 
-def parse_staff(text: str) -> dict[int, StaffMember]:
-    """FABNUM_STAFF_IDS: comma-separated entries `ID`, `ID:admin` or `ID:SITE+SITE`.
+def parse_staff(text: str, sites: Collection[str] | None = None) -> dict[int, StaffMember]:
+    """FABNUM_STAFF_IDS: comma-separated entries `ID:admin` (every site) or `ID:SITE+SITE`.
 
-    A bare id is an admin (a small team's usual set-up); `ID:gonesse+marcq` is staff there.
-    """
+    Admin is explicit: a bare id is refused, and so are an unknown role or site (when `sites`, the
+    rules file's site ids, is given) and an id listed twice."""
     staff: dict[int, StaffMember] = {}
+    known = ", ".join(sorted(sites)) if sites is not None else ""
     for entry in filter(None, (part.strip() for part in text.split(","))):
-        user_part, _, role_part = entry.partition(":")
-        if not user_part.strip().lstrip("-").isdigit():
+        user_part, colon, role_part = entry.partition(":")
+        user_part = user_part.strip()
+        if not user_part.isdigit():
             raise ConfigError(
-                f"FABNUM_STAFF_IDS: {entry!r} is not a Telegram user id (expected digits, e.g. "
+                f"FABNUM_STAFF_IDS: {user_part!r} is not a Telegram user id (expected digits, e.g. "
                 "123456789:admin or 123456789:gonesse)."
             )
         user_id = int(user_part)
         role_part = role_part.strip().lower()
-        if role_part in ("", "admin"):
+        if not colon or not role_part:
+            raise ConfigError(
+                f"FABNUM_STAFF_IDS: {user_id} has no role; write {user_id}:admin for every site, "
+                f"or {user_id}:SITE (several: SITE+SITE) for some sites."
+            )
+        if user_id in staff:
+            raise ConfigError(
+                f"FABNUM_STAFF_IDS: {user_id} is listed twice; give each id once, with all its "
+                "sites joined by + (e.g. 123456789:gonesse+marcq)."
+            )
+        if role_part == "admin":
             staff[user_id] = StaffMember(user_id, "admin")
-        else:
-            sites = frozenset(s.strip() for s in role_part.split("+") if s.strip())
-            staff[user_id] = StaffMember(user_id, "staff", sites)
+            continue
+        chosen = [s.strip() for s in role_part.split("+")]
+        unknown = [s for s in chosen if not s or (sites is not None and s not in sites)]
+        if unknown:
+            raise ConfigError(
+                f"FABNUM_STAFF_IDS: {user_id}:{role_part} names an unknown site "
+                f"{unknown[0]!r}; write admin or site ids from the rules file"
+                + (f" ({known})." if known else ".")
+            )
+        staff[user_id] = StaffMember(user_id, "staff", frozenset(chosen))
     return staff
+
+
+def parse_site_chats(text: str, sites: Collection[str] | None = None) -> dict[str, int]:
+    """FABNUM_SITE_CHATS: comma-separated `SITE:CHAT_ID`, one staff group chat per site."""
+    chats: dict[str, int] = {}
+    known = ", ".join(sorted(sites)) if sites is not None else ""
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        site, _, chat = (p.strip() for p in entry.partition(":"))
+        site = site.lower()
+        if not re.fullmatch(r"-?\d+", chat):
+            raise ConfigError(
+                f"FABNUM_SITE_CHATS: {site or entry!r} needs a chat id after a colon, e.g. "
+                "gonesse:-1001234567890,marcq:-1009876543210."
+            )
+        if not site or (sites is not None and site not in sites):
+            raise ConfigError(
+                f"FABNUM_SITE_CHATS: {site!r} is not a site of the rules file"
+                + (f" ({known})." if known else ".")
+            )
+        if site in chats:
+            raise ConfigError(f"FABNUM_SITE_CHATS: {site} is listed twice; give one chat per site.")
+        chats[site] = int(chat)
+    return chats
+
+
+def env_file_path(env_file: Path | None = Path(".env")) -> Path | None:
+    """The .env file load_settings reads (FABNUM_ENV_FILE, else `env_file`), if there is one."""
+    if env_file is None:
+        return None
+    path = Path(os.environ.get("FABNUM_ENV_FILE", str(env_file)))
+    return path if path.is_file() else None
 
 
 def load_settings(
@@ -141,8 +205,8 @@ def load_settings(
 ) -> Settings:
     """Settings from a .env file (if present) overridden by the process environment."""
     values: dict[str, str] = {}
-    env_path = Path(os.environ.get("FABNUM_ENV_FILE", str(env_file))) if env_file else None
-    if env_path is not None and env_path.is_file():
+    env_path = env_file_path(env_file)
+    if env_path is not None:
         values.update(read_env_file(env_path))
     values.update(os.environ if environ is None else environ)
 
@@ -180,8 +244,20 @@ def load_settings(
     if not rules_file.is_file():
         raise ConfigError(f"FABNUM_RULES_FILE: no file at {rules_file}.")
     log_level = (get("FABNUM_LOG_LEVEL") or "INFO").upper()
-    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+    if log_level not in LOG_LEVELS:
         raise ConfigError("FABNUM_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR.")
+    library_log_level = (get("FABNUM_LIBRARY_LOG_LEVEL") or "").upper() or None
+    if library_log_level is not None and library_log_level not in LOG_LEVELS:
+        raise ConfigError(
+            "FABNUM_LIBRARY_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR (or empty: WARNING)."
+        )
+    staff_text = get("FABNUM_STAFF_IDS") or ""
+    site_chats_text = get("FABNUM_SITE_CHATS") or ""
+    site_ids: tuple[str, ...] | None = None
+    if staff_text or site_chats_text:
+        from bot.core.sites import load_programme
+
+        site_ids = load_programme(rules_file).site_ids
     staff_side = _staff_side_settings(get)
     return Settings(
         token=token,
@@ -189,10 +265,12 @@ def load_settings(
         database=Path(get("FABNUM_DATABASE") or "data/fabnum.db"),
         timezone=timezone,
         language=language,
-        staff=parse_staff(get("FABNUM_STAFF_IDS") or ""),
+        staff=parse_staff(staff_text, site_ids),
         staff_chat_id=int(staff_chat) if staff_chat else None,
+        site_chats=parse_site_chats(site_chats_text, site_ids),
         rules_file=rules_file,
         log_level=log_level,
+        library_log_level=library_log_level,
         outcomes_file=_outcomes_file(get("FABNUM_OUTCOMES_FILE")),
         purge_hour=_purge_hour(get("FABNUM_PURGE_HOUR")),
         **_sessions_settings(get),

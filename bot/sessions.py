@@ -688,6 +688,10 @@ class SessionService:
         return session_id
 
     def _staff_chats(self, site: str) -> list[int]:
+        """Where a site's unconfirmed-booking flag goes: the site's group (FABNUM_SITE_CHATS),
+        else the all-sites group, else each staff member of the site in private."""
+        if site in self.settings.site_chats:
+            return [self.settings.site_chats[site]]
         if self.settings.staff_chat_id is not None:
             return [self.settings.staff_chat_id]
         return [m.user_id for m in self.settings.staff.values() if m.can_see_site(site)]

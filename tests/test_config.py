@@ -2,7 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import DEFAULT_API_URL, ConfigError, load_settings, read_env_file
+from bot.config import (
+    DEFAULT_API_URL,
+    DEFAULT_RULES_FILE,
+    ConfigError,
+    load_settings,
+    read_env_file,
+)
 
 
 def test_defaults() -> None:
@@ -21,7 +27,7 @@ def test_env_file_then_environment_wins(tmp_path: Path, monkeypatch: pytest.Monk
     env = tmp_path / ".env"
     env.write_text(
         "# comment\nexport FABNUM_LANGUAGE=en\nFABNUM_DATABASE='x.db'\n"
-        "FABNUM_STAFF_IDS=111:admin, 222:gonesse+marcq ,333\n",
+        "FABNUM_STAFF_IDS=111:admin, 222:gonesse+marcq ,333:ADMIN\n",
         encoding="utf-8",
     )
     monkeypatch.delenv("FABNUM_ENV_FILE", raising=False)
@@ -64,6 +70,97 @@ def test_bad_env_file_line(tmp_path: Path) -> None:
     env.write_text("JUST SOME WORDS\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="line 1"):
         read_env_file(env)
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ("TELEGRAM_BOT_TOKEN 123456789:AAEhBOweik6ad9r_QZfZbE2Ml8-5yT0mXq4", "TELEGRAM_BOT_TOKEN"),
+        ("123456789:AAEhBOweik6ad9r_QZfZbE2Ml8-5yT0mXq4", None),
+        ("AAEhBOweik6ad9r_QZfZbE2Ml8", None),
+        ("FABNUM_DATABASEsecret value", None),
+    ],
+)
+def test_bad_env_file_line_never_echoes_the_value(
+    tmp_path: Path, line: str, named: str | None
+) -> None:
+    env = tmp_path / ".env"
+    env.write_text(f"# token\nFABNUM_LANGUAGE=fr\n{line}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        read_env_file(env)
+    message = str(info.value)
+    assert "line 3" in message and "may be secret" in message
+    for part in ("123456789", "AAEh", "DATABASEsecret", "secret value"):
+        assert part not in message
+    if named:
+        assert f"starts with {named})" in message
+    else:
+        assert "starts with" not in message
+
+
+@pytest.mark.parametrize(
+    ("staff", "expected"),
+    [
+        ("111", "111 has no role; write 111:admin for every site, or 111:SITE"),
+        ("111:", "111 has no role"),
+        (
+            "111:admn",
+            "111:admn names an unknown site 'admn'; write admin or site ids from the "
+            "rules file (gonesse, marcq).",
+        ),
+        ("111:gonesse+atlantis", "unknown site 'atlantis'"),
+        ("111:gonesse+", "unknown site ''"),
+        ("111:admin,222:gonesse,111:marcq", "111 is listed twice"),
+        ("-5:admin", "'-5' is not a Telegram user id"),
+        ("bob:admin", "'bob' is not a Telegram user id"),
+    ],
+)
+def test_staff_ids_are_explicit_and_checked_against_the_rules_file(
+    staff: str, expected: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings({"FABNUM_STAFF_IDS": staff}, env_file=None)
+    assert str(info.value).startswith("FABNUM_STAFF_IDS: ")
+    assert expected in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_staff_sites_come_from_the_rules_file(tmp_path: Path) -> None:
+    rules = tmp_path / "sites.toml"
+    text = DEFAULT_RULES_FILE.read_text(encoding="utf-8")
+    rules.write_text(text.replace("[sites.marcq]", "[sites.atlantis]"), encoding="utf-8")
+    env = {"FABNUM_RULES_FILE": str(rules), "FABNUM_STAFF_IDS": "7:gonesse+atlantis, 8:admin"}
+    settings = load_settings(env, env_file=None)
+    assert settings.staff[7].sites == {"gonesse", "atlantis"} and settings.staff[8].is_admin
+    with pytest.raises(ConfigError, match=r"unknown site 'marcq'.*\(atlantis, gonesse\)"):
+        load_settings({**env, "FABNUM_STAFF_IDS": "7:marcq"}, env_file=None)
+
+
+def test_one_staff_chat_per_site() -> None:
+    settings = load_settings(
+        {"FABNUM_SITE_CHATS": "gonesse:-100123, Marcq:-100456", "FABNUM_STAFF_CHAT_ID": "-100999"},
+        env_file=None,
+    )
+    assert settings.site_chats == {"gonesse": -100123, "marcq": -100456}
+    assert settings.staff_chat_id == -100999
+    assert load_settings({}, env_file=None).site_chats == {}
+    for bad, expected in [
+        ("atlantis:-100123", "'atlantis' is not a site of the rules file (gonesse, marcq)."),
+        ("gonesse", "'gonesse' needs a chat id after a colon"),
+        ("gonesse:group", "'gonesse' needs a chat id"),
+        ("gonesse:-1,gonesse:-2", "gonesse is listed twice"),
+    ]:
+        with pytest.raises(ConfigError) as info:
+            load_settings({"FABNUM_SITE_CHATS": bad}, env_file=None)
+        assert str(info.value).startswith("FABNUM_SITE_CHATS: ") and expected in str(info.value)
+
+
+def test_library_log_level() -> None:
+    assert load_settings({}, env_file=None).library_log_level is None
+    settings = load_settings({"FABNUM_LIBRARY_LOG_LEVEL": "debug"}, env_file=None)
+    assert settings.library_log_level == "DEBUG"
+    with pytest.raises(ConfigError, match="FABNUM_LIBRARY_LOG_LEVEL"):
+        load_settings({"FABNUM_LIBRARY_LOG_LEVEL": "chatty"}, env_file=None)
 
 
 def test_cli_prints_a_sentence_not_a_traceback(

@@ -1,9 +1,11 @@
-"""The weekly digest to the staff group, through the durable outbox (bot/outbox).
+"""The weekly digest to the staff groups, through the durable outbox (bot/outbox).
 
 A planner, run by the dispatcher on each of its runs, makes sure the next digest is a row of the
-outbox with a unique key per ISO week ("digest:2026-W49"): inserting it again changes nothing,
-so a restart neither loses nor doubles a digest. The renderer writes the text when the row is
-due, from the data of that moment, with the alumni staff should call (issue 5).
+outbox with a unique key per ISO week and chat ("digest:2026-W49" for the all-sites group of
+FABNUM_STAFF_CHAT_ID, "digest:2026-W49:gonesse" for a site's group of FABNUM_SITE_CHATS):
+inserting it again changes nothing, so a restart neither loses nor doubles a digest. The
+renderer writes the text when the row is due, from the data of that moment, with the alumni
+staff should call (issue 5); a site's digest covers that site only.
 Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
 """
 
@@ -41,31 +43,43 @@ def digest_key(at: dt.datetime, tz: ZoneInfo) -> str:
 
 
 async def plan_digest(services: Services, now: dt.datetime) -> int:
-    """Make sure the next digest is in the outbox; returns 1 if it was added just now."""
+    """Make sure the next digest of each staff group is in the outbox: one row for the all-sites
+    group, one per site group (covering only its site). Returns how many were added just now."""
     settings = services.settings
-    if settings.staff_chat_id is None:
+    chats: list[tuple[str | None, int]] = [
+        (site, chat) for site, chat in settings.site_chats.items()
+    ]
+    if settings.staff_chat_id is not None:
+        chats.insert(0, (None, settings.staff_chat_id))
+    if not chats:
         return 0
     at = next_digest_at(now, settings.timezone, settings.digest_weekday, settings.digest_hour)
+    added = 0
     async with services.db.transaction() as conn:
-        added = await schedule(
-            conn,
-            key=digest_key(at, settings.timezone),
-            kind=DIGEST_KIND,
-            chat_id=settings.staff_chat_id,
-            due_at=at,
-            not_after=at + LATE,
-            bulk=False,
-            quiet_hours=False,
-            now=now,
-        )
-    return int(added)
+        for site, chat_id in chats:
+            key = digest_key(at, settings.timezone)
+            added += await schedule(
+                conn,
+                key=key if site is None else f"{key}:{site}",
+                kind=DIGEST_KIND,
+                chat_id=chat_id,
+                payload=None if site is None else {"site": site},
+                due_at=at,
+                not_after=at + LATE,
+                bulk=False,
+                quiet_hours=False,
+                now=now,
+            )
+    return added
 
 
 async def render_digest(row: OutboxRow, services: Services) -> Response | None:
-    """The digest (recruitment, then the alumni to call), global like the staff group it goes to.
+    """The digest (recruitment, then the alumni to call): every site for the all-sites group,
+    one site for a site's group (the row's payload names it).
 
     The call list is capped (bot/alumni/service.DIGEST_CALL_LINES, then "and N more: /appels");
     if the recruitment part is already long, the call list follows as a second message rather
     than going over Telegram's limit (StaffService.digest_response, also behind /digest).
     """
-    return await services.staff.digest_response()
+    site = row.payload.get("site")
+    return await services.staff.digest_response(frozenset({site}) if site else None)

@@ -7,7 +7,10 @@ interleave statements inside one transaction; every access therefore goes throug
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import re
+import stat
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +19,7 @@ from typing import Any
 
 import aiosqlite
 
+log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -43,6 +47,35 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return migrations
 
 
+def _private_folder(folder: Path) -> None:
+    """Create the database folder (and missing parents) 0700; only warn about an existing one
+    that group or others may open (it may be shared on purpose, e.g. /var/lib)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    for created in missing:
+        os.chmod(created, 0o700)
+    if not missing and stat.S_IMODE(folder.stat().st_mode) & 0o077:
+        log.warning(
+            "database folder %s is open to group or others (mode %s): chmod 700 it unless it"
+            " is shared on purpose",
+            folder,
+            oct(stat.S_IMODE(folder.stat().st_mode))[2:],
+        )
+
+
+def _private_files(path: Path) -> None:
+    """The database and its -wal/-shm files: readable and writable by this user only."""
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        try:
+            mode = stat.S_IMODE(file.stat().st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            os.chmod(file, 0o600)
+            if file.stat().st_size > 0:
+                log.warning("%s was open to group or others (mode %o): now 600", file, mode)
+
+
 class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
@@ -52,9 +85,12 @@ class Database:
     async def connect(self, *, migrate: bool = True) -> None:
         if self._conn is not None:
             return
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        on_disk = str(self.path) != ":memory:"
+        if on_disk:
+            _private_folder(self.path.parent)
         conn = await aiosqlite.connect(self.path, isolation_level=None)
+        if on_disk:
+            _private_files(self.path)  # before WAL: SQLite gives -wal and -shm the file's mode
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode = WAL")
         await conn.execute("PRAGMA foreign_keys = ON")
