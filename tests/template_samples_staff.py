@@ -139,6 +139,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"cohorts": [], "is_admin": False},
     ],
     "staff/admin_only": [{}],
+    "staff/cohort_full": [
+        {"c": C, "cohort": NASTY, "capacity": 1, "admitted": 1, "is_admin": True},
+        {"c": C_EMPTY, "cohort": 3, "capacity": 12, "admitted": 13, "is_admin": False},
+    ],
     "staff/cohort_exists": [{"cohort_name": NASTY}],
     "staff/cohort_created": [
         {

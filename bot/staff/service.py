@@ -47,7 +47,7 @@ from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.staff.chart import ChartText, render_png
 from bot.staff.export import to_csv
-from bot.staff.store import CandidateView, Cohort, CohortExists, PipelineStore
+from bot.staff.store import CandidateView, Cohort, CohortExists, CohortFull, PipelineStore
 from bot.staff.views import (
     can_see,
     fr_date,
@@ -433,6 +433,7 @@ class StaffService:
         cohort_id: int | None = None,
         reason: str | None = None,
         pressed: bool = False,
+        over_capacity: bool = False,
     ) -> StaffReply:
         view = await self._candidate(member, candidate_id)
         if view is None:
@@ -483,7 +484,10 @@ class StaffService:
                 at=self.now(),
                 reason=reason,
                 cohort_id=cohort_id,
+                over_capacity=over_capacity and member.is_admin,
             )
+        except CohortFull as full:
+            return await self._cohort_full(member, view, full, pressed)
         except TransitionRefused as refused:
             return self._say(
                 "refused",
@@ -507,6 +511,29 @@ class StaffService:
             ),
             self._card_keyboard(updated),
         )
+        return reply
+
+    async def _cohort_full(
+        self, member: StaffMember, view: CandidateView, full: CohortFull, pressed: bool
+    ) -> StaffReply:
+        """No place left: an admin may confirm an admission over capacity, others ask one."""
+        log.info("admission of candidate %s refused: cohort %s full", view.id, full.cohort_id)
+        cohort = await self.pipeline.cohort(full.cohort_id)
+        keyboard: Keyboard = ()
+        if member.is_admin:
+            data = f"st:mo:{view.id}:{full.cohort_id}"
+            keyboard = ((Button(self._label("staff.btn.over_capacity"), data),),)
+        reply = self._say(
+            "cohort_full",
+            keyboard,
+            c=self._summary(view),
+            cohort=cohort.name if cohort else full.cohort_id,
+            capacity=full.capacity,
+            admitted=full.admitted,
+            is_admin=member.is_admin,
+        )
+        if pressed:
+            reply.response.actions.insert(0, Toast(""))
         return reply
 
     async def move_command(self, member: StaffMember, args: Sequence[str]) -> StaffReply:
@@ -978,6 +1005,19 @@ class StaffService:
             into = int(args[2]) if len(args) == 3 and args[2].isdigit() else None
             if target is not None and target in CARD_MOVES and (len(args) == 2 or into):
                 reply = await self.move(member, int(args[0]), target, cohort_id=into, pressed=True)
+        elif op == "mo" and len(args) == 2 and len(ints) == 2:
+            # Admit over capacity: the confirm button only admins get.
+            if not member.is_admin:
+                reply = self._say("admin_only")
+            else:
+                reply = await self.move(
+                    member,
+                    ints[0],
+                    Stage.ADMITTED,
+                    cohort_id=ints[1],
+                    pressed=True,
+                    over_capacity=True,
+                )
         elif op == "r" and len(args) == 2 and args[0].isdigit() and args[1] in SHORT:
             reply = await self._review(member, int(args[0]), SHORT[args[1]])
         elif op == "n" and len(args) == 1 and ints:
