@@ -15,6 +15,7 @@ from bot.core.parsing import Invalid, Parsed, parse_first_name
 from bot.core.text import has_control_chars, is_invisible, strip_invisible_start
 from bot.services import Services
 from bot.staff.export import safe_cell, to_csv
+from tests.test_screening_service import LEA, button, consent, text_of
 from tests.test_staff_service import seed_candidate
 
 ADMIN = StaffMember(500, "admin")
@@ -102,3 +103,20 @@ async def test_pipeline_export_of_a_name_stored_before_the_check(
     text = file.content.decode("utf-8-sig")
     assert '\'=HYPERLINK(""x"")' in text
     assert "\u200d" not in text
+
+
+async def test_the_screening_answers_an_invisible_first_name_with_the_hint(
+    services: Services,
+) -> None:
+    s = services.screening
+    r = await consent(services)
+    r = await s.button(LEA, button(r, "Gonesse").data)
+    r = await s.text(LEA, '\u200d=HYPERLINK("http://x";"clic")')
+    assert "caractère invisible" in text_of(r) and "prénom" in text_of(r)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    answers = await services.candidates.answers(candidate.id)
+    assert "first_name" not in answers.complete
+    r = await s.text(LEA, "Léa")
+    answers = await services.candidates.answers(candidate.id)
+    assert answers.complete["first_name"] == "Léa"
