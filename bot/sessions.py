@@ -87,6 +87,10 @@ class SeatTaken(Exception):
     """The session filled up (or closed) between the offer and the press."""
 
 
+class NotOffered(Exception):
+    """The session is not one the candidate may book (another site's: a forged button)."""
+
+
 @dataclass(frozen=True)
 class EditOutcome:
     """What an edit did. status: "edited", "not_found", "closed" (cancelled or started),
@@ -306,6 +310,13 @@ class SessionService:
         now = self.clock.now()
         try:
             booking_id, moved_from = await self.book(candidate, session_id, now)
+        except NotOffered:
+            log.info("candidate %s refused session %s: not their site", candidate.id, session_id)
+            stale = Response().add(Toast(self._render(lang, "sessions/toast", what="stale")))
+            stale.add(EditPressed())
+            person = Person(candidate.telegram_id, candidate.chat_id)
+            stale.actions.extend((await self.reunion(person)).actions)
+            return stale
         except SeatTaken:
             response = Response().add(Toast(self._render(lang, "sessions/toast", what="full")))
             response.add(EditPressed())
@@ -334,8 +345,10 @@ class SessionService:
         self, candidate: Candidate, session_id: int, now: dt.datetime
     ) -> tuple[int | None, int | None]:
         """Take a seat (moving an existing booking). Returns (booking id, previous session id);
-        booking id None if already booked there. Raises SeatTaken if full or closed."""
+        booking id None if already booked there. Raises SeatTaken if full or closed, NotOffered
+        if the session is not of the candidate's site."""
         at = iso(now)
+        site = await self._site_of(candidate)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "SELECT b.id, b.session_id, s.starts_at FROM bookings b JOIN info_sessions s"
@@ -357,6 +370,8 @@ class SessionService:
             if row is None:
                 raise SeatTaken
             session = InfoSession.from_row(row)
+            if site is None or session.site != site:
+                raise NotOffered
             if session.starts_at - now < core.MIN_LEAD:
                 raise SeatTaken
             moved_from = None

@@ -88,7 +88,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                     ("session_booked", None, None, None),
                 )
             ],
-            "notes": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY}],
+            "notes": {
+                "shown": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY}],
+                "more": 3,
+                "cut": False,
+            },
             "human": True,
             "qpv": True,
         },
@@ -98,7 +102,35 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "reasons": [],
             "answers": [],
             "history": [],
-            "notes": [],
+            "notes": {"shown": [], "more": 0, "cut": False},
+            "human": False,
+            "qpv": False,
+        },
+        {
+            "c": C,
+            "source": None,
+            "reasons": [],
+            "answers": [],
+            "history": [],
+            "notes": {
+                "shown": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY + "…"}],
+                "more": 1,
+                "cut": True,
+            },
+            "human": False,
+            "qpv": False,
+        },
+        {
+            "c": C,
+            "source": None,
+            "reasons": [],
+            "answers": [],
+            "history": [],
+            "notes": {
+                "shown": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY + "…"}],
+                "more": 0,
+                "cut": True,
+            },
             "human": False,
             "qpv": False,
         },
@@ -117,6 +149,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "staff/noted": [{"c": C}],
     "staff/note_how": [{"c": C}],
+    "staff/notes": [
+        {
+            "c": C,
+            "notes": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY}],
+            "page": 1,
+            "pages": 1,
+        },
+        {"c": C_EMPTY, "notes": [{"at": "x", "by": 1, "text": "a"}] * 3, "page": 2, "pages": 3},
+    ],
+    "staff/note_too_long": [{"c": C, "length": 1234, "most": 1000}],
+    "staff/note_back": [{"id": 12, "text": NASTY}],
     "staff/cohorts": [
         {
             "cohorts": [
@@ -139,6 +182,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"cohorts": [], "is_admin": False},
     ],
     "staff/admin_only": [{}],
+    "staff/cohort_full": [
+        {"c": C, "cohort": NASTY, "capacity": 1, "admitted": 1, "is_admin": True},
+        {"c": C_EMPTY, "cohort": 3, "capacity": 12, "admitted": 13, "is_admin": False},
+    ],
     "staff/cohort_exists": [{"cohort_name": NASTY}],
     "staff/cohort_created": [
         {

@@ -78,6 +78,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "first_name_empty",
             "first_name_too_long",
             "first_name_letters",
+            "first_name_invisible",
             "birth_format",
             "birth_month_missing",
             "birth_month_range",

@@ -45,7 +45,9 @@ def parse_first_name(text: str) -> ParseResult:
         return Invalid("first_name_empty")
     if len(name) > MAX_NAME_LENGTH:
         return Invalid("first_name_too_long")
-    if not has_letter(name) or has_control_chars(name):
+    if has_control_chars(name):
+        return Invalid("first_name_invisible")
+    if not has_letter(name):
         return Invalid("first_name_letters")
     return Parsed(name)
 

@@ -16,7 +16,7 @@ from bot.handlers.screening import NEW_MESSAGE, PRIVATE, person_of
 from bot.handlers.telegram_io import perform
 from bot.outbox import people
 from bot.services import Services
-from bot.sessions import SessionService
+from bot.sessions import STAFF_ACTIONS, SessionService
 
 Context = ContextTypes.DEFAULT_TYPE
 
@@ -54,10 +54,28 @@ def register(application: Application, services: Services, sessions: SessionServ
     async def on_button(update: Update, context: Context) -> None:
         query = update.callback_query
         person = person_of(update)
-        if query is None or person is None:
+        if query is None or person is None or update.effective_chat is None:
             return
-        response = await sessions.button(person, query.data or "")
+        data = query.data or ""
+        if update.effective_chat.type != "private" and not staff_chat_press(
+            update.effective_chat.id, person.user_id, data
+        ):
+            # A candidate's session button only works in their private chat: a press (or a
+            # forged one) in a group books nothing and posts nothing there.
+            await query.answer()
+            return
+        response = await sessions.button(person, data)
         await perform(context.bot, person.chat_id, response, query)
+
+    def staff_chat_press(chat_id: int, user_id: int, data: str) -> bool:
+        """Staff buttons (the J-1 list's 👥) also work in the staff group chat, for staff."""
+        parts = data.split(":")
+        return (
+            chat_id == services.settings.staff_chat_id
+            and user_id in services.settings.staff
+            and len(parts) > 1
+            and parts[1] in STAFF_ACTIONS
+        )
 
     async def member(update: Update, context: Context) -> None:
         change = update.my_chat_member

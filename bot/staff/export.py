@@ -1,7 +1,8 @@
 """CSV files a spreadsheet opens correctly: UTF-8 with a BOM, the configured separator, CRLF.
 
 Cells starting with = + - @ are prefixed with an apostrophe so a spreadsheet never runs a
-formula typed by a candidate (CSV injection).
+formula typed by a candidate (CSV injection), also behind invisible characters (a zero-width
+joiner, a bidi mark...), which are dropped from such a cell.
 """
 
 from __future__ import annotations
@@ -10,14 +11,19 @@ import csv
 import io
 from collections.abc import Sequence
 
+from bot.core.text import strip_invisible_start
+
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
-    if text.startswith(_FORMULA_START) and not _is_number(text):
-        return "'" + text
+    visible = strip_invisible_start(text)
+    if (text.startswith(_FORMULA_START) or visible.startswith(_FORMULA_START)) and not _is_number(
+        visible
+    ):
+        return "'" + visible
     return text
 
 

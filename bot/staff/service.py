@@ -47,13 +47,16 @@ from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.staff.chart import ChartText, render_png
 from bot.staff.export import to_csv
-from bot.staff.store import CandidateView, Cohort, CohortExists, PipelineStore
+from bot.staff.store import CandidateView, Cohort, CohortExists, CohortFull, PipelineStore
 from bot.staff.views import (
     can_see,
+    card_notes,
     fr_date,
     fr_datetime,
     match_site,
+    note_pages,
     parse_date,
+    plain_length,
     ranking_facts,
     visible_sites,
 )
@@ -64,6 +67,9 @@ MAX_LIST = 15  # lines of a list in one message
 TELEGRAM_MAX_TEXT = 4096  # characters in one message
 MAX_SHORTLIST_LINES = 20  # a longer shortlist is in the CSV export
 MAX_REVIEW_ITEMS = 8  # review items sent as separate messages with their buttons
+NOTE_MAX = 1000  # characters in one note
+CARD_NOTES = 700  # characters of notes on a candidate's card; the rest under "all notes"
+NOTES_PAGE = 3500  # characters of notes (with their date and author) in one message
 # Stages staff can move a candidate to with a button on the card (reviews have their own).
 CARD_MOVES = (
     Stage.INTERVIEW,
@@ -359,8 +365,47 @@ class StaffService:
         )
 
     async def card(self, member: StaffMember, view: CandidateView) -> StaffReply:
-        text = self._render("card", **self._card_context(view))
+        context = self._card_context(view)
+        text = self._render("card", **context)
+        while plain_length(text) > TELEGRAM_MAX_TEXT and context["history"]:
+            context["history"] = context["history"][1:]  # the oldest lines go first
+            text = self._render("card", **context)
         return StaffReply(Response().send(text, self._card_keyboard(view)))
+
+    def _notes(self, view: CandidateView) -> list[dict[str, Any]]:
+        """The candidate's notes, newest first."""
+        return [
+            {
+                "at": fr_datetime(event.at, self.tz),
+                "by": event.detail.get("by"),
+                "text": str(event.detail.get("text", "")),
+            }
+            for event in reversed(view.events)
+            if event.kind == "note"
+        ]
+
+    async def notes_page(
+        self, member: StaffMember, candidate_id: int, page: int
+    ) -> StaffReply | None:
+        """Every note of a candidate, newest first, a page per message (button st:nl); None for
+        a candidate not found (or of another site) or a page that is not there."""
+        view = await self._candidate(member, candidate_id)
+        pages = note_pages(self._notes(view), NOTES_PAGE) if view else []
+        if view is None or not 0 <= page < len(pages):
+            return None
+        keyboard: Keyboard = ()
+        if page + 1 < len(pages):
+            data = f"st:nl:{view.id}:{page + 1}"
+            keyboard = ((Button(self._label("staff.btn.older_notes"), data),),)
+        notes = [{**n, "text": str(n["text"])[:NOTES_PAGE]} for n in pages[page]]
+        return self._say(
+            "notes",
+            keyboard,
+            c=self._summary(view),
+            notes=notes,
+            page=page + 1,
+            pages=len(pages),
+        )
 
     def _card_context(self, view: CandidateView) -> dict[str, Any]:
         answers = []
@@ -375,18 +420,8 @@ class StaffService:
                     }
                 )
         history = []
-        notes = []
         for event in view.events:
-            if event.kind in ("answered", "edited"):
-                continue
-            if event.kind == "note":
-                notes.append(
-                    {
-                        "at": fr_datetime(event.at, self.tz),
-                        "by": event.detail.get("by"),
-                        "text": str(event.detail.get("text", "")),
-                    }
-                )
+            if event.kind in ("answered", "edited", "note"):
                 continue
             history.append(
                 {
@@ -407,7 +442,7 @@ class StaffService:
             "reasons": view.reasons,
             "answers": answers,
             "history": history[-12:],
-            "notes": notes[-5:],
+            "notes": card_notes(self._notes(view), CARD_NOTES),
             "human": view.human_pending,
             "qpv": self.qpv.contains(view.answers.get("postcode")),
         }
@@ -422,6 +457,8 @@ class StaffService:
         if view.stage is Stage.TO_REVIEW or view.human_pending:
             keyboard.extend(self._review_item(view)[1][:-1])
         keyboard.append((Button(self._label("staff.btn.note"), f"st:n:{view.id}"),))
+        if not card_notes(self._notes(view), CARD_NOTES).complete:
+            keyboard.append((Button(self._label("staff.btn.all_notes"), f"st:nl:{view.id}:0"),))
         return tuple(keyboard)
 
     async def move(
@@ -433,6 +470,7 @@ class StaffService:
         cohort_id: int | None = None,
         reason: str | None = None,
         pressed: bool = False,
+        over_capacity: bool = False,
     ) -> StaffReply:
         view = await self._candidate(member, candidate_id)
         if view is None:
@@ -483,7 +521,10 @@ class StaffService:
                 at=self.now(),
                 reason=reason,
                 cohort_id=cohort_id,
+                over_capacity=over_capacity and member.is_admin,
             )
+        except CohortFull as full:
+            return await self._cohort_full(member, view, full, pressed)
         except TransitionRefused as refused:
             return self._say(
                 "refused",
@@ -507,6 +548,29 @@ class StaffService:
             ),
             self._card_keyboard(updated),
         )
+        return reply
+
+    async def _cohort_full(
+        self, member: StaffMember, view: CandidateView, full: CohortFull, pressed: bool
+    ) -> StaffReply:
+        """No place left: an admin may confirm an admission over capacity, others ask one."""
+        log.info("admission of candidate %s refused: cohort %s full", view.id, full.cohort_id)
+        cohort = await self.pipeline.cohort(full.cohort_id)
+        keyboard: Keyboard = ()
+        if member.is_admin:
+            data = f"st:mo:{view.id}:{full.cohort_id}"
+            keyboard = ((Button(self._label("staff.btn.over_capacity"), data),),)
+        reply = self._say(
+            "cohort_full",
+            keyboard,
+            c=self._summary(view),
+            cohort=cohort.name if cohort else full.cohort_id,
+            capacity=full.capacity,
+            admitted=full.admitted,
+            is_admin=member.is_admin,
+        )
+        if pressed:
+            reply.response.actions.insert(0, Toast(""))
         return reply
 
     async def move_command(self, member: StaffMember, args: Sequence[str]) -> StaffReply:
@@ -544,7 +608,15 @@ class StaffService:
         view = await self._candidate(member, candidate_id)
         if view is None:
             return self._say("not_found", query=args[0])
-        text = " ".join(args[1:]).strip()[:1000]
+        text = " ".join(args[1:]).strip()
+        if len(text) > NOTE_MAX:
+            # Nothing is stored; what they typed comes back so they can shorten it.
+            log.info("staff note on candidate %s refused: %s characters", candidate_id, len(text))
+            reply = self._say(
+                "note_too_long", c=self._summary(view), length=len(text), most=NOTE_MAX
+            )
+            reply.response.send(self._render("note_back", id=view.id, text=text))
+            return reply
         await self.pipeline.add_note(candidate_id, text=text, by=member.user_id, at=self.now())
         log.info("staff note on candidate %s", candidate_id)
         return self._say("noted", c=self._summary(view))
@@ -978,11 +1050,26 @@ class StaffService:
             into = int(args[2]) if len(args) == 3 and args[2].isdigit() else None
             if target is not None and target in CARD_MOVES and (len(args) == 2 or into):
                 reply = await self.move(member, int(args[0]), target, cohort_id=into, pressed=True)
+        elif op == "mo" and len(args) == 2 and len(ints) == 2:
+            # Admit over capacity: the confirm button only admins get.
+            if not member.is_admin:
+                reply = self._say("admin_only")
+            else:
+                reply = await self.move(
+                    member,
+                    ints[0],
+                    Stage.ADMITTED,
+                    cohort_id=ints[1],
+                    pressed=True,
+                    over_capacity=True,
+                )
         elif op == "r" and len(args) == 2 and args[0].isdigit() and args[1] in SHORT:
             reply = await self._review(member, int(args[0]), SHORT[args[1]])
         elif op == "n" and len(args) == 1 and ints:
             view = await self._candidate(member, ints[0])
             reply = self._say("note_how", c=self._summary(view)) if view else None
+        elif op == "nl" and len(args) == 2 and len(ints) == 2:
+            reply = await self.notes_page(member, ints[0], ints[1])
         elif op == "p" and len(args) == 1:
             if args[0] in self.programme.sites and member.can_see_site(args[0]):
                 reply = await self.pipeline_report(member, [args[0]])

@@ -36,6 +36,20 @@ class CohortExists(Exception):
     """A cohort with that name already exists on that site."""
 
 
+class CohortFull(Exception):
+    """An admission beyond the cohort's places, without an admin's over-capacity confirmation."""
+
+    def __init__(self, cohort_id: int, capacity: int, admitted: int) -> None:
+        super().__init__(f"cohort {cohort_id}: {admitted} admitted of {capacity}")
+        self.cohort_id = cohort_id
+        self.capacity = capacity
+        self.admitted = admitted
+
+
+# Stages that take one of a cohort's places.
+SEATED = frozenset({Stage.ADMITTED, Stage.IN_TRAINING})
+
+
 @dataclass(frozen=True)
 class Cohort:
     id: int
@@ -298,12 +312,18 @@ class PipelineStore:
         at: dt.datetime,
         reason: str | None = None,
         cohort_id: int | None = None,
+        over_capacity: bool = False,
     ) -> Stage:
         """Move a candidate to another stage; returns the stage they were in.
 
         Raises TransitionRefused when the move makes no sense (reason "not_allowed",
         "already_there", "no_cohort" or "unknown"). Waitlisting or admitting needs a cohort:
         `cohort_id`, or the one the candidate is already placed in.
+
+        An admission into a cohort whose places are all taken raises CohortFull, unless
+        `over_capacity` (an admin confirmed it): then it is recorded in staff_audit
+        ("over_capacity": who, when, cohort, how many admitted). Places are counted inside this
+        transaction (BEGIN IMMEDIATE), so two admissions at once cannot both take the last one.
         """
         target = Stage(to) if isinstance(to, str) else to
         async with self.db.transaction() as conn:
@@ -318,6 +338,22 @@ class PipelineStore:
             detail: dict[str, Any] = {"from": current.value, "to": target.value, "by": by}
             if reason:
                 detail["reason"] = reason
+            if target in SEATED and current not in SEATED and cohort is not None:
+                seats = await _seats(conn, cohort, candidate_id)
+                if seats is None:
+                    raise TransitionRefused(current, target, "no_cohort")
+                capacity, seated = seats
+                if seated >= capacity:
+                    if not over_capacity:
+                        raise CohortFull(cohort, capacity, seated)
+                    await _audit(
+                        conn,
+                        at,
+                        by,
+                        "over_capacity",
+                        cohort_id=cohort,
+                        detail={"capacity": capacity, "admitted": seated + 1},
+                    )
             if target in COHORT_STAGES:
                 detail["cohort"] = cohort
                 await conn.execute(
@@ -456,6 +492,26 @@ async def _current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage
     events = tuple((e.kind, e.detail) for e in map(_event_row, await cursor.fetchall()))
     facts = Facts(str(row["status"]), row["result"], row["review_status"], events)
     return derive(facts).stage
+
+
+async def _seats(
+    conn: aiosqlite.Connection, cohort_id: int, candidate_id: int
+) -> tuple[int, int] | None:
+    """A cohort's places and how many of them others (not this candidate) take now; None if
+    there is no such cohort."""
+    cursor = await conn.execute("SELECT capacity FROM cohorts WHERE id = ?", (cohort_id,))
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    cursor = await conn.execute(
+        "SELECT candidate_id FROM placements WHERE cohort_id = ? AND candidate_id != ?",
+        (cohort_id, candidate_id),
+    )
+    seated = 0
+    for (other,) in await cursor.fetchall():
+        if await _current_stage(conn, int(other)) in SEATED:
+            seated += 1
+    return int(row["capacity"]), seated
 
 
 async def _placement(conn: aiosqlite.Connection, candidate_id: int) -> int | None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import StaffMember
@@ -15,6 +18,63 @@ from bot.staff.store import CandidateView
 
 FOLLOWED = frozenset({"mission_locale", "france_travail", "cej"})
 _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_TAG = re.compile(r"<[^>]*>")
+
+Note = Mapping[str, Any]  # {"at": ..., "by": ..., "text": ...}, as the templates show it
+
+
+def plain_length(text: str) -> int:
+    """The length Telegram counts for an HTML message: without the tags, entities decoded."""
+    return len(html.unescape(_TAG.sub("", text)))
+
+
+@dataclass(frozen=True)
+class CardNotes:
+    """The notes a candidate's card shows (newest first), within a budget of characters."""
+
+    shown: list[dict[str, Any]]
+    more: int  # notes not shown at all
+    cut: bool  # the newest note alone was longer than the budget: shown cut, with "…"
+
+    @property
+    def complete(self) -> bool:
+        return not self.more and not self.cut
+
+
+def card_notes(newest_first: Sequence[Note], budget: int, limit: int = 5) -> CardNotes:
+    """As many whole notes as fit in `budget` characters of note text (and at most `limit`),
+    newest first; the newest is always shown, cut to the budget if it is longer."""
+    shown: list[dict[str, Any]] = []
+    used = 0
+    for note in newest_first:
+        text = str(note["text"])
+        if len(shown) < limit and used + len(text) <= budget:
+            shown.append(dict(note))
+            used += len(text)
+            continue
+        if not shown:
+            shown.append({**note, "text": text[: max(budget - 1, 1)].rstrip() + "…"})
+            return CardNotes(shown, len(newest_first) - 1, True)
+        break
+    return CardNotes(shown, len(newest_first) - len(shown), False)
+
+
+def note_pages(newest_first: Sequence[Note], budget: int, per_note: int = 40) -> list[list[Note]]:
+    """The notes in pages of at most `budget` characters (each note's text plus `per_note` for
+    its date and author; at least one note a page), newest first."""
+    pages: list[list[Note]] = []
+    page: list[Note] = []
+    used = 0
+    for note in newest_first:
+        size = len(str(note["text"])) + per_note
+        if page and used + size > budget:
+            pages.append(page)
+            page, used = [], 0
+        page.append(note)
+        used += size
+    if page:
+        pages.append(page)
+    return pages
 
 
 def fr_datetime(value: str | None, tz: ZoneInfo) -> str:
