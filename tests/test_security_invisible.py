@@ -77,6 +77,14 @@ def test_first_name_spaces_and_emoji_sequences_are_kept() -> None:
     assert parse_first_name("😀😀") == Invalid("first_name_letters")
 
 
+def test_joiners_inside_names_of_scripts_that_spell_with_them() -> None:
+    assert parse_first_name("مهر\u200cناز") == Parsed("مهر\u200cناز")  # Mehrnaz (Persian)
+    assert parse_first_name("क्\u200dष") == Parsed("क्\u200dष")  # Devanagari half form
+    assert parse_first_name("\u200cناز") == Invalid("first_name_invisible")  # not at the start
+    assert parse_first_name("ناز\u200c") == Invalid("first_name_invisible")  # nor at the end
+    assert parse_first_name("Lé\u200ca") == Invalid("first_name_invisible")  # nor in Latin
+
+
 @pytest.mark.parametrize("char", INVISIBLE)
 def test_a_formula_behind_invisible_characters_is_neutralised(char: str) -> None:
     assert safe_cell(char + '=HYPERLINK("http://x";"y")') == '\'=HYPERLINK("http://x";"y")'

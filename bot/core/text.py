@@ -53,10 +53,39 @@ def has_control_chars(text: str) -> bool:
         before = i - 2 if i >= 2 and text[i - 1] == "\ufe0f" else i - 1
         if char == _ZWJ and _emoji_at(text, before) and _emoji_at(text, i + 1):
             continue
+        if char in _JOINERS and _joining_letter_at(text, i - 1) and _joining_letter_at(text, i + 1):
+            continue  # Persian (مهر‌ناز), Hindi, Bengali... names spell with them
         if 0xFE00 <= ord(char) <= 0xFE0F and _emoji_at(text, i - 1):
             continue
         return True
     return False
+
+
+# Scripts whose spelling uses zero-width (non-)joiners between letters.
+_JOINERS = ("\u200c", _ZWJ)
+_JOINING_SCRIPTS = frozenset(
+    {
+        "ARABIC",
+        "SYRIAC",
+        "DEVANAGARI",
+        "BENGALI",
+        "GURMUKHI",
+        "GUJARATI",
+        "ORIYA",
+        "TAMIL",
+        "TELUGU",
+        "KANNADA",
+        "MALAYALAM",
+        "SINHALA",
+    }
+)
+
+
+def _joining_letter_at(text: str, index: int) -> bool:
+    """A letter or mark of a script that joins with U+200C/U+200D."""
+    if not 0 <= index < len(text) or unicodedata.category(text[index])[0] not in "LM":
+        return False
+    return unicodedata.name(text[index], "").split(" ", 1)[0] in _JOINING_SCRIPTS
 
 
 def _emoji_at(text: str, index: int) -> bool:
