@@ -12,12 +12,13 @@ sqlite_master, so a table added later is scanned too) and the raw bytes of the m
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.actions import Response, Send
+from bot.actions import Response, Send, SendFile
 from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
 from bot.handlers.alumni import run_purge
@@ -241,3 +242,28 @@ async def test_retention_purge_leaves_nothing_of_the_person(
 async def test_every_connection_zeroes_deleted_content(services: Services) -> None:
     row = await services.db.fetchone("PRAGMA secure_delete")
     assert row is not None and row[0] == 1
+
+
+async def test_mes_donnees_shows_the_team_never_a_staff_telegram_id(
+    services: Services, clock: FakeClock
+) -> None:
+    cid = await live_person(services, clock)
+    staff_ids = [str(ADMIN.user_id), str(SITE_STAFF.user_id)]
+    candidate = await services.candidates.by_id(cid)
+    assert candidate is not None
+    raw = json.dumps(await services.screening.export(candidate), ensure_ascii=False)
+    assert all(i in raw for i in staff_ids)  # what the export would give without the fix
+    response = await services.screening.my_data(PERSON)
+    text = "\n".join(s.text for s in sends(response))
+    files = [a for a in response.actions if isinstance(a, SendFile)]
+    assert len(files) == 1
+    content = files[0].content.decode("utf-8")
+    for staff_id in staff_ids:
+        assert staff_id not in text
+        assert staff_id not in content
+    export = json.loads(content)
+    note = [e for e in export["history"] if e["kind"] == "note"]
+    assert note and note[0]["detail"] == {"by": "équipe FabNum", "text": NOTE}
+    assert {a["staff_id"] for a in export["other_records"]["staff_audit"]} == {"équipe FabNum"}
+    assert export["candidate"]["telegram_id"] == PERSON.user_id  # their own id stays
+    assert export["answers"]["first_name"] == NAME
