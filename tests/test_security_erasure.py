@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -267,3 +269,25 @@ async def test_mes_donnees_shows_the_team_never_a_staff_telegram_id(
     assert {a["staff_id"] for a in export["other_records"]["staff_audit"]} == {"équipe FabNum"}
     assert export["candidate"]["telegram_id"] == PERSON.user_id  # their own id stays
     assert export["answers"]["first_name"] == NAME
+
+
+async def test_a_checkpoint_kept_from_completing_says_so(
+    services: Services, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another connection's read transaction keeps the WAL from being truncated: the
+    checkpoint reports it (False, one log line with counts) instead of claiming success."""
+    await services.candidates.count("start", services.clock.now())
+    assert await services.db.checkpoint()
+    reader = sqlite3.connect(services.settings.database)
+    try:
+        await services.candidates.count("start", services.clock.now())  # frames in the WAL
+        reader.execute("BEGIN")
+        reader.execute("SELECT COUNT(*) FROM daily_counters").fetchone()
+        await services.candidates.count("start", services.clock.now())
+        with caplog.at_level(logging.WARNING, logger="bot.storage.db"):
+            assert not await services.db.checkpoint()  # after the busy timeout
+        assert "WAL checkpoint incomplete" in caplog.text
+    finally:
+        reader.close()
+    assert await services.db.checkpoint()
+    assert wal_size(services.settings.database) == 0
