@@ -7,6 +7,7 @@ The conversation's state is derived from what is stored, never held in memory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -662,6 +663,7 @@ class ScreeningService:
                     }
                 )
         text = self._render(lang, "my_data", candidate=candidate, items=items)
+        export = without_staff_ids(export, self._label(lang, "data.staff"))
         content = json.dumps(export, ensure_ascii=False, indent=2).encode("utf-8")
         caption = self._render(lang, "my_data_file")
         return Response().send(text).add(SendFile("mes-donnees-fabnum.json", content, caption))
@@ -702,3 +704,32 @@ class ScreeningService:
         await self.store.erase(candidate.id, self.now(), reason="candidate_request")
         log.info("candidate %s erased on request", candidate.id)
         return response.send(self._render(lang, "deleted"))
+
+
+# Columns and history keys that hold a staff member's Telegram id (who moved, noted, marked
+# attendance or an exit, recorded a phone answer, created a session or a cohort).
+STAFF_ID_KEYS = frozenset(
+    {"by", "staff_id", "marked_by", "attendance_by", "answered_by", "created_by"}
+)
+# Text columns of other tables that hold JSON (staff_audit.detail, outbox.payload,
+# followups.answers): decoded in the export, so what they hold is checked and reads as JSON.
+JSON_COLUMNS = frozenset({"detail", "payload", "answers"})
+
+
+def without_staff_ids(value: Any, staff: str) -> Any:
+    """The export with every staff Telegram id replaced by `staff` ("équipe FabNum"): the
+    candidate sees that the team acted, not who in it (a staff id is the staff member's data)."""
+    if isinstance(value, dict):
+        cleaned = {}
+        for key, item in value.items():
+            if key in STAFF_ID_KEYS and isinstance(item, int) and not isinstance(item, bool):
+                cleaned[key] = staff
+                continue
+            if key in JSON_COLUMNS and isinstance(item, str):
+                with contextlib.suppress(ValueError):
+                    item = json.loads(item)
+            cleaned[key] = without_staff_ids(item, staff)
+        return cleaned
+    if isinstance(value, list | tuple):
+        return [without_staff_ids(item, staff) for item in value]
+    return value

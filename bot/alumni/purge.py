@@ -8,6 +8,8 @@
 Before a person is erased, what they add to the figures is folded into funnel_aggregates and
 outcome_aggregates (counts per year/site/stage/gender and per cohort/milestone/category), so the
 reports do not change. The erasures table gets one row per kind with the count. Logs: counts only.
+Their staff_audit rows lose the reference and the free text (trigger of migration 0006), and the
+WAL is checkpointed and truncated afterwards.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ async def purge(
                     "INSERT INTO erasures (at, reason, kind, count) VALUES (?, 'retention', ?, ?)",
                     (iso(now), kind, len(ids)),
                 )
+    # The erased rows' old page images leave the WAL now, not at shutdown (see Database).
+    await db.checkpoint()
     log.info(
         "retention purge: %d candidates, %d alumni, %d admitted never exited erased",
         len(plan.candidates),

@@ -193,13 +193,19 @@ class CandidateStore:
             await _event(conn, candidate_id, at, "restarted", None)
 
     async def erase(self, candidate_id: int, now: dt.datetime, reason: str) -> None:
-        """Erase a candidate and everything linked to them; keep only an anonymous count."""
+        """Erase a candidate and everything linked to them; keep only an anonymous count.
+
+        Rows referencing the candidate cascade; their staff_audit rows lose the reference and
+        any free text (trigger of migration 0006). Then the WAL is checkpointed and truncated,
+        so the erased rows' old page images do not stay on disk (secure_delete zeroes them in
+        the main file)."""
         async with self.db.transaction() as conn:
             await conn.execute("DELETE FROM candidates WHERE id = ?", (candidate_id,))
             await conn.execute(
                 "INSERT INTO erasures (at, reason, kind, count) VALUES (?, ?, 'candidate', 1)",
                 (iso(now), reason),
             )
+        await self.db.checkpoint()
 
     async def events(self, candidate_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(

@@ -20,6 +20,7 @@ from typing import Any
 import aiosqlite
 
 log = logging.getLogger(__name__)
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
@@ -96,6 +97,10 @@ class Database:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
         await conn.execute("PRAGMA synchronous = NORMAL")
+        # Deleted rows are overwritten with zeros in the file (and in the WAL frames written
+        # from now on), whatever the compile-time default of the SQLite library: an erasure must
+        # not stay readable on disk.
+        await conn.execute("PRAGMA secure_delete = ON")
         self._conn = conn
         if migrate:
             await self.migrate()
@@ -150,6 +155,27 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+
+    async def checkpoint(self) -> bool:
+        """Copy the WAL into the main file and truncate it to zero bytes (after an erasure, so
+        the erased rows' old page images do not wait in the -wal file until shutdown).
+
+        True when it completed; False (logged) when another connection's read transaction kept
+        it from going to the end: the WAL is then truncated at a later checkpoint.
+        """
+        async with self._lock:
+            cursor = await self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            row = await cursor.fetchone()
+        busy, frames, done = (int(v) for v in row) if row else (1, -1, -1)
+        if busy or frames != done:
+            log.warning(
+                "WAL checkpoint incomplete: busy=%d, %d frames in the log, %d checkpointed",
+                busy,
+                frames,
+                done,
+            )
+            return False
+        return True
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement in autocommit; returns lastrowid."""
