@@ -20,6 +20,7 @@ from bot.core.followup import FollowupPolicy
 from bot.core.outcomes import load_outcomes
 from bot.reports.charts import milestones_chart
 from bot.reports.data import FundersReport, cohort_outcomes, funders_report
+from bot.reports.figures import outcome_cells
 from bot.reports.html import render_funders_report
 from bot.services import Services
 
@@ -44,17 +45,19 @@ async def candidate(services: Services, tid: int, *, site: str, gender: str, res
 
 
 async def build(services: Services) -> FundersReport:
-    """Gonesse 2026: 10 candidates (5 women), 6 eligible (3 women), 5 admitted and trained,
-    who left in June 2026; at 6 months 4 answered: 3 positive, 1 short job."""
+    """Gonesse 2026: 30 candidates (15 women), 26 eligible (13 women), 25 admitted and trained
+    (13 women), who left in June 2026; at 6 months 20 answered: 15 positive (5 CDI, 5
+    apprenticeships, 5 trainings), 5 short jobs. Marcq 2026: one candidate, a woman, oriented.
+    Gonesse has 5 people or more on each side of every share; Marcq's one person must not show."""
     alumni = AlumniStore(services.db, FOLLOWUP, PARIS)
     situations = ["cdi", "apprenticeship", "training", "cdd_short", None]
     tid = 100
-    for i in range(10):
+    for i in range(30):
         tid += 1
-        result = "eligible" if i < 6 else "review"
-        gender = "femme" if i % 2 == 0 else ("homme" if i < 8 else "no_answer")
+        result = "eligible" if i < 26 else "review"
+        gender = "femme" if i % 2 == 0 else ("homme" if i < 26 else "no_answer")
         cid = await candidate(services, tid, site="gonesse", gender=gender, result=result)
-        if i < 5:
+        if i < 25:
             async with services.db.transaction() as conn:
                 await alumni.mark_exit(
                     conn,
@@ -64,9 +67,9 @@ async def build(services: Services) -> FundersReport:
                     exit_date=dt.date(2026, 6, 30),
                     now=NOW,
                 )
-            if situations[i]:
-                await alumni.save_answer(cid, 6, "situation", str(situations[i]), NOW)
-    await candidate(services, 999, site="marcq", gender="homme", result="oriented")
+            if situations[i % 5]:
+                await alumni.save_answer(cid, 6, "situation", str(situations[i % 5]), NOW)
+    await candidate(services, 999, site="marcq", gender="femme", result="oriented")
     return await funders_report(
         services.db,
         alumni,
@@ -83,17 +86,18 @@ async def test_figures_per_year_and_site(services: Services) -> None:
     gonesse, marcq = report.rows
     assert (gonesse.year, gonesse.site, marcq.site) == (2026, "gonesse", "marcq")
     assert {s: (c.total, c.women) for s, c in gonesse.stages.items()} == {
-        "candidates": (10, 5),
-        "eligible": (6, 3),
-        "admitted": (5, 3),
-        "trained": (5, 3),
+        "candidates": (30, 15),
+        "eligible": (26, 13),
+        "admitted": (25, 13),
+        "trained": (25, 13),
     }
     assert gonesse.stages["candidates"].women_share == 0.5
     o = gonesse.outcome
-    assert (o.alumni, o.respondents, o.positive) == (5, 4, 3)
+    assert (o.alumni, o.respondents, o.positive) == (25, 20, 15)
     assert o.positive_among_respondents == 0.75 and o.positive_among_all == 0.6
     assert marcq.stages["eligible"].total == 0 and marcq.outcome.alumni == 0
-    assert report.totals[2026].stages["candidates"].total == 11
+    assert marcq.stages["candidates"].women == 1
+    assert report.totals[2026].stages["candidates"].total == 31
 
 
 async def test_cohort_outcomes_per_milestone(services: Services) -> None:
@@ -102,10 +106,11 @@ async def test_cohort_outcomes_per_milestone(services: Services) -> None:
     (cohort,) = await cohort_outcomes(alumni, OUTCOMES, NOW, site_names=SITES)
     assert cohort.key.cohort == "Promo 1 <2026>"
     assert sorted(cohort.milestones) == [0, 3, 6, 12]
-    assert cohort.milestones[0].respondents == 0 and cohort.milestones[0].alumni == 5
-    assert cohort.milestones[6].respondents == 4
+    assert cohort.milestones[0].respondents == 0 and cohort.milestones[0].alumni == 25
+    assert cohort.milestones[6].respondents == 20
     assert await cohort_outcomes(alumni, OUTCOMES, NOW, site_names=SITES, site="marcq") == []
-    png = milestones_chart("Promo 1", dict(cohort.milestones), (70, 80))
+    cells = {m: outcome_cells(r, OUTCOMES) for m, r in cohort.milestones.items()}
+    png = milestones_chart("Promo 1", cells, (70, 80))
     assert png.startswith(PNG)
 
 

@@ -5,13 +5,14 @@ subtraction."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Collection
 
 import pytest
 
 from bot.core.disclosure import Figure, protect
 
 
-def texts(parts: dict[str, int], keep: frozenset[str] = frozenset()) -> dict[str, str]:
+def texts(parts: dict[str, int], keep: Collection[str] = ()) -> dict[str, str]:
     table = protect(parts, keep=keep)
     return {k: table.count([k]).text() for k in parts} | {"total": table.total.text()}
 

@@ -79,6 +79,10 @@ class Protected(Generic[K]):
     def size(self) -> int:
         return sum(self.parts.values())
 
+    def derivable(self, keys: Iterable[K]) -> bool:
+        """Whether the sum of these parts can be worked out exactly from what is shown."""
+        return self._known(frozenset(keys))
+
     def _known(self, keys: frozenset[K]) -> bool:
         inside = keys & self.hidden
         return not inside or (inside == self.hidden and self.total_public)
