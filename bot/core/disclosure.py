@@ -66,8 +66,8 @@ class Protected(Generic[K]):
 
     `hidden` are the parts whose count is not published exactly; `total_public` says whether the
     group's size is. A sum of parts can be recomputed from what is shown exactly when it holds
-    none of the hidden parts, or all of them and the total is public; every figure below is
-    exact only then.
+    none of the hidden parts, or all of them and the total is public (hidden parts of 0 people
+    aside: working out a 0 singles nobody out); every figure below is exact only then.
     """
 
     parts: Mapping[K, int]
@@ -84,8 +84,10 @@ class Protected(Generic[K]):
         return self._known(frozenset(keys))
 
     def _known(self, keys: frozenset[K]) -> bool:
-        inside = keys & self.hidden
-        return not inside or (inside == self.hidden and self.total_public)
+        # a hidden part of 0 people may come out by subtraction: there is nobody to single out
+        secret = frozenset(k for k in self.hidden if self.parts[k] > 0)
+        inside = keys & secret
+        return not inside or (inside == secret and self.total_public)
 
     def _sum(self, keys: Iterable[K]) -> tuple[frozenset[K], int]:
         chosen = frozenset(keys)

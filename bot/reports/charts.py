@@ -28,6 +28,21 @@ def grouped_bars(
     target: float | None = None,
     target_label: str = "",
 ) -> bytes:
+    """The PNG of `bars_figure`."""
+    fig = bars_figure(title, groups, series, target=target, target_label=target_label)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def bars_figure(
+    title: str,
+    groups: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    target: float | None = None,
+    target_label: str = "",
+) -> Figure:
     """Bars in percent per group, one colour per series, with an optional target line.
 
     A value of None is a share that may not be shown (it rests on fewer than 5 people, or would
@@ -69,9 +84,7 @@ def grouped_bars(
     if withheld:
         fig.text(0.01, 0.01, WITHHELD_NOTE, fontsize=7, color="#4a5568")
     fig.tight_layout(rect=(0, 0.04 if withheld else 0, 1, 1))
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return fig
 
 
 def milestones_chart(
