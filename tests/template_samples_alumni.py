@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from bot.core.outcomes import Targets, rates_from_counts
+from bot.reports.figures import outcome_cells
 from tests.test_outcomes_core import OUTCOMES
 
 NASTY = '<b>Léa & "Zoé"</b>'
 RATES = rates_from_counts(10, {"cdi": 3, "cdd_short": 2, "training": 2}, OUTCOMES)
 EMPTY = rates_from_counts(0, {}, OUTCOMES)
+BIG = rates_from_counts(20, {"cdi": 5, "cdd_short": 5, "training": 6}, OUTCOMES)
 WHO = {"id": 4, "first_name": NASTY, "cohort": "P1", "milestone": 6}
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
@@ -46,16 +48,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                     "cohort": NASTY,
                     "year": 2027,
                     "milestones": [
-                        {"months": 0, "rates": EMPTY, "groups": []},
+                        {"months": 0, "cells": outcome_cells(EMPTY, OUTCOMES), "groups": []},
                         {
                             "months": 6,
-                            "rates": RATES,
-                            "groups": [("Emploi durable", 3), ("Emploi court", 2)],
+                            "cells": outcome_cells(RATES, OUTCOMES),
+                            "groups": [],
+                        },
+                        {
+                            "months": 12,
+                            "cells": outcome_cells(BIG, OUTCOMES),
+                            "groups": [(NASTY, f) for _, f in outcome_cells(BIG, OUTCOMES).groups],
                         },
                     ],
                 }
             ],
             "targets": Targets(),
+            "small": 5,
         }
     ],
     "alumni/staff_outcomes_none": [{"target": NASTY}, {"target": ""}],

@@ -134,9 +134,11 @@ async def test_exit_surveys_reminders_calls_and_outcomes(
 
         report = await admin.command("sorties", expect="Sorties", args="Promo Test")
         text = report.plain_text
-        assert "À la sortie : 2/3 ont répondu (67 %)" in text
-        assert "50 % des répondants, 33 % de tous les sortants" in text
-        assert "+3 mois : 0/3 ont répondu" in text  # the stopped and the blocked count too
+        # 3 alumni: nothing but "< 5" and "n/d" (2 of 3 answered, 1 positive, not shown)
+        assert "À la sortie : < 5/< 5 ont répondu (n/d)" in text
+        assert "Sorties positives : n/d des répondants, n/d de tous les sortants" in text
+        assert "67 %" not in text and "33 %" not in text
+        assert "+3 mois : < 5/< 5 ont répondu" in text
         document = await admin.expect("Rapport pour les financeurs")
         assert document.document is not None
         assert document.document.content.startswith(b"<!DOCTYPE html>")

@@ -54,3 +54,12 @@ def test_chart_is_a_real_png() -> None:
     assert 10_000 < len(png) < 500_000
     empty = render_png([], [], 0.4, text)
     assert empty[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_chart_draws_no_stage_of_fewer_than_five() -> None:
+    """A stage of 0, 3 or 4 people is the same picture: no bar, "< 5", the same scale."""
+    text = ChartText("Titre", "Entonnoir", "Femmes", "objectif 40 %", "note")
+    shares = [("Admis", Share(0, 0, 0.4))]
+    pictures = {n: render_png([("Admis", n)], shares, 0.4, text) for n in (0, 3, 4, 5)}
+    assert pictures[0] == pictures[3] == pictures[4]
+    assert pictures[5] != pictures[4]

@@ -22,8 +22,10 @@ from bot.core.diversity import (
 def test_counts_under_five_are_masked() -> None:
     assert [masked(n) for n in (0, 1, 4, 5, 17)] == ["< 5", "< 5", "< 5", "5", "17"]
     assert masked(2, small=3) == "< 3"
+    # 5 + two under 5 make 7, which staff see: "ml" is withheld too, or "-" and "tiktok"
+    # together (2) would be 7 - 5 (complementary suppression)
     assert masked_counts(["ml", "ml", None, "ml", "ml", "ml", "tiktok"], none_label="-") == [
-        ("ml", "5"),
+        ("ml", "–"),
         ("-", "< 5"),
         ("tiktok", "< 5"),
     ]
@@ -35,7 +37,7 @@ def test_gender_counts_and_women_share() -> None:
     assert counts.total == 17
     assert counts.shown() == {
         "women": "6",
-        "men": "7",
+        "men": "–",  # else other + not said = 17 - 6 - 7 = 4: the smallest shown after women goes
         "other": "< 5",
         "not_said": "< 5",
         "total": "17",
@@ -49,7 +51,8 @@ def test_gender_counts_and_women_share() -> None:
     [
         (0, 0, "–", None),
         (2, 4, "–", None),  # the group itself is under 5: nothing is said
-        (3, 10, "< 50 %", True),  # 3 women: only a bound
+        (3, 10, "< 50 %", None),  # 3 women: only a bound, which straddles the 40 % target
+        (2, 20, "< 25 %", True),  # a bound under the target says "below" without saying more
         (4, 20, "< 25 %", True),
         (8, 10, "> 50 %", False),  # 2 others: only a bound
         (5, 10, "50 %", False),

@@ -23,6 +23,7 @@ from bot.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast
 from bot.alumni.store import AlumniStore, Followup
 from bot.clock import Clock
 from bot.config import Settings, StaffMember
+from bot.core.disclosure import SMALL
 from bot.core.flow import Flow, Step, choices_for
 from bot.core.followup import Progress, State, call_time, reminder_times, state
 from bot.core.outcomes import Outcomes
@@ -34,6 +35,7 @@ from bot.outbox.store import OutboxRow
 from bot.rendering import Renderer
 from bot.reports.charts import milestones_chart
 from bot.reports.data import cohort_outcomes, funders_report
+from bot.reports.figures import OutcomeCells, outcome_cells, total_outcome_cells
 from bot.reports.html import render_funders_report
 from bot.staff.store import PipelineStore
 from bot.storage.db import Database
@@ -410,6 +412,12 @@ class AlumniService:
             return AlumniReply(
                 Response().send(self._render(lang, "alumni/staff_outcomes_none", target=target))
             )
+        # every figure through the small-count rule (bot/core/disclosure.py); the report lines
+        # by their readable names, only those shown exactly (file order: no ranking of "< 5")
+        cells = [
+            {m: outcome_cells(r, self.outcomes, SMALL) for m, r in c.milestones.items()}
+            for c in found
+        ]
         cohorts = [
             {
                 "site": c.site_name,
@@ -418,31 +426,34 @@ class AlumniService:
                 "milestones": [
                     {
                         "months": m,
-                        "rates": r,
-                        "groups": [
-                            (self._label(lang, "group", g), n)
-                            for g, n in sorted(r.by_group.items(), key=lambda x: -x[1])
-                        ],
+                        "cells": cell,
+                        "groups": [(self._label(lang, "group", g), n) for g, n in cell.groups],
                     }
-                    for m, r in c.milestones.items()
+                    for m, cell in mine.items()
                 ],
             }
-            for c in found
+            for c, mine in zip(found, cells, strict=True)
         ]
         text = self._render(
-            lang, "alumni/staff_outcomes", cohorts=cohorts, targets=self.outcomes.targets
+            lang,
+            "alumni/staff_outcomes",
+            cohorts=cohorts,
+            targets=self.outcomes.targets,
+            small=SMALL,
         )
         reply = AlumniReply(Response().send(text))
-        total: dict[int, Any] = {}
-        for c in found:
-            for m, r in c.milestones.items():
-                total[m] = total[m] + r if m in total else r
+        # the chart sums cohorts: a total that would give back a cohort's masked figure is not drawn
+        by_milestone: dict[int, list[OutcomeCells]] = {}
+        for mine in cells:
+            for m, cell in mine.items():
+                by_milestone.setdefault(m, []).append(cell)
+        total = {m: total_outcome_cells(c, SMALL) for m, c in sorted(by_milestone.items())}
         title = target or "FabNum"
         reply.photos.append(
             (
                 milestones_chart(
                     title,
-                    dict(sorted(total.items())),
+                    total,
                     (self.outcomes.targets.response_rate, self.outcomes.targets.positive_rate),
                 ),
                 self._render(lang, "alumni/staff_chart_caption", target=target),

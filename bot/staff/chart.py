@@ -1,8 +1,8 @@
 """The pipeline chart as a PNG: the funnel, and the share of women per stage against the target.
 
 Made with matplotlib's object API on the Agg backend (no display, no pyplot global state), so it
-can run in a worker thread. Shares over fewer than 5 people are not drawn: only their masked
-text ("< 36 %", "–") is written, like everywhere else on the staff side.
+can run in a worker thread. Stages and shares over fewer than 5 people are not drawn: only their
+masked text ("< 5", "< 36 %", "–") is written, like everywhere else on the staff side.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.core.disclosure import SMALL, protect
 from bot.core.diversity import Share
 
 
@@ -29,6 +30,7 @@ def render_png(
     shares: Sequence[tuple[str, Share]],
     target: float,
     text: ChartText,
+    small: int = SMALL,
 ) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -40,13 +42,16 @@ def render_png(
 
     labels = [label for label, _ in funnel][::-1]
     values = [value for _, value in funnel][::-1]
-    bars = left.barh(labels, values, color="#2b6cb0")
-    top = max(values, default=0) or 1
-    for bar, value in zip(bars, values, strict=True):
+    # a stage of fewer than `small` people gets no bar, only "< 5" (the staff aggregates' rule)
+    shown = [protect({"n": value}, small=small).total for value in values]
+    lengths = [v if f.exact else 0 for v, f in zip(values, shown, strict=True)]
+    bars = left.barh(labels, lengths, color="#2b6cb0")
+    top = max(lengths, default=0) or 1  # the scale must not give a masked stage away either
+    for bar, count in zip(bars, shown, strict=True):
         left.text(
             bar.get_width() + top * 0.01,
             bar.get_y() + bar.get_height() / 2,
-            str(value),
+            count.text(),
             va="center",
             fontsize=9,
         )

@@ -967,7 +967,7 @@ class StaffService:
             target_label=self._label("chart.target").replace("{n}", str(round(100 * target))),
             subtitle=self._label("chart.note").replace("{n}", str(small)),
         )
-        png = await asyncio.to_thread(render_png, funnel, shares, target, text)
+        png = await asyncio.to_thread(render_png, funnel, shares, target, text, small)
         await self.pipeline.audit(
             by=member.user_id, action="export", at=self.now(), detail={"what": "chart"}
         )
