@@ -315,13 +315,16 @@ async def test_shortlist_order_reasons_and_masked_aggregates(
 async def test_digest_counts_and_suggests_outreach(services: Services, clock: FakeClock) -> None:
     cohort_id = await make_cohort_with_people(services, clock)
     # 2 women among 6 admitted only says "< 84 %", which does not tell whether the cohort is
-    # under 40 %; with 7 more men admitted (2 of 13), "< 39 %" does
+    # under 40 %; with 7 more men admitted (2 of 13, beyond the 12 places: an admin confirmed),
+    # "< 39 %" does
     for i in range(7):
         cid = await seed_candidate(
             services.candidates, clock.now(), 2100 + i, answers={"gender": "homme"}
         )
         await services.pipeline.move(cid, to="interview", by=1, at=clock.now())
-        await services.pipeline.move(cid, to="admitted", by=1, at=clock.now(), cohort_id=cohort_id)
+        await services.pipeline.move(
+            cid, to="admitted", by=1, at=clock.now(), cohort_id=cohort_id, over_capacity=True
+        )
     services.staff.bot_username = "fabnum_bot"
     text = await services.staff.digest_text()
     assert "part des femmes : <b>&lt; 39 %</b>" in text
