@@ -32,7 +32,7 @@ from bench.screening import SCRIPT, peak_rss_mb, percentile  # noqa: E402
 
 def prepare(db_path: Path, user_ids: list[int], due: dt.datetime, pending_future: int) -> None:
     """Candidates silent for two days, each with one nudge row due now (written directly)."""
-    from bot.storage.db import load_migrations
+    from bot.db.database import load_migrations
 
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA journal_mode = WAL")

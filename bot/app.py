@@ -13,24 +13,25 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.alumni.service import SURVEY_KIND, AlumniService, render_survey
 from bot.alumni.store import AlumniStore
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.core.diversity import load_qpv
 from bot.core.outcomes import load_outcomes
 from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
+from bot.db.database import Database
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
 from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
 from bot.handlers.telegram_io import perform_scheduled
+from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.limiter import PriorityRateLimiter
 from bot.outbox.store import OutboxStore
 from bot.reengagement import AT_MOST_ONCE as REENGAGE_AT_MOST_ONCE
 from bot.reengagement import ReengagementService
-from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.services import Services
 from bot.sessions import AT_MOST_ONCE, SessionService
@@ -38,7 +39,6 @@ from bot.staff.digest import DIGEST_KIND, plan_digest, render_digest
 from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
-from bot.storage.db import Database
 from bot.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING

@@ -32,19 +32,20 @@ from zoneinfo import ZoneInfo
 
 import aiosqlite
 
-from bot.actions import Button, EditPressed, Keyboard, Response, Toast
-from bot.clock import Clock
 from bot.core import reengagement as core
 from bot.core.pipeline import Stage
 from bot.core.sites import Programme
+from bot.db.database import Database
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast
+from bot.kernel.clock import Clock
+from bot.kernel.person import Person
+from bot.kernel.rendering import Renderer
 from bot.outbox.store import OutboxRow, cancel, iso, schedule
-from bot.rendering import Renderer
-from bot.screening import Person, ScreeningService
+from bot.screening import ScreeningService
 from bot.sessions import SessionService
 from bot.staff.store import Cohort, Moved, PipelineStore, current_stage
 from bot.storage.candidates import CandidateStore
 from bot.storage.candidates import insert_event as _event
-from bot.storage.db import Database
 
 if TYPE_CHECKING:
     from bot.outbox.dispatcher import Render

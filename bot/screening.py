@@ -13,20 +13,21 @@ import json
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.actions import Button, EditPressed, Keyboard, Response, Send, SendFile, Toast, rows
-from bot.clock import Clock
 from bot.core.eligibility import decide
 from bot.core.flow import Flow, Kind, ParseContext, Step, choices_for, match_choice, parse_text
 from bot.core.parsing import Invalid, Parsed
 from bot.core.reengagement import Origin, offer_at_result
 from bot.core.sites import Programme
 from bot.core.text import fold
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Send, SendFile, Toast, rows
+from bot.kernel.clock import Clock
+from bot.kernel.person import Person
+from bot.kernel.rendering import Renderer
 from bot.outbox import people
-from bot.rendering import Renderer
 from bot.storage.candidates import AnswerSet, Candidate, CandidateStore
 
 log = logging.getLogger(__name__)
@@ -34,14 +35,6 @@ log = logging.getLogger(__name__)
 SOURCE_RE = re.compile(r"[^A-Za-z0-9_-]")
 MAX_SOURCE = 40  # keeps "consent:yes:fr:<source>" under Telegram's 64-byte callback_data limit
 DONE_WORDS = {"ok", "valider", "valide", "fini", "termine", "done", "next", "suivant", "c est bon"}
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who wrote: the Telegram user and their private chat."""
-
-    user_id: int
-    chat_id: int
 
 
 def clean_source(payload: str | None) -> str | None:

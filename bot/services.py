@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.alumni.service import AlumniService
-from bot.clock import Clock
 from bot.config import Settings
 from bot.core.sites import Programme
+from bot.db.database import Database
+from bot.kernel.clock import Clock
+from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.reengagement import ReengagementService
-from bot.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.sessions import SessionService
 from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
-from bot.storage.db import Database
 
 
 @dataclass

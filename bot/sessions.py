@@ -21,20 +21,21 @@ from typing import Any
 
 import aiosqlite
 
-from bot.actions import Button, EditPressed, Keyboard, Response, Toast, rows
-from bot.clock import Clock
 from bot.config import Settings, StaffMember
 from bot.core import sessions as core
 from bot.core.schedule import reminder_plan
 from bot.core.sites import Programme
+from bot.db.database import Database
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast, rows
+from bot.kernel.clock import Clock
+from bot.kernel.person import Person
+from bot.kernel.rendering import Renderer
 from bot.outbox import people
 from bot.outbox.dispatcher import Render
 from bot.outbox.store import OutboxRow, cancel, iso, parse_time, schedule
-from bot.rendering import Renderer
-from bot.screening import Person, ScreeningService
+from bot.screening import ScreeningService
 from bot.storage.candidates import Candidate, CandidateStore
 from bot.storage.candidates import insert_event as _event
-from bot.storage.db import Database
 
 log = logging.getLogger(__name__)
 

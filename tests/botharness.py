@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App, build_application, polling
-from bot.clock import Clock
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
+from bot.kernel.clock import Clock
 from bot.services import Services
 from bot.update_processor import PerChatUpdateProcessor
 

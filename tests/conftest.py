@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import build_services
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 
 

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core.pipeline import Stage
+from bot.db.database import Database
 from bot.fakeapi import FakeTelegram, FakeUser
+from bot.kernel.clock import FakeClock
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
-from bot.storage.db import Database
 from tests.botharness import Chat, running_bot, services_of, with_staff
 from tests.botharness import admin as admin_of
 

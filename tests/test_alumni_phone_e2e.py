@@ -9,9 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from tests.botharness import Chat, running_bot, services_of, site_staff, with_staff
 from tests.botharness import admin as admin_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.alumni.service import subject
-from bot.clock import FakeClock
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from tests.test_staff_service import seed_candidate
 

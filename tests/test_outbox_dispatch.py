@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.actions import Response
 from bot.app import App
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
+from bot.kernel.actions import Response
+from bot.kernel.clock import FakeClock
 from bot.outbox.dispatcher import RunStats
 from bot.outbox.store import OutboxRow, cancel, schedule
 from bot.services import Services

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from telegram.error import RetryAfter
 
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, RateLimits
+from bot.kernel.clock import FakeClock
 from bot.outbox.limiter import PriorityRateLimiter, SkippedOptional
 from tests.botharness import Chat, running_bot
 

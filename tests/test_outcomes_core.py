@@ -126,7 +126,7 @@ def test_survey_is_short_and_buttons_only() -> None:
 
 @pytest.mark.parametrize("language", ["fr", "en"])
 def test_every_survey_answer_and_report_line_has_a_label(language: str) -> None:
-    from bot.rendering import Renderer
+    from bot.kernel.rendering import Renderer
 
     labels = Renderer().labels(language)
     for step in ALUMNI_SURVEY.steps:

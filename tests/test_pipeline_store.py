@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.core.pipeline import Stage, TransitionRefused
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from bot.staff.store import CohortExists
 

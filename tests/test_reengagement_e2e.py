@@ -11,10 +11,10 @@ import datetime as dt
 from typing import Any
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram, SentMessage
+from bot.kernel.clock import FakeClock
 from bot.outbox.dispatcher import RunStats
 from bot.reengagement import ASK_KIND, COHORT_KIND
 from bot.services import Services

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from bot.alumni.service import SURVEY_KIND
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
+from bot.kernel.clock import FakeClock
 from bot.outbox import people
 from bot.outbox.store import schedule
 from bot.services import Services

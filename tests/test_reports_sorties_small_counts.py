@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.actions import Send
-from bot.clock import FakeClock
 from bot.config import StaffMember
 from bot.fakeapi.html_check import check_telegram_html
+from bot.kernel.actions import Send
+from bot.kernel.clock import FakeClock
 from bot.reports.figures import OutcomeCells
 from bot.services import Services
 from tests.test_reports_funders import OUTCOMES, candidate

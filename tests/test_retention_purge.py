@@ -13,8 +13,8 @@ from bot.alumni.purge import purge
 from bot.alumni.store import AlumniStore
 from bot.core.followup import FollowupPolicy
 from bot.core.retention import RetentionPolicy
+from bot.db.database import Database
 from bot.services import Services
-from bot.storage.db import Database
 
 PARIS = ZoneInfo("Europe/Paris")
 FOLLOWUP = FollowupPolicy()

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FakeClock
 from bot.config import Settings
+from bot.db.database import Database
 from bot.fakeapi import FakeTelegram
+from bot.kernel.clock import FakeClock
 from bot.storage.candidates import CandidateStore
-from bot.storage.db import Database
 from tests.botharness import Chat, bot_process_env, handled, running_bot
 
 NASTY = '<b>Léa & "Zoé"</b>'

@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import json
 
-from bot.actions import Button, EditPressed, Response, Send, SendFile, Toast
-from bot.screening import Person
+from bot.kernel.actions import Button, EditPressed, Response, Send, SendFile, Toast
+from bot.kernel.person import Person
 from bot.services import Services
 
 LEA = Person(user_id=1001, chat_id=1001)

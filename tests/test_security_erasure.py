@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 
-from bot.actions import Response, Send, SendFile
-from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
+from bot.db.database import Database
 from bot.handlers.alumni import run_purge
-from bot.screening import Person
+from bot.kernel.actions import Response, Send, SendFile
+from bot.kernel.clock import FakeClock
+from bot.kernel.person import Person
 from bot.services import Services
-from bot.storage.db import Database
 from tests.botharness import with_staff
 from tests.test_screening_service import answer_all, button
 
@@ -284,7 +284,7 @@ async def test_a_checkpoint_kept_from_completing_says_so(
         reader.execute("BEGIN")
         reader.execute("SELECT COUNT(*) FROM daily_counters").fetchone()
         await services.candidates.count("start", services.clock.now())
-        with caplog.at_level(logging.WARNING, logger="bot.storage.db"):
+        with caplog.at_level(logging.WARNING, logger="bot.db.database"):
             assert not await services.db.checkpoint()  # after the busy timeout
         assert "WAL checkpoint incomplete" in caplog.text
     finally:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from bot import logsafety
+from bot.db.database import Database
 from bot.logsafety import LIBRARY_LOGGERS, RedactSecrets, setup_logging, warn_if_open
-from bot.storage.db import Database
 
 TOKEN = "7730019283:AAF-q8Zx1vW9nLp2Rk7TeYb5HsMd3Jc4Gfo"
 
@@ -125,7 +125,7 @@ async def test_existing_folder_is_only_reported_and_files_are_tightened(
     await database.connect()
     await database.close()
     path.chmod(0o644)
-    caplog.set_level(logging.WARNING, logger="bot.storage.db")
+    caplog.set_level(logging.WARNING, logger="bot.db.database")
     database = Database(path)
     await database.connect()
     await database.close()

@@ -8,11 +8,11 @@ import io
 
 import pytest
 
-from bot.actions import SendFile
-from bot.clock import FakeClock
 from bot.config import StaffMember
 from bot.core.parsing import Invalid, Parsed, parse_first_name
 from bot.core.text import has_control_chars, is_invisible, strip_invisible_start
+from bot.kernel.actions import SendFile
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from bot.staff.export import safe_cell, to_csv
 from tests.test_screening_service import LEA, button, consent, text_of

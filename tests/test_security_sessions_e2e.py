@@ -6,9 +6,9 @@ offered this candidate, on a message the bot really sent.
 
 from __future__ import annotations
 
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from tests.botharness import admin, handled, running_bot, with_staff
 from tests.botharness import services_of as svc

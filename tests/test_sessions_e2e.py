@@ -9,9 +9,9 @@ import asyncio
 import datetime as dt
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
+from bot.kernel.clock import FakeClock
 from bot.outbox.dispatcher import RunStats
 from bot.services import Services
 from tests.botharness import Chat, handled, running_bot, site_staff, with_staff

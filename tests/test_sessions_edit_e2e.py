@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from bot.sessions import EditOutcome
 from tests.botharness import Chat, running_bot, site_staff, with_staff

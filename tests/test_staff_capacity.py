@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-from bot.actions import EditPressed, Toast
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram
+from bot.kernel.actions import EditPressed, Toast
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from bot.staff.store import Cohort, CohortFull, PipelineStore
 from bot.storage.candidates import iso

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.actions import Response, Send
 from bot.alumni.service import DIGEST_CALL_LINES
 from bot.app import build_services
-from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram
+from bot.kernel.actions import Response, Send
+from bot.kernel.clock import FakeClock
 from bot.outbox.store import OutboxStore
 from bot.services import Services
 from bot.staff.digest import DIGEST_KIND, digest_key, next_digest_at, plan_digest, render_digest

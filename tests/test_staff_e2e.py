@@ -9,13 +9,13 @@ import datetime as dt
 import io
 import struct
 
-from bot.clock import FakeClock
 from bot.config import Settings
+from bot.db.database import Database
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 from bot.handlers.staff import COMMANDS
+from bot.kernel.clock import FakeClock
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
-from bot.storage.db import Database
 from tests.botharness import Chat, handled, running_bot, site_staff, with_staff
 from tests.botharness import admin as admin_of
 from tests.test_staff_service import seed_candidate

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram
+from bot.kernel.clock import FakeClock
 from tests.botharness import running_bot
 
 

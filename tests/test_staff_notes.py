@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.actions import Send, Toast
-from bot.clock import FakeClock
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.fakeapi.html_check import check_telegram_html
+from bot.kernel.actions import Send, Toast
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from bot.staff.service import NOTE_MAX, StaffReply
 from bot.staff.views import card_notes, note_pages, plain_length

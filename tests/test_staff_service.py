@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.actions import Send, SendFile, Toast
-from bot.clock import FakeClock
 from bot.config import StaffMember
 from bot.core.pipeline import Stage
 from bot.fakeapi.html_check import check_telegram_html
+from bot.kernel.actions import Send, SendFile, Toast
+from bot.kernel.clock import FakeClock
 from bot.services import Services
 from bot.staff.service import StaffReply
 from bot.storage.candidates import CandidateStore

@@ -7,10 +7,10 @@ import dataclasses
 import datetime as dt
 import re
 
-from bot.actions import Response, Send
 from bot.app import build_services
-from bot.clock import FakeClock
 from bot.config import Settings, StaffMember
+from bot.kernel.actions import Response, Send
+from bot.kernel.clock import FakeClock
 from bot.outbox.store import OutboxStore
 from bot.services import Services
 from bot.staff.digest import DIGEST_KIND, plan_digest, render_digest

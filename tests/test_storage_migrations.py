@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.storage.db import Database, load_migrations
+from bot.db.database import Database, load_migrations
 
 
 async def test_empty_file_is_migrated_to_latest(tmp_path: Path) -> None:
@@ -38,7 +38,7 @@ async def test_every_earlier_version_upgrades(tmp_path: Path) -> None:
 
 
 async def test_failed_migration_leaves_the_previous_version(tmp_path: Path) -> None:
-    from bot.storage.db import Migration
+    from bot.db.database import Migration
 
     migrations = load_migrations()
     broken = [*migrations, Migration(migrations[-1].version + 1, "broken", "CREATE TABLE x (;")]

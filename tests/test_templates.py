@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import DEFAULT_RULES_FILE
 from bot.core.sites import load_programme
-from bot.rendering import TEMPLATES_DIR, Renderer
+from bot.kernel.rendering import TEMPLATES_DIR, Renderer
 from bot.storage.candidates import Candidate
 from conversations.screening import SCREENING
 

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.storage.db import Database
+from bot.db.database import Database
 
 GENDERS = ("femme", "homme", "autre")
 ADMITTED_STAGES = ("admitted", "in_training", "exited")

@@ -25,7 +25,7 @@ from bot.alumni.facts import PersonFacts, person_facts
 from bot.core.followup import FollowupPolicy
 from bot.core.outcomes import NO_ANSWER
 from bot.core.retention import RetentionPolicy, alumni_erasable, candidate_cutoff
-from bot.storage.db import Database
+from bot.db.database import Database
 
 log = logging.getLogger(__name__)
 

@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
 from bot.alumni.store import AlumniStore, Followup
-from bot.clock import Clock
 from bot.config import Settings, StaffMember
 from bot.core.disclosure import SMALL
 from bot.core.flow import Flow, Step, choices_for
@@ -30,15 +28,17 @@ from bot.core.outcomes import Outcomes
 from bot.core.pipeline import Stage, TransitionRefused
 from bot.core.sites import Programme
 from bot.core.text import fold
+from bot.db.database import Database
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
+from bot.kernel.clock import Clock
+from bot.kernel.rendering import Renderer
 from bot.outbox import store as outbox
 from bot.outbox.store import OutboxRow
-from bot.rendering import Renderer
 from bot.reports.charts import milestones_chart
 from bot.reports.data import cohort_outcomes, funders_report
 from bot.reports.figures import OutcomeCells, outcome_cells, total_outcome_cells
 from bot.reports.html import render_funders_report
 from bot.staff.store import PipelineStore
-from bot.storage.db import Database
 
 if TYPE_CHECKING:
     from bot.services import Services

@@ -14,8 +14,8 @@ import aiosqlite
 
 from bot.core.followup import FollowupPolicy, schedule
 from bot.core.outcomes import NO_ANSWER
+from bot.db.database import Database
 from bot.outbox import store as outbox
-from bot.storage.db import Database
 
 
 def iso(moment: dt.datetime) -> str:

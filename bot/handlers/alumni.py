@@ -17,12 +17,12 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.actions import Response
 from bot.alumni.purge import purge, retention_policy
 from bot.alumni.service import CALL_PREFIX, AlumniReply, AlumniService
 from bot.config import StaffMember
 from bot.handlers.screening import private_press, staff_sender
 from bot.handlers.telegram_io import perform
+from bot.kernel.actions import Response
 from bot.services import Services
 
 log = logging.getLogger(__name__)

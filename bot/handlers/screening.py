@@ -16,10 +16,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.actions import Response
 from bot.config import StaffMember
 from bot.handlers.telegram_io import perform
-from bot.screening import Person, ScreeningService
+from bot.kernel.actions import Response
+from bot.kernel.person import Person
+from bot.screening import ScreeningService
 from bot.services import Services
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
-from bot.actions import EditPressed, Keyboard, Response, Send, SendFile, Toast
+from bot.kernel.actions import EditPressed, Keyboard, Response, Send, SendFile, Toast
 from bot.outbox.limiter import SkippedOptional
 
 log = logging.getLogger(__name__)

@@ -27,9 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.actions import Response
-from bot.clock import Clock
 from bot.core.schedule import Window, backoff
+from bot.kernel.actions import Response
+from bot.kernel.clock import Clock
 from bot.outbox import people
 from bot.outbox.limiter import retry_seconds
 from bot.outbox.store import CANCELLED, DROPPED, FAILED, PENDING, SENT, OutboxRow, OutboxStore

@@ -12,9 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from bot.db.database import Database
 from bot.outbox.store import cancel, iso
 from bot.storage.candidates import insert_event
-from bot.storage.db import Database
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.db import Database
+from bot.db.database import Database
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 FAILED, DROPPED, CANCELLED = "failed", "dropped", "cancelled"

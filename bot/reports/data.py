@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.alumni.facts import STAGES, person_facts
 from bot.alumni.store import AlumniStore, CohortKey
 from bot.core.outcomes import EMPTY_RATES, Outcomes, Rates, rates_from_counts, ratio
-from bot.storage.db import Database
+from bot.db.database import Database
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import jinja2
 
 from bot.alumni.facts import STAGES
 from bot.core.disclosure import SMALL, Figure
-from bot.rendering import Renderer
+from bot.kernel.rendering import Renderer
 from bot.reports.charts import grouped_bars
 from bot.reports.data import FundersReport, YearSite
 from bot.reports.figures import (

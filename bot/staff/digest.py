@@ -15,7 +15,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.actions import Response
+from bot.kernel.actions import Response
 from bot.outbox.store import OutboxRow, schedule
 
 if TYPE_CHECKING:

@@ -16,8 +16,6 @@ from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
-from bot.clock import Clock
 from bot.config import Settings, StaffMember
 from bot.core.diversity import (
     GenderCounts,
@@ -43,7 +41,9 @@ from bot.core.pipeline import (
 from bot.core.ranking import Ranked, ShortlistRules, rank
 from bot.core.sites import Programme
 from bot.core.text import fold
-from bot.rendering import Renderer
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
+from bot.kernel.clock import Clock
+from bot.kernel.rendering import Renderer
 from bot.screening import ScreeningService
 from bot.staff.chart import ChartText, render_png
 from bot.staff.export import to_csv

@@ -25,9 +25,9 @@ from bot.core.pipeline import (
     derive,
 )
 from bot.core.text import fold
+from bot.db.database import Database
 from bot.storage.candidates import insert_event as _event
 from bot.storage.candidates import iso
-from bot.storage.db import Database
 
 SYSTEM = 0  # `by` for moves made by the bot itself rather than a person
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.storage.db import Database
+from bot.db.database import Database
 
 
 def iso(moment: dt.datetime) -> str:
