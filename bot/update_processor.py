@@ -28,12 +28,13 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.flood import Decision, FloodGuard
+from bot.flood import Decision, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 
 STOP_GRACE = 5.0  # seconds the running updates get to finish on stop before they are cancelled
-MAX_SIDE_TASKS = 64  # refusal replies in flight at once; beyond, dropped presses go unanswered
+ANSWER_WORKERS = 4  # tasks answering dropped button presses (answerCallbackQuery is not paced)
+MAX_PENDING_ANSWERS = 1000  # dropped presses waiting for an answer; beyond, left unanswered
 
 
 def chat_key(update: object) -> int | None:
@@ -59,6 +60,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._queues: dict[int, deque[tuple[object, Awaitable[Any]]]] = {}
         self._workers: set[asyncio.Task[None]] = set()  # per-chat workers and chatless updates
         self._side: set[asyncio.Task[None]] = set()  # replies that go with refusals
+        self._answers: deque[Update] = deque()  # dropped presses to answer (stop the spinner)
+        self._answerers = 0
         self._stopping = False
         self.side_skipped = 0
         # The ids of the last updates whose handling ended (done, failed, dropped or refused):
@@ -132,19 +135,41 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self._handled(update)
 
     def _refuse(self, update: object, decision: Decision) -> None:
+        """The replies that go with a refusal, off the update path: a "doucement" or a group's
+        last message (a few at most: one per person per minute, one per group) in a task each;
+        dropped button presses in a bounded queue answered by a few workers."""
         assert self.guard is not None
-        if decision.warn or len(self._side) < MAX_SIDE_TASKS:
-            task = asyncio.create_task(self.guard.act(update, decision))
-            self._side.add(task)
-            task.add_done_callback(self._side.discard)
-        else:
-            self.side_skipped += 1
+        if decision.warn or decision.verdict is Verdict.LEAVE:
+            self._side_task(self.guard.act(update, decision))
+        elif isinstance(update, Update) and update.callback_query is not None:
+            if len(self._answers) >= MAX_PENDING_ANSWERS:
+                self.side_skipped += 1
+                return
+            self._answers.append(update)
+            if self._answerers < ANSWER_WORKERS:
+                self._answerers += 1
+                self._side_task(self._answer_dropped(decision))
+
+    def _side_task(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._side.add(task)
+        task.add_done_callback(self._side.discard)
+
+    async def _answer_dropped(self, decision: Decision) -> None:
+        assert self.guard is not None
+        try:
+            while self._answers and not self._stopping:
+                await self.guard.act(self._answers.popleft(), decision)
+        finally:
+            self._answerers -= 1
 
     async def stop(self, grace: float | None = None) -> None:
         """Drop the queued updates, give the running ones `grace` seconds, cancel the rest."""
         self._stopping = True
         grace = self.grace if grace is None else grace
         dropped = 0
+        self.side_skipped += len(self._answers)
+        self._answers.clear()
         for queue in list(self._queues.values()):
             while queue:
                 update, coroutine = queue.popleft()
@@ -179,5 +204,5 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
     async def shutdown(self) -> None:
         # Normally stop() ran in post_stop, before the bot's connection closed; if it did not,
         # nothing queued may outlive the application.
-        if self._workers or self._side or self._queues:
+        if self._workers or self._side or self._queues or self._answers:
             await self.stop(grace=0)
