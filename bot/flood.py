@@ -92,18 +92,23 @@ class FloodGuard:
         return self._spend(user.id)
 
     def _foreign_group(self, update: Update, chat_id: int) -> Decision:
-        if chat_id in self._left:
+        member = update.my_chat_member
+        added = False
+        if member is not None:
+            if member.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED):
+                self._remember_left(chat_id)
+                return IGNORE  # the bot left or was removed: nothing to say, nothing to leave
+            added = True  # added (again): say so and leave, even if it left this group before
+        if chat_id in self._left and not added:
             return IGNORE
+        self._remember_left(chat_id)
+        return Decision(Verdict.LEAVE)
+
+    def _remember_left(self, chat_id: int) -> None:
         self._left[chat_id] = None
+        self._left.move_to_end(chat_id)
         if len(self._left) > MAX_LEFT_GROUPS:
             self._left.popitem(last=False)
-        member = update.my_chat_member
-        if member is not None and member.new_chat_member.status in (
-            ChatMember.LEFT,
-            ChatMember.BANNED,
-        ):
-            return IGNORE  # the bot was removed: nothing to say, nothing to leave
-        return Decision(Verdict.LEAVE)
 
     def _spend(self, user_id: int) -> Decision:
         now = self.clock.now()

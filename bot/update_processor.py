@@ -28,7 +28,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.flood import Decision, FloodGuard, Verdict
+from bot.flood import RUN, Decision, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             self._discard(update, coroutine)
             return
         if self.guard is not None:
-            decision = self.guard.check(update)
+            try:
+                decision = self.guard.check(update)
+            except Exception as exc:  # a bug in the guard must not lose the update: let it run
+                log.error("flood guard failed: %s", type(exc).__name__, exc_info=exc)
+                decision = RUN
             if not decision.runs:
                 self._discard(update, coroutine)
                 self._refuse(update, decision)

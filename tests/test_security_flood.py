@@ -219,13 +219,20 @@ async def test_groups_are_left_but_not_the_staff_chat(
         assert len(server.messages(-100777)) == 1
         assert len(server.requests_for("leaveChat")) == 2
 
+        # Added back later: it leaves again (its earlier departure is no reason to stay).
+        again = server.add_bot_to_group(user, -42, group_type="group")
+        await server.wait_until(lambda: server.left_group(-42), 5, message="left -42 again")
+        await handled(server, application, again)
+        assert len(server.messages(-42)) == 2
+        assert len(server.requests_for("leaveChat")) == 3
+
         # The staff chat stays: a command there gets the usual line, and no leaveChat.
         in_staff_chat = server.send_group_text(member, -100500, "/start")
         await server.wait_for_message(-100500, after=0)
         await handled(server, application, in_staff_chat)
         assert "message privé" in server.messages(-100500)[0].plain_text
         assert not server.left_group(-100500)
-        assert len(server.requests_for("leaveChat")) == 2
+        assert len(server.requests_for("leaveChat")) == 3
     assert all(r.status == 200 for r in server.requests_for("leaveChat"))
 
 
