@@ -188,7 +188,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
                 grace,
             )
         if self.guard is not None and self.guard.dropped_total:
-            log.warning("flood: %d update(s) dropped over budget in all", self.guard.dropped_total)
+            log.warning(
+                "flood: %d update(s) dropped over budget in all, %d dropped press(es) unanswered",
+                self.guard.dropped_total,
+                self.side_skipped,
+            )
         if not running:
             return
         late = running
