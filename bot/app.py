@@ -19,6 +19,7 @@ from bot.core.outcomes import load_outcomes
 from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
+from bot.flood import FloodGuard
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
@@ -204,21 +205,29 @@ def build_application(settings: Settings, clock: Clock | None = None) -> App:
             )
         await _set_commands(application)
 
+    async def on_stop(application: App) -> None:
+        # Before the bot's connection closes: queued updates dropped, running ones given a grace.
+        await processor.stop()
+
     async def on_shutdown(application: App) -> None:
         await services.db.close()
+
+    guard = FloodGuard(settings, services.clock, services.renderer)
+    processor = PerChatUpdateProcessor(256, guard=guard)
 
     application: App = (
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
-        .concurrent_updates(PerChatUpdateProcessor(256))
+        .concurrent_updates(processor)
         .rate_limiter(
             PriorityRateLimiter(
                 overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst
             )
         )
         .post_init(on_init)
+        .post_stop(on_stop)
         .post_shutdown(on_shutdown)
         .build()
     )

@@ -73,6 +73,9 @@ class Settings:
     outbox_interval: float = 5.0  # seconds between two dispatcher runs
     chat_burst: int = 3  # messages a private chat may get at once before pacing at 1/s
     messages_per_second: float = 30.0  # Telegram's overall cap (paid broadcasts allow more)
+    # Flood budget per person (issue 10): updates per window, beyond them dropped; 0: no budget
+    flood_updates: int = 20
+    flood_seconds: float = 10.0
     # Staff side (issue 4)
     export_separator: str = ";"
     digest_weekday: int = 0  # Monday
@@ -275,7 +278,32 @@ def load_settings(
         purge_hour=_purge_hour(get("FABNUM_PURGE_HOUR")),
         **_sessions_settings(get),
         **staff_side,
+        **_flood_settings(get),
     )
+
+
+def _flood_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """FABNUM_FLOOD_UPDATES, FABNUM_FLOOD_SECONDS (issue 10): a person's budget of updates."""
+    values: dict[str, Any] = {}
+    updates = get("FABNUM_FLOOD_UPDATES")
+    if updates is not None:
+        if not updates.isdigit() or int(updates) > 10_000:
+            raise ConfigError(
+                "FABNUM_FLOOD_UPDATES must be a whole number of updates from 0 (no budget) to"
+                " 10000 (e.g. 20)."
+            )
+        values["flood_updates"] = int(updates)
+    seconds = get("FABNUM_FLOOD_SECONDS")
+    if seconds is not None:
+        try:
+            values["flood_seconds"] = float(seconds)
+        except ValueError:
+            values["flood_seconds"] = 0.0
+        if not 1 <= values["flood_seconds"] <= 3600:
+            raise ConfigError(
+                "FABNUM_FLOOD_SECONDS must be a number of seconds from 1 to 3600 (e.g. 10)."
+            )
+    return values
 
 
 def _staff_side_settings(get: Callable[[str], str | None]) -> dict[str, Any]:

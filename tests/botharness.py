@@ -67,17 +67,24 @@ def with_staff(settings: Settings, *members: StaffMember, **changes: Any) -> Set
 
 @asynccontextmanager
 async def running_bot(
-    server: FakeTelegram, settings: Settings, clock: Clock | None = None
+    server: FakeTelegram, settings: Settings, clock: Clock | None = None, *, flood: bool = False
 ) -> AsyncIterator[App]:
     """Build the Application exactly as production does, only pointed at the fake server.
 
     A fake server without rate limits gets no pacing of replies (chat_burst=0): its scripted
     people answer in milliseconds, and pacing them at 1 message/s would only slow the suite.
     Tests of pacing give the server limits (bot/fakeapi RateLimits) and keep the setting.
+    Likewise the per-person flood budget (20 updates per 10 s) is off unless `flood=True`: a
+    scripted person sends a whole screening at one instant of a FakeClock that does not move.
     """
     burst = settings.chat_burst if server.rate_limits is not None else 0
+    budget = settings.flood_updates if flood else 0
     settings = dataclasses.replace(
-        settings, token=server.token, api_url=server.base_url, chat_burst=burst
+        settings,
+        token=server.token,
+        api_url=server.base_url,
+        chat_burst=burst,
+        flood_updates=budget,
     )
     application = build_application(settings, clock)
     # The daily purge job fires on the wall clock, not on the test's clock: a test run at 03:00

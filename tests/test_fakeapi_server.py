@@ -216,6 +216,55 @@ async def test_unreachable_chats(tg: FakeTelegram, bot: Bot) -> None:
     assert kinds == ["kicked", "member"]
 
 
+async def test_leave_chat(tg: FakeTelegram, bot: Bot) -> None:
+    user = tg.new_user("Zoé")
+    tg.send_group_text(user, -100777, "salut le groupe")
+    tg.send_group_text(user, -42, "salut", group_type="group")
+    await bot.send_message(-100777, "Bonjour le groupe")
+    assert not tg.left_group(-100777)
+
+    assert await bot.leave_chat(-100777) is True
+    assert tg.left_group(-100777)
+    with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
+        await bot.send_message(-100777, "encore là ?")
+    with pytest.raises(Forbidden, match="bot is not a member of the supergroup chat"):
+        await bot.leave_chat(-100777)
+    assert await bot.leave_chat(-42) is True
+    with pytest.raises(Forbidden, match="bot is not a member of the group chat"):
+        await bot.send_message(-42, "encore là ?")
+    with pytest.raises(ValueError, match="add_bot_to_group"):
+        tg.send_group_text(user, -42, "tu es parti ?", group_type="group")
+    tg.send_text(user, "hello")
+    with pytest.raises(BadRequest, match="can't be changed in private chats"):
+        await bot.leave_chat(user.chat_id)
+    with pytest.raises(BadRequest, match=r"(?i)chat not found"):
+        await bot.leave_chat(-100999)
+    assert len(tg.messages(-100777)) == 1  # nothing was delivered after the leave
+
+    # The bot's own departures come back as my_chat_member updates (member -> left); a user
+    # adding it back sends left -> member, and the group works again.
+    tg.add_bot_to_group(user, -42, group_type="group")
+    assert not tg.left_group(-42)
+    tg.send_group_text(user, -42, "re", group_type="group")
+    await bot.send_message(-42, "Re-bonjour")
+    updates = await bot.get_updates()
+    changes = [
+        (
+            u.my_chat_member.chat.id,
+            u.my_chat_member.from_user.id,
+            u.my_chat_member.new_chat_member.status,
+        )
+        for u in updates
+        if u.my_chat_member is not None
+    ]
+    assert changes == [
+        (-100777, tg.bot_id, "left"),
+        (-42, tg.bot_id, "left"),
+        (-42, user.id, "member"),
+    ]
+    assert [u.message.text for u in updates if u.message is not None][-1] == "re"
+
+
 # -- getUpdates -----------------------------------------------------------------------------
 
 

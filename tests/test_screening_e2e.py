@@ -261,13 +261,16 @@ async def test_groups_and_channels(
 ) -> None:
     async with running_bot(server, settings, clock) as application:
         user = server.new_user()
-        server.send_group_text(user, -100123, "/start")
+        first = server.send_group_text(user, -100123, "/start")
+        server.send_group_text(user, -100123, "bonjour tout le monde")  # queued before it left
         message = await server.wait_for_message(-100123, after=0)
-        assert "message privé" in message.plain_text
+        assert "message privé" in message.plain_text and "je quitte ce groupe" in message.plain_text
+        await server.wait_until(lambda: server.left_group(-100123), 5, message="left the group")
         post = server.send_channel_post(-100999, "hello")
-        chatter = server.send_group_text(user, -100123, "bonjour tout le monde")
-        await handled(server, application, post, chatter)
+        # every update up to the post, the bot's own "left" my_chat_member included
+        await handled(server, application, *range(first, post + 1))
         assert len(server.messages(-100123)) == 1
+        assert len(server.requests_for("leaveChat")) == 1
         assert server.messages(-100999) == []
     assert await count_rows(settings, "candidates") == 0
 

@@ -495,6 +495,7 @@ class FakeTelegram:
         self._blocked: set[int] = set()
         self._deactivated: set[int] = set()
         self._chats: dict[int, JsonDict] = {}
+        self._left_groups: set[int] = set()  # groups the bot left (leaveChat)
 
         self._updates: list[JsonDict] = []
         self._update_ids = itertools.count(1)
@@ -541,6 +542,7 @@ class FakeTelegram:
             ("sendChatAction", self._send_chat_action),
             ("getFile", self._get_file),
             ("getChat", self._get_chat),
+            ("leaveChat", self._leave_chat),
             ("setMyCommands", self._set_my_commands),
             ("getMyCommands", self._get_my_commands),
             ("deleteMyCommands", self._delete_my_commands),
@@ -983,6 +985,8 @@ class FakeTelegram:
         """The user writes in a group the bot is a member of (the bot can then write there)."""
         if group_type not in ("group", "supergroup"):
             raise ValueError("group_type must be 'group' or 'supergroup'")
+        if group_id in self._left_groups:
+            raise ValueError(f"the bot left group {group_id}: add_bot_to_group first")
         chat = self._chats.get(group_id)
         if chat is None or chat.get("type") != group_type:
             chat = {"id": group_id, "type": group_type, "title": title or f"Groupe {group_id}"}
@@ -994,6 +998,40 @@ class FakeTelegram:
         if entities:
             content["entities"] = entities
         return self._user_message(user, content, chat=chat)
+
+    def add_bot_to_group(
+        self,
+        user: FakeUser,
+        group_id: int,
+        *,
+        group_type: str = "supergroup",
+        title: str | None = None,
+    ) -> int:
+        """The user adds the bot to a group: a ``my_chat_member`` update (left -> member)."""
+        if group_type not in ("group", "supergroup"):
+            raise ValueError("group_type must be 'group' or 'supergroup'")
+        chat = self._chats.get(group_id)
+        if chat is None or chat.get("type") != group_type:
+            chat = {"id": group_id, "type": group_type, "title": title or f"Groupe {group_id}"}
+            self._chats[group_id] = chat
+        self._left_groups.discard(group_id)
+        self._users.setdefault(user.id, user)
+        self._seen_users.add(user.id)
+        return self._group_member_update(chat, user.to_dict(), "left", "member")
+
+    def _group_member_update(self, chat: JsonDict, by: JsonDict, old: str, new: str) -> int:
+        payload: JsonDict = {
+            "chat": chat,
+            "from": by,
+            "date": self._now(),
+            "old_chat_member": {"user": self.bot_user, "status": old},
+            "new_chat_member": {"user": self.bot_user, "status": new},
+        }
+        return self._enqueue("my_chat_member", copy.deepcopy(payload))
+
+    def left_group(self, group_id: int) -> bool:
+        """Whether the bot left this group (leaveChat) and was not added back."""
+        return group_id in self._left_groups
 
     def send_channel_post(self, channel_id: int, text: str, *, title: str | None = None) -> int:
         """A post in a channel where the bot is an administrator: a ``channel_post`` update."""
@@ -1440,6 +1478,8 @@ class FakeTelegram:
             chat = self._chats.get(chat_id)
         if chat is None:
             raise _ApiError(400, "Bad Request: chat not found")
+        if for_sending and int(chat["id"]) in self._left_groups:
+            raise _ApiError(403, f"Forbidden: bot is not a member of the {chat['type']} chat")
         return chat
 
     def _format(
@@ -1947,6 +1987,18 @@ class FakeTelegram:
                 "gifts_from_channels": False,
             },
         }
+
+    async def _leave_chat(self, call: _Call) -> bool:
+        # Like Telegram: True, the bot's own my_chat_member update (member -> left), and from then
+        # on sending there gets 403 "bot is not a member of the group chat".
+        chat = self._resolve_chat(call.params, for_sending=True)
+        if chat.get("type") == "private":
+            raise _ApiError(
+                400, "Bad Request: chat member status can't be changed in private chats"
+            )
+        self._left_groups.add(int(chat["id"]))
+        self._group_member_update(chat, self.bot_user, "member", "left")
+        return True
 
     def _commands_key(self, params: JsonDict) -> tuple[str, str]:
         scope = self._json(params, "scope", "Bad Request: can't parse BotCommandScope JSON object")
