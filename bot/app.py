@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,7 +11,7 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScope
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.alumni.service import SURVEY_KIND, AlumniService, render_survey
+from bot.alumni.service import AlumniService
 from bot.alumni.store import AlumniStore
 from bot.config import Settings
 from bot.core.diversity import load_qpv
@@ -19,6 +19,7 @@ from bot.core.outcomes import load_outcomes
 from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
+from bot.db.unit_of_work import UnitOfWork
 from bot.flood import FloodGuard
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import reengagement as reengagement_handlers
@@ -29,16 +30,17 @@ from bot.handlers.telegram_io import perform_scheduled
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
+from bot.outbox.kinds import MessageKind
 from bot.outbox.limiter import PriorityRateLimiter
 from bot.outbox.store import OutboxStore
-from bot.reengagement import AT_MOST_ONCE as REENGAGE_AT_MOST_ONCE
-from bot.reengagement import ReengagementService
+from bot.reengagement.reactions import ReengagementReactions
+from bot.reengagement.service import ReengagementService
 from bot.screening import ScreeningService
 from bot.services import Services
-from bot.sessions import AT_MOST_ONCE, SessionService
-from bot.staff.digest import DIGEST_KIND, plan_digest, render_digest
+from bot.sessions import SessionService
+from bot.staff.digest import WeeklyDigest
 from bot.staff.service import StaffService
-from bot.staff.store import PipelineStore
+from bot.staff.store import CohortCreated, Moved, PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
@@ -90,12 +92,36 @@ STAFF_MENU: list[tuple[str, str]] = [
 ]
 
 
-def build_services(settings: Settings, clock: Clock | None = None) -> Services:
+def build_services(
+    settings: Settings, clock: Clock | None = None, extra_kinds: Sequence[MessageKind] = ()
+) -> Services:
+    """Every object, each built once with its dependencies, in dependency order. Nothing is
+    wired afterwards: a feature that reacts to another's change does so through an event handler
+    given to the unit of work here, a scheduled message through a kind given to the outbox."""
     clock = clock or SystemClock()
     programme = load_programme(settings.rules_file)
+    outcomes = load_outcomes(settings.outcomes_file)
     db = Database(settings.database)
     renderer = Renderer(default_language=settings.language)
+    # Cross-feature reactions, run inside the transaction that raised the event, before COMMIT.
+    reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
+    work = UnitOfWork(
+        db,
+        {
+            Moved: [reengagement_reactions.on_moved],  # waiting list -> ask about the next one
+            CohortCreated: [reengagement_reactions.on_cohort_created],  # tell the opted-in
+        },
+    )
     candidates = CandidateStore(db)
+    pipeline = PipelineStore(db, work)
+    sessions = SessionService(
+        db=db,
+        candidates=candidates,
+        renderer=renderer,
+        programme=programme,
+        clock=clock,
+        settings=settings,
+    )
     screening = ScreeningService(
         store=candidates,
         renderer=renderer,
@@ -104,27 +130,8 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         timezone=settings.timezone,
         default_language=settings.language,
+        after_eligible=sessions.after_eligible,  # an eligible result offers the sessions
     )
-    pipeline = PipelineStore(db)
-    staff = StaffService(
-        settings=settings,
-        pipeline=pipeline,
-        renderer=renderer,
-        programme=programme,
-        screening=screening,
-        flow=SCREENING,
-        clock=clock,
-        rules=load_rules(settings.shortlist_file),
-        qpv=load_qpv(settings.qpv_file),
-    )
-    outbox = Dispatcher(
-        store=OutboxStore(db),
-        clock=clock,
-        window=settings.quiet_hours,
-        timezone=settings.timezone,
-        perform=perform_scheduled,
-    )
-    outcomes = load_outcomes(settings.outcomes_file)
     alumni = AlumniService(
         db=db,
         store=AlumniStore(db, outcomes.followup, settings.timezone),
@@ -136,15 +143,17 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         settings=settings,
     )
-    staff.digest_sections.append(alumni.digest_calls_text)  # the alumni to call
-    sessions = SessionService(
-        db=db,
-        candidates=candidates,
-        screening=screening,
+    staff = StaffService(
+        settings=settings,
+        pipeline=pipeline,
         renderer=renderer,
         programme=programme,
+        screening=screening,
+        flow=SCREENING,
         clock=clock,
-        settings=settings,
+        rules=load_rules(settings.shortlist_file),
+        qpv=load_qpv(settings.qpv_file),
+        digest_sections=[alumni.digest_calls_text],  # the alumni to call
     )
     reengagement = ReengagementService(
         db=db,
@@ -156,11 +165,23 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         timezone=settings.timezone,
     )
-    # Waiting-list question and next-cohort messages, planned in the move's / creation's
-    # transaction (issue 5, re-engagement).
-    pipeline.on_moved.append(reengagement.on_moved)
-    pipeline.on_cohort_created.append(reengagement.plan_cohort)
-    services = Services(
+    digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest_response)
+    outbox = Dispatcher(
+        store=OutboxStore(db),
+        clock=clock,
+        window=settings.quiet_hours,
+        timezone=settings.timezone,
+        perform=perform_scheduled,
+        kinds=[
+            digest.kind(),
+            *sessions.kinds(),
+            *alumni.kinds(),
+            *reengagement.kinds(),
+            *extra_kinds,  # tests of the outbox itself add their own
+        ],
+        planners=[digest.plan, sessions.plan_nudges],
+    )
+    return Services(
         settings=settings,
         clock=clock,
         db=db,
@@ -175,20 +196,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> Services:
         alumni=alumni,
         reengagement=reengagement,
     )
-    outbox.register({DIGEST_KIND: render_digest})  # weekly staff digest (issue 4)
-    outbox.planners.append(plan_digest)
-    outbox.services = services
-    outbox.register(sessions.renderers(), at_most_once=AT_MOST_ONCE)  # issue 3
-    outbox.planners.append(sessions.plan_nudges)
-    screening.after_eligible = sessions.after_eligible
-    outbox.register({SURVEY_KIND: render_survey})  # alumni surveys and reminders (issue 5)
-    outbox.register(reengagement.renderers(), at_most_once=REENGAGE_AT_MOST_ONCE)  # issue 5
-    return services
 
 
-def build_application(settings: Settings, clock: Clock | None = None) -> App:
+def build_application(
+    settings: Settings, clock: Clock | None = None, extra_kinds: Sequence[MessageKind] = ()
+) -> App:
     """The production Application; tests and the demo only change the settings (API URL, DB)."""
-    services = build_services(settings, clock)
+    services = build_services(settings, clock, extra_kinds)
 
     async def on_init(application: App) -> None:
         await services.db.connect()

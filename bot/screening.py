@@ -55,6 +55,7 @@ class ScreeningService:
         clock: Clock,
         timezone: ZoneInfo,
         default_language: str,
+        after_eligible: Callable[[Candidate], Awaitable[Response]] | None = None,
     ) -> None:
         self.store = store
         self.renderer = renderer
@@ -65,8 +66,8 @@ class ScreeningService:
         self.default_language = default_language
         # Language picked before consent: nothing may be stored yet, so it is kept in memory only.
         self._pre_consent_language: dict[int, str] = {}
-        # Set by the composition root: what follows an "eligible" result (the session offer).
-        self.after_eligible: Callable[[Candidate], Awaitable[Response]] | None = None
+        # What follows an "eligible" result (the session offer).
+        self.after_eligible = after_eligible
 
     # ----------------------------------------------------------------- helpers
     def now(self) -> dt.datetime:
@@ -536,7 +537,7 @@ class ScreeningService:
             cohort_start=decision.cohort_start.strftime("%d/%m/%Y"),
         )
         # "Not now": ask, with nothing pre-ticked, whether to hear about the next cohort
-        # (the answer is handled by bot/reengagement.py).
+        # (the answer is handled by bot/reengagement/service.py).
         reengage = offer_at_result((f.code, f.outcome) for f in decision.findings)
         if reengage:
             text += "\n\n" + self._render(candidate.language, "reengagement/offer", site=site)

@@ -11,7 +11,7 @@ from bot.db.database import Database
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
-from bot.reengagement import ReengagementService
+from bot.reengagement.service import ReengagementService
 from bot.screening import ScreeningService
 from bot.sessions import SessionService
 from bot.staff.service import StaffService

@@ -31,9 +31,8 @@ from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.outbox import people
-from bot.outbox.dispatcher import Render
+from bot.outbox.kinds import MessageKind, Render
 from bot.outbox.store import OutboxRow, cancel, iso, parse_time, schedule
-from bot.screening import ScreeningService
 from bot.storage.candidates import Candidate, CandidateStore
 from bot.storage.candidates import insert_event as _event
 
@@ -116,7 +115,6 @@ class SessionService:
         *,
         db: Database,
         candidates: CandidateStore,
-        screening: ScreeningService,
         renderer: Renderer,
         programme: Programme,
         clock: Clock,
@@ -124,7 +122,6 @@ class SessionService:
     ) -> None:
         self.db = db
         self.candidates = candidates
-        self.screening = screening
         self.renderer = renderer
         self.programme = programme
         self.clock = clock
@@ -530,8 +527,10 @@ class SessionService:
         return self.settings.staff.get(person.user_id)
 
     async def _refuse(self, person: Person) -> Response:
-        log.info("staff command refused for a non-staff user")
-        return await self.screening.unknown_command(person)
+        """Not reached: the handlers' staff gate (bot/handlers/screening.staff_sender) answers a
+        non-staff sender as an unknown command before any staff method is called."""
+        log.warning("sessions staff method called for a non-staff user")
+        return Response()
 
     async def staff_sessions(self, person: Person) -> Response:
         member = self.staff_member(person)
@@ -1158,8 +1157,8 @@ class SessionService:
         }
 
     # -------------------------------------------------------- outbox renderers
-    def renderers(self) -> dict[str, Render]:
-        return {
+    def kinds(self) -> list[MessageKind]:
+        renders: dict[str, Render] = {
             "sessions.reminder_j1": self._render_reminder,
             "sessions.reminder_2h": self._render_reminder,
             "sessions.unconfirmed": self._render_unconfirmed,
@@ -1169,13 +1168,14 @@ class SessionService:
             "sessions.noshow": self._render_noshow,
             "screening.nudge": self._render_nudge,
         }
+        return [MessageKind(k, r, at_most_once=k in AT_MOST_ONCE) for k, r in renders.items()]
 
     async def _candidate_of(self, row: OutboxRow) -> Candidate | None:
         if row.candidate_id is None:
             return None
         return await self.candidates.by_id(row.candidate_id)
 
-    async def _render_reminder(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_reminder(self, row: OutboxRow) -> Response | None:
         candidate = await self._candidate_of(row)
         booking_id = int(row.payload.get("booking_id", 0))
         live = await self.live_booking(candidate.id) if candidate else None
@@ -1197,7 +1197,7 @@ class SessionService:
             text, ((Button(self._label(lang, "sessions.btn_map"), url=info["map_url"]),),)
         )
 
-    async def _render_unconfirmed(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_unconfirmed(self, row: OutboxRow) -> Response | None:
         session = await self.session(int(row.payload.get("session_id", 0)))
         if session is None or session.status != "scheduled":
             return None
@@ -1215,7 +1215,7 @@ class SessionService:
         )
         return Response().send(text, ((Button("👥", f"s:ls:{session.id}"),),))
 
-    async def _render_seat_free(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_seat_free(self, row: OutboxRow) -> Response | None:
         candidate = await self._candidate_of(row)
         if candidate is None or not self.may_book(candidate):
             return None
@@ -1235,7 +1235,7 @@ class SessionService:
             return None  # taken again already: stay on the waitlist
         return response
 
-    async def _render_cancelled(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_cancelled(self, row: OutboxRow) -> Response | None:
         candidate = await self._candidate_of(row)
         session = await self.session(int(row.payload.get("session_id", 0)))
         if candidate is None or session is None:
@@ -1249,7 +1249,7 @@ class SessionService:
             response.actions.extend((await self.offer_for(candidate, exclude=session.id)).actions)
         return response
 
-    async def _render_changed(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_changed(self, row: OutboxRow) -> Response | None:
         """A staff change to the candidate's session: what they knew, what it is now."""
         candidate = await self._candidate_of(row)
         booking_id = int(row.payload.get("booking_id", 0))
@@ -1275,13 +1275,13 @@ class SessionService:
         )
         return Response().send(text, self._booking_keyboard(lang, booking_id, session))
 
-    async def _render_noshow(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_noshow(self, row: OutboxRow) -> Response | None:
         candidate = await self._candidate_of(row)
         if candidate is None or await self.live_booking(candidate.id) is not None:
             return None
         return await self.offer_for(candidate, intro="noshow")
 
-    async def _render_nudge(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_nudge(self, row: OutboxRow) -> Response | None:
         candidate = await self._candidate_of(row)
         if candidate is None or candidate.status == "submitted":
             return None
@@ -1301,7 +1301,7 @@ class SessionService:
         return Response().send(text, ((Button(self._label(lang, "btn.resume"), "resume"),),))
 
     # -------------------------------------------------------------- the planner
-    async def plan_nudges(self, services: Any, now: dt.datetime) -> int:
+    async def plan_nudges(self, now: dt.datetime) -> int:
         """Schedule the nudges of candidates who stopped screening half-way (at most two)."""
         delays = self.settings.nudge_delays
         planned = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ from bot.app import App, build_application, polling
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 from bot.kernel.clock import Clock
+from bot.outbox.kinds import MessageKind
 from bot.services import Services
 from bot.update_processor import PerChatUpdateProcessor
 
@@ -67,7 +68,12 @@ def with_staff(settings: Settings, *members: StaffMember, **changes: Any) -> Set
 
 @asynccontextmanager
 async def running_bot(
-    server: FakeTelegram, settings: Settings, clock: Clock | None = None, *, flood: bool = False
+    server: FakeTelegram,
+    settings: Settings,
+    clock: Clock | None = None,
+    *,
+    flood: bool = False,
+    kinds: Sequence[MessageKind] = (),
 ) -> AsyncIterator[App]:
     """Build the Application exactly as production does, only pointed at the fake server.
 
@@ -86,7 +92,7 @@ async def running_bot(
         chat_burst=burst,
         flood_updates=budget,
     )
-    application = build_application(settings, clock)
+    application = build_application(settings, clock, kinds)
     # The daily purge job fires on the wall clock, not on the test's clock: a test run at 03:00
     # would purge mid-test. Purge tests call run_purge with their own clock instead.
     assert application.job_queue is not None

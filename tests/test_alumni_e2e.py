@@ -10,6 +10,7 @@ from bot.app import App
 from bot.config import Settings
 from bot.core.pipeline import Stage
 from bot.db.database import Database
+from bot.db.unit_of_work import UnitOfWork
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.kernel.clock import FakeClock
 from bot.staff.store import PipelineStore
@@ -25,7 +26,7 @@ async def seed(settings: Settings, clock: FakeClock, users: list[FakeUser]) -> l
     db = Database(settings.database)
     await db.connect()
     try:
-        store, pipeline = CandidateStore(db), PipelineStore(db)
+        store, pipeline = CandidateStore(db), PipelineStore(db, UnitOfWork(db))
         at = clock.now() - dt.timedelta(days=200)
         cohort = await pipeline.create_cohort(
             site="gonesse",

@@ -11,25 +11,23 @@ from bot.fakeapi import FakeTelegram, FakeUser
 from bot.kernel.actions import Response
 from bot.kernel.clock import FakeClock
 from bot.outbox.dispatcher import RunStats
+from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, cancel, schedule
 from bot.services import Services
-from tests.botharness import Chat, running_bot
+from tests.botharness import Chat, running_bot, services_of
 from tests.test_screening_e2e import begin
 
 UTC = dt.UTC
 
 
-async def hello(row: OutboxRow, services: Services) -> Response | None:
+async def hello(row: OutboxRow) -> Response | None:
     if row.payload.get("skip"):
         return None
     return Response().send(f"Bonjour n°{row.payload.get('n', 0)}")
 
 
-def services_of(app: App) -> Services:
-    services: Services = app.bot_data["services"]
-    services.outbox.register({"test.hello": hello}, at_most_once={"test.once"})
-    services.outbox.register({"test.once": hello})
-    return services
+# The outbox's own test kinds, given to the dispatcher at construction like every feature's.
+TEST_KINDS = [MessageKind("test.hello", hello), MessageKind("test.once", hello, at_most_once=True)]
 
 
 async def run(app: App) -> RunStats:
@@ -61,7 +59,7 @@ async def test_due_rows_are_sent_once_and_keys_are_unique(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
     user = server.new_user()
-    async with running_bot(server, settings, clock) as app:
+    async with running_bot(server, settings, clock, kinds=TEST_KINDS) as app:
         await opened(server, user)
         services = services_of(app)
         now = clock.now()  # 09:00 UTC = 10:00 Paris, inside the window
@@ -109,7 +107,7 @@ async def test_not_after_quiet_hours_and_render_none(
 ) -> None:
     user = server.new_user()
     clock.set(dt.datetime(2026, 11, 25, 21, 0, tzinfo=UTC))  # 22:00 in Paris: quiet
-    async with running_bot(server, settings, clock) as app:
+    async with running_bot(server, settings, clock, kinds=TEST_KINDS) as app:
         await opened(server, user)
         services = services_of(app)
         now = clock.now()
@@ -170,7 +168,7 @@ async def test_429_then_success_and_5xx_backoff(
     server: FakeTelegram, settings: Settings, clock: FakeClock
 ) -> None:
     user = server.new_user()
-    async with running_bot(server, settings, clock) as app:
+    async with running_bot(server, settings, clock, kinds=TEST_KINDS) as app:
         await opened(server, user)
         services = services_of(app)
         now = clock.now()
@@ -215,7 +213,7 @@ async def test_403_marks_unreachable_and_cancels_pending(
 ) -> None:
     user = server.new_user()
     chat = Chat(server, user)
-    async with running_bot(server, settings, clock) as app:
+    async with running_bot(server, settings, clock, kinds=TEST_KINDS) as app:
         services = services_of(app)
         await begin(chat)
         candidate = await services.candidates.by_telegram_id(user.id)

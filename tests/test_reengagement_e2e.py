@@ -16,7 +16,7 @@ from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram, SentMessage
 from bot.kernel.clock import FakeClock
 from bot.outbox.dispatcher import RunStats
-from bot.reengagement import ASK_KIND, COHORT_KIND
+from bot.reengagement.service import ASK_KIND, COHORT_KIND
 from bot.services import Services
 from tests.botharness import Chat, running_bot, with_staff
 from tests.botharness import admin as admin_of

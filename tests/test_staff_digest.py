@@ -17,11 +17,20 @@ from bot.kernel.actions import Response, Send
 from bot.kernel.clock import FakeClock
 from bot.outbox.store import OutboxStore
 from bot.services import Services
-from bot.staff.digest import DIGEST_KIND, digest_key, next_digest_at, plan_digest, render_digest
+from bot.staff.digest import DIGEST_KIND, WeeklyDigest, digest_key, next_digest_at
 from tests.botharness import dispatcher_runs, running_bot, services_of, wait_for
 from tests.test_staff_service import seed_candidate
 
 PARIS = ZoneInfo("Europe/Paris")
+
+
+def weekly(services: Services) -> WeeklyDigest:
+    """The weekly digest's planner and message kind, as the composition root builds them."""
+    return WeeklyDigest(
+        settings=services.settings, db=services.db, digest_of=services.staff.digest_response
+    )
+
+
 GROUP = -1001234567890
 
 
@@ -59,9 +68,9 @@ async def test_planner_adds_one_row_per_week_and_survives_restarts(
         services = build_services(group_settings, clock)
         await services.db.connect()
         try:
-            added = await plan_digest(services, clock.now())
+            added = await weekly(services).plan(clock.now())
             assert added == (1 if _restart == 0 else 0)
-            assert await plan_digest(services, clock.now()) == 0
+            assert await weekly(services).plan(clock.now()) == 0
         finally:
             await services.db.close()
     services = build_services(group_settings, clock)
@@ -72,10 +81,10 @@ async def test_planner_adds_one_row_per_week_and_survives_restarts(
         assert row.due_at == dt.datetime(2026, 11, 30, 7, 0, tzinfo=dt.UTC)
         assert not row.quiet_hours and not row.bulk
         await seed_candidate(services.candidates, clock.now(), 1001)
-        response = await render_digest(row, services)
+        response = await weekly(services).render(row)
         assert response is not None and "Nouveaux candidats : <b>1</b>" in response.actions[0].text  # type: ignore[union-attr]
         clock.set(row.due_at + dt.timedelta(seconds=1))
-        assert await plan_digest(services, clock.now()) == 1  # the following week
+        assert await weekly(services).plan(clock.now()) == 1  # the following week
         assert await OutboxStore(services.db).by_key("digest:2026-W50") is not None
     finally:
         await services.db.close()
@@ -85,7 +94,7 @@ async def test_no_staff_group_no_digest(settings: Settings, clock: FakeClock) ->
     services = build_services(settings, clock)
     await services.db.connect()
     try:
-        assert await plan_digest(services, clock.now()) == 0
+        assert await weekly(services).plan(clock.now()) == 0
     finally:
         await services.db.close()
 
@@ -133,18 +142,18 @@ async def test_digest_lists_alumni_to_call(group_settings: Settings, clock: Fake
     try:
         silent, answered = await _alumni(services, clock, ["Bilal", "Awa"])
         await services.alumni.store.save_answer(answered, 0, "situation", "cdi", clock.now())
-        await plan_digest(services, clock.now())
+        await weekly(services).plan(clock.now())
         row = await OutboxStore(services.db).by_key("digest:2026-W49")
         assert row is not None
 
         # day 5: reminders still running, nobody to call yet
         clock.set(clock.now() + dt.timedelta(days=5))
-        text = _texts(await render_digest(row, services))
+        text = _texts(await weekly(services).render(row))
         assert len(text) == 1 and "Anciens à appeler : 0" in text[0]
 
         # day 11: the one who never answered is to call, the one who answered is not
         clock.set(clock.now() + dt.timedelta(days=6))
-        (text,) = _texts(await render_digest(row, services))
+        (text,) = _texts(await weekly(services).render(row))
         assert "Résumé de la semaine" in text and "Anciens à appeler : 1" in text
         assert f"Bilal #{silent} · Promo Test · sortie · pas de réponse depuis le 25/11/2026" in (
             text
@@ -163,10 +172,10 @@ async def test_digest_call_list_is_capped_under_telegram_limit(
         names = [f"Prénom{'x' * 40}{i}" for i in range(25)]
         await _alumni(services, clock, names)
         clock.set(clock.now() + dt.timedelta(days=11))
-        await plan_digest(services, clock.now())
+        await weekly(services).plan(clock.now())
         row = await OutboxStore(services.db).by_key("digest:2026-W50")
         assert row is not None
-        response = await render_digest(row, services)
+        response = await weekly(services).render(row)
         assert response is not None
         assert all(len(a.text) <= 4096 for a in response.actions if isinstance(a, Send))
         texts = _texts(response)
@@ -191,7 +200,7 @@ async def test_long_digest_sends_the_call_list_as_a_second_message(
     try:
         await _alumni(services, clock, ["Bilal"])
         clock.set(clock.now() + dt.timedelta(days=11))
-        await plan_digest(services, clock.now())
+        await weekly(services).plan(clock.now())
         row = await OutboxStore(services.db).by_key("digest:2026-W50")
         assert row is not None
         recruitment = await services.staff.digest_text()
@@ -200,7 +209,7 @@ async def test_long_digest_sends_the_call_list_as_a_second_message(
             return recruitment + "\n" + "x" * (4096 - len(recruitment) - 20)
 
         monkeypatch.setattr(services.staff, "digest_text", long_digest)
-        response = await render_digest(row, services)
+        response = await weekly(services).render(row)
         assert response is not None
         sends = [a.text for a in response.actions if isinstance(a, Send)]
         assert len(sends) == 2 and all(len(t) <= 4096 for t in sends)

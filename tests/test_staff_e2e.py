@@ -11,6 +11,7 @@ import struct
 
 from bot.config import Settings
 from bot.db.database import Database
+from bot.db.unit_of_work import UnitOfWork
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 from bot.handlers.staff import COMMANDS
 from bot.kernel.clock import FakeClock
@@ -41,7 +42,7 @@ async def stage_of(settings: Settings, candidate_id: int) -> str | None:
     db = Database(settings.database)
     await db.connect()
     try:
-        stage = await PipelineStore(db).stage_of(candidate_id)
+        stage = await PipelineStore(db, UnitOfWork(db)).stage_of(candidate_id)
         return stage.value if stage else None
     finally:
         await db.close()
@@ -229,7 +230,7 @@ async def test_non_staff_get_the_unknown_command_answer_everywhere(
     db = Database(settings.database)
     await db.connect()
     try:
-        assert await PipelineStore(db).audit_log() == []
+        assert await PipelineStore(db, UnitOfWork(db)).audit_log() == []
     finally:
         await db.close()
 
@@ -250,7 +251,7 @@ async def test_site_staff_never_see_another_site(
     [zoe] = await seed(settings, clock, [{"name": "Zoé", "site": "marcq", "tg": 95_000}])
     db = Database(settings.database)
     await db.connect()
-    cohort = await PipelineStore(db).create_cohort(
+    cohort = await PipelineStore(db, UnitOfWork(db)).create_cohort(
         site="gonesse",
         name="Promo G",
         start=dt.date(2027, 3, 1),

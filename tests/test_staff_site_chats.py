@@ -13,7 +13,8 @@ from bot.kernel.actions import Response, Send
 from bot.kernel.clock import FakeClock
 from bot.outbox.store import OutboxStore
 from bot.services import Services
-from bot.staff.digest import DIGEST_KIND, plan_digest, render_digest
+from bot.staff.digest import DIGEST_KIND
+from tests.test_staff_digest import weekly
 from tests.test_staff_service import seed_candidate
 
 ALL_SITES = -1000000000001
@@ -55,8 +56,8 @@ async def test_one_digest_per_chat_each_covering_its_sites(
     await services.db.connect()
     try:
         await _seed(services, clock)
-        assert await plan_digest(services, clock.now()) == 3
-        assert await plan_digest(services, clock.now()) == 0  # planned once per week and chat
+        assert await weekly(services).plan(clock.now()) == 3
+        assert await weekly(services).plan(clock.now()) == 0  # planned once per week and chat
         store = OutboxStore(services.db)
         rows = {
             key: await store.by_key(key)
@@ -68,7 +69,7 @@ async def test_one_digest_per_chat_each_covering_its_sites(
             "digest:2026-W49:gonesse": GONESSE,
             "digest:2026-W49:marcq": MARCQ,
         }
-        texts = {key: _text(await render_digest(row, services)) for key, row in rows.items() if row}
+        texts = {key: _text(await weekly(services).render(row)) for key, row in rows.items() if row}
         assert all(row.kind == DIGEST_KIND for row in rows.values() if row)
         assert "Nouveaux candidats : 3" in texts["digest:2026-W49"]
         assert "Nouveaux candidats : 2" in texts["digest:2026-W49:gonesse"]
@@ -84,12 +85,12 @@ async def test_site_chats_alone_give_site_digests_only(
     await services.db.connect()
     try:
         await _seed(services, clock)
-        assert await plan_digest(services, clock.now()) == 1
+        assert await weekly(services).plan(clock.now()) == 1
         store = OutboxStore(services.db)
         assert await store.by_key("digest:2026-W49") is None
         row = await store.by_key("digest:2026-W49:marcq")
         assert row is not None and row.chat_id == MARCQ
-        assert "Nouveaux candidats : 1" in _text(await render_digest(row, services))
+        assert "Nouveaux candidats : 1" in _text(await weekly(services).render(row))
     finally:
         await services.db.close()
 
@@ -131,6 +132,6 @@ async def test_without_group_chats_flags_go_to_the_sites_staff(
     try:
         assert await _flag_chats(services, "marcq", clock) == [500, 600]
         assert await _flag_chats(services, "gonesse", clock) == [GONESSE]
-        assert await plan_digest(services, clock.now()) == 1  # gonesse's; no all-sites digest
+        assert await weekly(services).plan(clock.now()) == 1  # gonesse's; no all-sites digest
     finally:
         await services.db.close()

@@ -16,7 +16,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.alumni.store import AlumniStore, Followup
@@ -33,15 +33,13 @@ from bot.kernel.actions import Button, EditPressed, Keyboard, Response, SendFile
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox import store as outbox
+from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow
 from bot.reports.charts import milestones_chart
 from bot.reports.data import cohort_outcomes, funders_report
 from bot.reports.figures import OutcomeCells, outcome_cells, total_outcome_cells
 from bot.reports.html import render_funders_report
 from bot.staff.store import PipelineStore
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -277,6 +275,9 @@ class AlumniService:
         return [Followup.from_row(r) for r in await cursor.fetchall()]
 
     # ------------------------------------------------------- surveys (outbox)
+    def kinds(self) -> list[MessageKind]:
+        return [MessageKind(SURVEY_KIND, self.render_survey)]
+
     async def render_survey(self, row: OutboxRow) -> Response | None:
         """The outbox renderer: the survey's first open question, or nothing if answered."""
         if row.candidate_id is None:
@@ -756,8 +757,3 @@ class AlumniService:
     def _call_notice(self, lang: str, why: str, who: dict[str, Any] | None = None) -> Response:
         text = self._render(lang, "alumni/staff_call_refused", why=why, who=who)
         return Response().add(Toast(html.unescape(text.strip())[:200]))  # Telegram's toast limit
-
-
-async def render_survey(row: OutboxRow, services: Services) -> Response | None:
-    """Registered with the outbox dispatcher for kind "fu_survey"."""
-    return await services.alumni.render_survey(row)

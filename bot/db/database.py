@@ -82,6 +82,21 @@ class Database:
         self.path = Path(path)
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
+        # The task inside a transaction: its further statements and transactions join it (a
+        # helper works the same called alone or from inside a bigger change); others wait.
+        self._owner: asyncio.Task[Any] | None = None
+
+    def _in_own_transaction(self) -> bool:
+        return self._owner is not None and self._owner is asyncio.current_task()
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """The connection for one statement: at once inside this task's own transaction."""
+        if self._in_own_transaction():
+            yield
+        else:
+            async with self._lock:
+                yield
 
     async def connect(self, *, migrate: bool = True) -> None:
         if self._conn is not None:
@@ -143,11 +158,23 @@ class Database:
                 applied.append(migration.version)
         return applied
 
+    @property
+    def in_transaction(self) -> bool:
+        """True inside a transaction of the current task."""
+        return self._in_own_transaction()
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on error; nobody else uses the connection."""
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on error; nobody else uses the connection.
+
+        Re-entrant: inside a transaction of the same task it joins that one (committed or rolled
+        back with it), so one version of each helper serves alone and inside a bigger change."""
+        if self._in_own_transaction():
+            yield self.conn
+            return
         async with self._lock:
             await self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = asyncio.current_task()
             try:
                 yield self.conn
             except BaseException:
@@ -155,6 +182,8 @@ class Database:
                 raise
             else:
                 await self.conn.execute("COMMIT")
+            finally:
+                self._owner = None
 
     async def checkpoint(self) -> bool:
         """Copy the WAL into the main file and truncate it to zero bytes (after an erasure, so
@@ -178,17 +207,17 @@ class Database:
         return True
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        """One statement in autocommit; returns lastrowid."""
-        async with self._lock:
+        """One statement (autocommit, or in this task's transaction); returns lastrowid."""
+        async with self._turn():
             cursor = await self.conn.execute(sql, params)
             return cursor.lastrowid or 0
 
     async def fetchone(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
-        async with self._lock:
+        async with self._turn():
             cursor = await self.conn.execute(sql, params)
             return await cursor.fetchone()
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
-        async with self._lock:
+        async with self._turn():
             cursor = await self.conn.execute(sql, params)
             return list(await cursor.fetchall())

@@ -8,7 +8,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.handlers.screening import private_press
 from bot.handlers.telegram_io import perform
-from bot.reengagement import ReengagementService
+from bot.reengagement.service import ReengagementService
 
 Context = ContextTypes.DEFAULT_TYPE
 

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.screening import NEW_MESSAGE, PRIVATE, person_of
+from bot.handlers.screening import NEW_MESSAGE, PRIVATE, person_of, staff_sender
 from bot.handlers.telegram_io import perform
 from bot.outbox import people
 from bot.services import Services
@@ -35,19 +35,22 @@ def register(application: Application, services: Services, sessions: SessionServ
             await perform(context.bot, person.chat_id, await sessions.stop(person))
 
     async def staff_list(update: Update, context: Context) -> None:
-        person = person_of(update)
-        if person is not None:
+        sender = await staff_sender(update, context, services, "sessions")
+        if sender is not None:
+            person, _ = sender
             await perform(context.bot, person.chat_id, await sessions.staff_sessions(person))
 
     async def staff_new(update: Update, context: Context) -> None:
-        person = person_of(update)
-        if person is not None:
+        sender = await staff_sender(update, context, services, "nouvelle_session")
+        if sender is not None:
+            person, _ = sender
             response = await sessions.staff_new(person, list(context.args or []))
             await perform(context.bot, person.chat_id, response)
 
     async def staff_edit(update: Update, context: Context) -> None:
-        person = person_of(update)
-        if person is not None:
+        sender = await staff_sender(update, context, services, "modifier_session")
+        if sender is not None:
+            person, _ = sender
             response = await sessions.staff_edit(person, list(context.args or []))
             await perform(context.bot, person.chat_id, response)
 
@@ -64,17 +67,23 @@ def register(application: Application, services: Services, sessions: SessionServ
             # forged one) in a group books nothing and posts nothing there.
             await query.answer()
             return
-        response = await sessions.button(person, data)
+        if is_staff_action(data) and person.user_id not in services.settings.staff:
+            # what any unknown button gets: staff buttons cannot even be discovered
+            response = await services.screening.button(person, data)
+        else:
+            response = await sessions.button(person, data)
         await perform(context.bot, person.chat_id, response, query)
+
+    def is_staff_action(data: str) -> bool:
+        parts = data.split(":")
+        return len(parts) > 1 and parts[1] in STAFF_ACTIONS
 
     def staff_chat_press(chat_id: int, user_id: int, data: str) -> bool:
         """Staff buttons (the J-1 list's 👥) also work in the staff group chat, for staff."""
-        parts = data.split(":")
         return (
             chat_id == services.settings.staff_chat_id
             and user_id in services.settings.staff
-            and len(parts) > 1
-            and parts[1] in STAFF_ACTIONS
+            and is_staff_action(data)
         )
 
     async def member(update: Update, context: Context) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from bot.core.schedule import Window, backoff
 from bot.kernel.actions import Response
 from bot.kernel.clock import Clock
 from bot.outbox import people
+from bot.outbox.kinds import MessageKind, Planner
 from bot.outbox.limiter import retry_seconds
 from bot.outbox.store import CANCELLED, DROPPED, FAILED, PENDING, SENT, OutboxRow, OutboxStore
 
@@ -39,12 +40,8 @@ if TYPE_CHECKING:
 
     from telegram.ext import ExtBot
 
-    from bot.services import Services
-
 log = logging.getLogger(__name__)
 
-Render = Callable[[OutboxRow, "Services"], Awaitable[Response | None]]
-Planner = Callable[["Services", dt.datetime], Awaitable[int]]
 Perform = Callable[[Any, int, Response, bool], Awaitable[None]]
 
 
@@ -75,9 +72,8 @@ class Dispatcher:
         window: Window,
         timezone: ZoneInfo,
         perform: Perform,
-        renderers: Mapping[str, Render] | None = None,
-        at_most_once: Collection[str] = (),
-        planners: list[Planner] | None = None,
+        kinds: Sequence[MessageKind] = (),
+        planners: Sequence[Planner] = (),
         batch: int = 200,
         concurrency: int = 40,
         max_attempts: int = 5,
@@ -89,26 +85,19 @@ class Dispatcher:
         self.window = window
         self.timezone = timezone
         self.perform = perform
-        self.renderers: dict[str, Render] = dict(renderers or {})
-        self.at_most_once = set(at_most_once)
-        self.planners = list(planners or [])
+        self.kinds = {kind.name: kind for kind in kinds}
+        if len(self.kinds) != len(kinds):
+            raise ValueError("two message kinds with the same name")
+        self.at_most_once = frozenset(k.name for k in kinds if k.at_most_once)
+        self.planners = tuple(planners)
         self.batch = batch
         self.concurrency = concurrency
         self.max_attempts = max_attempts
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.services: Services | None = None  # set by the composition root
         self._lock = asyncio.Lock()
         self._recovered = False
         self.completed_runs = 0  # runs that went through (the sign that a due row had its turn)
-
-    # ----------------------------------------------------------------- registry
-    def register(
-        self, renderers: Mapping[str, Render], *, at_most_once: Collection[str] = ()
-    ) -> None:
-        """Add renderers of more kinds (each feature brings its own)."""
-        self.renderers.update(renderers)
-        self.at_most_once.update(at_most_once)
 
     def policy(self, kind: str) -> str:
         return "at-most-once" if kind in self.at_most_once else "at-least-once"
@@ -140,13 +129,11 @@ class Dispatcher:
         async with self._lock:
             if not self._recovered:
                 await self.recover()
-            services = self.services
-            if services is not None:
-                for planner in self.planners:
-                    try:
-                        stats.planned += await planner(services, self.clock.now())
-                    except Exception:
-                        log.exception("outbox planner %s failed", getattr(planner, "__name__", ""))
+            for planner in self.planners:
+                try:
+                    stats.planned += await planner(self.clock.now())
+                except Exception:
+                    log.exception("outbox planner %s failed", getattr(planner, "__name__", ""))
             semaphore = asyncio.Semaphore(self.concurrency)
             seen: set[int] = set()
 
@@ -204,17 +191,16 @@ class Dispatcher:
             if state.stopped and row.bulk:
                 await self._drop(row, "stopped", stats)
                 return
-        render = self.renderers.get(row.kind)
-        if render is None:
+        kind = self.kinds.get(row.kind)
+        if kind is None:
             await self.store.finish(row.id, FAILED, now, "no_renderer")
             stats.failed += 1
             log.error("outbox row %s: no renderer for kind %s", row.id, row.kind)
             return
         if not await self.store.claim(row.id, now):
             return
-        assert self.services is not None
         try:
-            response = await render(row, self.services)
+            response = await kind.render(row)
             if response is None:
                 await self.store.finish(row.id, DROPPED, self.clock.now(), "not_needed")
                 stats.dropped += 1
@@ -266,4 +252,4 @@ class Dispatcher:
         stats.retried += 1
 
 
-__all__ = ["CANCELLED", "PENDING", "Dispatcher", "Planner", "Render", "RunStats"]
+__all__ = ["CANCELLED", "PENDING", "Dispatcher", "RunStats"]

@@ -17,7 +17,7 @@ from bot.core import reengagement as core
 from bot.core.pipeline import Stage
 from bot.outbox.store import iso, schedule
 from bot.reengagement.kinds import ASK_KIND, ASK_VALID, COHORT_KIND, subject
-from bot.staff.store import Cohort, Moved, current_stage
+from bot.staff.store import CohortCreated, Moved, current_stage
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,10 @@ class ReengagementReactions:
             now=moved.at,
         )
 
-    async def on_cohort_created(self, conn: aiosqlite.Connection, cohort: Cohort) -> None:
+    async def on_cohort_created(self, conn: aiosqlite.Connection, event: CohortCreated) -> None:
         """A cohort was created: plan one message per opted-in candidate of its site (see the
         module docstring for why here and not in a periodic planner)."""
+        cohort = event.cohort
         created = dt.datetime.fromisoformat(cohort.created_at)
         opening = core.Opening(cohort.id, cohort.site, cohort.start_date, created)
         today = created.astimezone(self.timezone).date()

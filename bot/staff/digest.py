@@ -12,14 +12,17 @@ Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
+from bot.config import Settings
+from bot.db.database import Database
 from bot.kernel.actions import Response
+from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, schedule
 
-if TYPE_CHECKING:
-    from bot.services import Services
+# The digest's text for some sites (None: every site), from StaffService.digest_response.
+DigestOf = Callable[[frozenset[str] | None], Awaitable[Response]]
 
 DIGEST_KIND = "staff_digest"
 LATE = dt.timedelta(days=2)  # a digest more than 2 days late is stale: the next one follows
@@ -42,44 +45,56 @@ def digest_key(at: dt.datetime, tz: ZoneInfo) -> str:
     return f"digest:{year}-W{week:02d}"
 
 
-async def plan_digest(services: Services, now: dt.datetime) -> int:
-    """Make sure the next digest of each staff group is in the outbox: one row for the all-sites
-    group, one per site group (covering only its site). Returns how many were added just now."""
-    settings = services.settings
-    chats: list[tuple[str | None, int]] = [
-        (site, chat) for site, chat in settings.site_chats.items()
-    ]
-    if settings.staff_chat_id is not None:
-        chats.insert(0, (None, settings.staff_chat_id))
-    if not chats:
-        return 0
-    at = next_digest_at(now, settings.timezone, settings.digest_weekday, settings.digest_hour)
-    added = 0
-    async with services.db.transaction() as conn:
-        for site, chat_id in chats:
-            key = digest_key(at, settings.timezone)
-            added += await schedule(
-                conn,
-                key=key if site is None else f"{key}:{site}",
-                kind=DIGEST_KIND,
-                chat_id=chat_id,
-                payload=None if site is None else {"site": site},
-                due_at=at,
-                not_after=at + LATE,
-                bulk=False,
-                quiet_hours=False,
-                now=now,
-            )
-    return added
+class WeeklyDigest:
+    """The planner and the message kind of the weekly digest."""
 
+    def __init__(self, *, settings: Settings, db: Database, digest_of: DigestOf) -> None:
+        self.settings = settings
+        self.db = db
+        self.digest_of = digest_of
 
-async def render_digest(row: OutboxRow, services: Services) -> Response | None:
-    """The digest (recruitment, then the alumni to call): every site for the all-sites group,
-    one site for a site's group (the row's payload names it).
+    def kind(self) -> MessageKind:
+        return MessageKind(DIGEST_KIND, self.render)
 
-    The call list is capped (bot/alumni/service.DIGEST_CALL_LINES, then "and N more: /appels");
-    if the recruitment part is already long, the call list follows as a second message rather
-    than going over Telegram's limit (StaffService.digest_response, also behind /digest).
-    """
-    site = row.payload.get("site")
-    return await services.staff.digest_response(frozenset({site}) if site else None)
+    async def plan(self, now: dt.datetime) -> int:
+        """Make sure the next digest of each staff group is in the outbox: one row for the
+        all-sites group, one per site group (covering only its site). Returns how many were
+        added just now."""
+        settings = self.settings
+        chats: list[tuple[str | None, int]] = [
+            (site, chat) for site, chat in settings.site_chats.items()
+        ]
+        if settings.staff_chat_id is not None:
+            chats.insert(0, (None, settings.staff_chat_id))
+        if not chats:
+            return 0
+        at = next_digest_at(now, settings.timezone, settings.digest_weekday, settings.digest_hour)
+        added = 0
+        async with self.db.transaction() as conn:
+            for site, chat_id in chats:
+                key = digest_key(at, settings.timezone)
+                added += await schedule(
+                    conn,
+                    key=key if site is None else f"{key}:{site}",
+                    kind=DIGEST_KIND,
+                    chat_id=chat_id,
+                    payload=None if site is None else {"site": site},
+                    due_at=at,
+                    not_after=at + LATE,
+                    bulk=False,
+                    quiet_hours=False,
+                    now=now,
+                )
+        return added
+
+    async def render(self, row: OutboxRow) -> Response | None:
+        """The digest (recruitment, then the alumni to call): every site for the all-sites group,
+        one site for a site's group (the row's payload names it).
+
+        The call list is capped (bot/alumni/service.DIGEST_CALL_LINES, then "and N more:
+        /appels"); if the recruitment part is already long, the call list follows as a second
+        message rather than going over Telegram's limit (StaffService.digest_response, also
+        behind /digest).
+        """
+        site = row.payload.get("site")
+        return await self.digest_of(frozenset({site}) if site else None)

@@ -114,6 +114,7 @@ class StaffService:
         clock: Clock,
         rules: ShortlistRules,
         qpv: QpvList,
+        digest_sections: Sequence[Callable[[frozenset[str] | None], Awaitable[str]]] = (),
     ) -> None:
         self.settings = settings
         self.pipeline = pipeline
@@ -127,8 +128,8 @@ class StaffService:
         self.lang = settings.language
         self.tz = settings.timezone
         self.bot_username: str | None = None  # set at start-up, for deep links in the digest
-        # Sections other services add to the digest (the alumni to call), set by bot/app.py.
-        self.digest_sections: list[Callable[[frozenset[str] | None], Awaitable[str]]] = []
+        # Sections other features add to the digest (the alumni to call).
+        self.digest_sections = tuple(digest_sections)
 
     # ------------------------------------------------------------------ basics
     def member(self, user_id: int) -> StaffMember | None:
@@ -685,7 +686,7 @@ class StaffService:
             capacity=capacity,
         )
         # Opted-in candidates of the site were planned in the creation's transaction
-        # (bot/reengagement.py): staff see how many will hear about this cohort.
+        # (bot/reengagement/service.py): staff see how many will hear about this cohort.
         told = await self.pipeline.reengaged_count(cohort.id)
         if told:
             window = self.settings.quiet_hours

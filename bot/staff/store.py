@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.core.pipeline import (
 )
 from bot.core.text import fold
 from bot.db.database import Database
+from bot.db.unit_of_work import UnitOfWork
 from bot.storage.candidates import insert_event as _event
 from bot.storage.candidates import iso
 
@@ -78,7 +79,7 @@ class Cohort:
 
 @dataclass(frozen=True)
 class Moved:
-    """A stage change, as seen by the hooks run inside the move's transaction."""
+    """A stage change, raised inside the move's transaction (handled before it commits)."""
 
     candidate_id: int
     previous: Stage
@@ -91,8 +92,11 @@ class Moved:
 # Hooks other features add (bot/app.py) to write their consequences, e.g. an outbox row, in the
 # SAME transaction as the change: both commit or neither does. They must use `conn` only (the
 # database's lock is held).
-MoveHook = Callable[[aiosqlite.Connection, Moved], Awaitable[None]]
-CohortHook = Callable[[aiosqlite.Connection, Cohort], Awaitable[None]]
+@dataclass(frozen=True)
+class CohortCreated:
+    """Raised inside the transaction that creates a cohort."""
+
+    cohort: Cohort
 
 
 @dataclass(frozen=True)
@@ -170,10 +174,9 @@ def _event_row(row: aiosqlite.Row) -> Event:
 
 
 class PipelineStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, work: UnitOfWork) -> None:
         self.db = db
-        self.on_moved: list[MoveHook] = []
-        self.on_cohort_created: list[CohortHook] = []
+        self.work = work  # moves and new cohorts raise events (Moved, CohortCreated) in it
 
     # ------------------------------------------------------------------ cohorts
     async def create_cohort(
@@ -191,7 +194,8 @@ class PipelineStore:
             raise ValueError("end before start")
         if capacity <= 0:
             raise ValueError("capacity must be positive")
-        async with self.db.transaction() as conn:
+        async with self.work() as work:
+            conn = work.conn
             cursor = await conn.execute(
                 "SELECT id FROM cohorts WHERE site = ? AND name = ?", (site, name)
             )
@@ -205,8 +209,7 @@ class PipelineStore:
             cohort_id = int(cursor.lastrowid or 0)
             await _audit(conn, at, by, "cohort_created", cohort_id=cohort_id, detail={"site": site})
             cohort = Cohort(cohort_id, site, name, start, end, capacity, iso(at))
-            for hook in self.on_cohort_created:
-                await hook(conn, cohort)
+            work.emit(CohortCreated(cohort))
         return cohort
 
     async def reengaged_count(self, cohort_id: int) -> int:
@@ -326,7 +329,8 @@ class PipelineStore:
         transaction (BEGIN IMMEDIATE), so two admissions at once cannot both take the last one.
         """
         target = Stage(to) if isinstance(to, str) else to
-        async with self.db.transaction() as conn:
+        async with self.work() as work:
+            conn = work.conn
             current = await _current_stage(conn, candidate_id)
             if current is None:
                 raise TransitionRefused(Stage.SCREENING, target, "unknown")
@@ -366,9 +370,7 @@ class PipelineStore:
             await _audit(
                 conn, at, by, "stage", candidate_id=candidate_id, cohort_id=cohort, detail=detail
             )
-            moved = Moved(candidate_id, current, target, cohort, by, at)
-            for hook in self.on_moved:
-                await hook(conn, moved)
+            work.emit(Moved(candidate_id, current, target, cohort, by, at))
         return current
 
     async def move_cohort(

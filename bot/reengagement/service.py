@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiosqlite
@@ -40,27 +40,18 @@ from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast
 from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
-from bot.outbox.store import OutboxRow, cancel, iso, schedule
+from bot.outbox.kinds import MessageKind
+from bot.outbox.store import OutboxRow, cancel, iso
+from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
 from bot.screening import ScreeningService
 from bot.sessions import SessionService
-from bot.staff.store import Cohort, Moved, PipelineStore, current_stage
+from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.candidates import insert_event as _event
 
-if TYPE_CHECKING:
-    from bot.outbox.dispatcher import Render
-
 log = logging.getLogger(__name__)
 
-ASK_KIND = "reengage.ask"  # "you are on the waiting list; shall I tell you about the next one?"
-COHORT_KIND = "reengage.cohort"  # "the next cohort of your site opens"
-# Unsolicited messages: after a crash mid-send, never risk a second copy (bot/outbox/dispatcher).
-AT_MOST_ONCE = frozenset({ASK_KIND, COHORT_KIND})
-ASK_VALID = dt.timedelta(days=7)  # a waiting-list message later than that is stale
-
-
-def subject(candidate_id: int) -> str:
-    return f"reengage:{candidate_id}"
+__all__ = ["ASK_KIND", "AT_MOST_ONCE", "COHORT_KIND", "ReengagementService", "subject"]
 
 
 class ReengagementService:
@@ -111,89 +102,6 @@ class ReengagementService:
         return await self.db.fetchone(
             "SELECT * FROM reengagement WHERE candidate_id = ?", (candidate_id,)
         )
-
-    # ------------------------------------------------------------- pipeline hooks
-    async def on_moved(self, conn: aiosqlite.Connection, moved: Moved) -> None:
-        """Staff put someone on a waiting list: ask them, through the outbox, same transaction."""
-        if moved.to is not Stage.WAITLISTED or moved.cohort_id is None:
-            return
-        cursor = await conn.execute(
-            "SELECT chat_id FROM candidates WHERE id = ?", (moved.candidate_id,)
-        )
-        row = await cursor.fetchone()
-        if row is None:
-            return
-        await schedule(
-            conn,
-            key=f"reengage-ask:{moved.candidate_id}:{moved.cohort_id}",
-            kind=ASK_KIND,
-            chat_id=int(row[0]),
-            candidate_id=moved.candidate_id,
-            payload={"cohort_id": moved.cohort_id},
-            due_at=moved.at,
-            not_after=moved.at + ASK_VALID,
-            now=moved.at,
-        )
-
-    async def plan_cohort(self, conn: aiosqlite.Connection, cohort: Cohort) -> None:
-        """A cohort was created: plan one message per opted-in candidate of its site (see the
-        module docstring for why here and not in a periodic planner)."""
-        created = dt.datetime.fromisoformat(cohort.created_at)
-        opening = core.Opening(cohort.id, cohort.site, cohort.start_date, created)
-        today = created.astimezone(self.timezone).date()
-        chosen = core.to_notify(opening, await self._optins(conn, cohort.site), today)
-        start = dt.datetime.combine(cohort.start_date, dt.time(0, 0), self.timezone)
-        for candidate_id in chosen:
-            cursor = await conn.execute(
-                "SELECT chat_id FROM candidates WHERE id = ?", (candidate_id,)
-            )
-            row = await cursor.fetchone()
-            assert row is not None  # the opt-in cascades from the candidate
-            await schedule(
-                conn,
-                key=f"reengage:{candidate_id}:{cohort.id}",
-                kind=COHORT_KIND,
-                chat_id=int(row[0]),
-                candidate_id=candidate_id,
-                subject=subject(candidate_id),
-                payload={"cohort_id": cohort.id},
-                due_at=created,
-                not_after=start,
-                now=created,
-            )
-            await conn.execute(
-                "UPDATE reengagement SET notified_cohort_id = ?, notified_at = ?"
-                " WHERE candidate_id = ?",
-                (cohort.id, iso(created), candidate_id),
-            )
-        if chosen:
-            log.info("cohort %s opens: %d re-engagement message(s) planned", cohort.id, len(chosen))
-
-    async def _optins(self, conn: aiosqlite.Connection, site: str) -> list[core.OptIn]:
-        cursor = await conn.execute(
-            "SELECT r.candidate_id, r.site, r.opted_in_at, r.notified_cohort_id,"
-            " c.nudges_stopped_at, c.unreachable_at FROM reengagement r"
-            " JOIN candidates c ON c.id = r.candidate_id WHERE r.site = ?"
-            " ORDER BY r.candidate_id",
-            (site,),
-        )
-        optins = []
-        for row in await cursor.fetchall():
-            stage = await current_stage(conn, int(row[0]))
-            if stage is None:
-                continue
-            optins.append(
-                core.OptIn(
-                    candidate_id=int(row[0]),
-                    site=str(row[1]),
-                    opted_in_at=dt.datetime.fromisoformat(row[2]),
-                    notified_cohort_id=row[3],
-                    stage=stage,
-                    stopped=row[4] is not None,
-                    unreachable=row[5] is not None,
-                )
-            )
-        return optins
 
     # ---------------------------------------------------------------- buttons
     async def button(self, person: Person, data: str) -> Response:
@@ -294,10 +202,13 @@ class ReengagementService:
         return True
 
     # ------------------------------------------------------------ outbox renderers
-    def renderers(self) -> dict[str, Render]:
-        return {ASK_KIND: self._render_ask, COHORT_KIND: self._render_cohort}
+    def kinds(self) -> list[MessageKind]:
+        return [
+            MessageKind(ASK_KIND, self._render_ask, at_most_once=ASK_KIND in AT_MOST_ONCE),
+            MessageKind(COHORT_KIND, self._render_cohort, at_most_once=COHORT_KIND in AT_MOST_ONCE),
+        ]
 
-    async def _render_ask(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_ask(self, row: OutboxRow) -> Response | None:
         """The waiting-list message, if they are still on a waiting list at send time."""
         if row.candidate_id is None:
             return None
@@ -322,7 +233,7 @@ class ReengagementService:
         keyboard = () if opted_in else self.optin_keyboard(lang, core.Origin.WAITLIST)
         return Response().send(text, keyboard)
 
-    async def _render_cohort(self, row: OutboxRow, services: Any) -> Response | None:
+    async def _render_cohort(self, row: OutboxRow) -> Response | None:
         """The next cohort opens: one button, the session offer if they may book one, else the
         screening restart (their answers are old, and "not now" may have become "yes")."""
         if row.candidate_id is None:
