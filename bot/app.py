@@ -35,7 +35,8 @@ from bot.outbox.limiter import PriorityRateLimiter
 from bot.outbox.store import OutboxStore
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
-from bot.screening import ScreeningService
+from bot.screening.nudges import Nudges
+from bot.screening.service import ScreeningService
 from bot.services import Services
 from bot.sessions import SessionService
 from bot.staff.digest import WeeklyDigest
@@ -166,6 +167,7 @@ def build_services(
         timezone=settings.timezone,
     )
     digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest_response)
+    nudges = Nudges(db=db, candidates=candidates, renderer=renderer, clock=clock, settings=settings)
     outbox = Dispatcher(
         store=OutboxStore(db),
         clock=clock,
@@ -174,12 +176,13 @@ def build_services(
         perform=perform_scheduled,
         kinds=[
             digest.kind(),
+            nudges.kind(),
             *sessions.kinds(),
             *alumni.kinds(),
             *reengagement.kinds(),
             *extra_kinds,  # tests of the outbox itself add their own
         ],
-        planners=[digest.plan, sessions.plan_nudges],
+        planners=[digest.plan, nudges.plan],
     )
     return Services(
         settings=settings,

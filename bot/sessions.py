@@ -38,7 +38,7 @@ from bot.storage.candidates import insert_event as _event
 
 log = logging.getLogger(__name__)
 
-AT_MOST_ONCE = frozenset({"screening.nudge", "sessions.noshow", "sessions.seat_free"})
+AT_MOST_ONCE = frozenset({"sessions.noshow", "sessions.seat_free"})
 
 
 @dataclass(frozen=True)
@@ -1166,7 +1166,6 @@ class SessionService:
             "sessions.cancelled": self._render_cancelled,
             "sessions.changed": self._render_changed,
             "sessions.noshow": self._render_noshow,
-            "screening.nudge": self._render_nudge,
         }
         return [MessageKind(k, r, at_most_once=k in AT_MOST_ONCE) for k, r in renders.items()]
 
@@ -1280,67 +1279,6 @@ class SessionService:
         if candidate is None or await self.live_booking(candidate.id) is not None:
             return None
         return await self.offer_for(candidate, intro="noshow")
-
-    async def _render_nudge(self, row: OutboxRow) -> Response | None:
-        candidate = await self._candidate_of(row)
-        if candidate is None or candidate.status == "submitted":
-            return None
-        last = parse_time(candidate.last_contact_at)
-        number = int(row.payload.get("number", 1))
-        delays = self.settings.nudge_delays
-        if last is None or number > len(delays) or self.clock.now() - last < delays[number - 1]:
-            return None  # they came back since
-        lang = candidate.language
-        first_name = await self._first_name(candidate.id)
-        text = self._render(
-            lang,
-            "reminders/nudge",
-            number=number,
-            first_name=None if first_name.startswith("#") else first_name,
-        )
-        return Response().send(text, ((Button(self._label(lang, "btn.resume"), "resume"),),))
-
-    # -------------------------------------------------------------- the planner
-    async def plan_nudges(self, now: dt.datetime) -> int:
-        """Schedule the nudges of candidates who stopped screening half-way (at most two)."""
-        delays = self.settings.nudge_delays
-        planned = 0
-        for number, delay in enumerate(delays, start=1):
-            cutoff = iso(now - delay)
-            found = await self.db.fetchall(
-                "SELECT c.id, c.chat_id FROM candidates c WHERE c.status IN ('screening', 'paused')"
-                " AND c.last_contact_at <= ? AND c.unreachable_at IS NULL"
-                " AND c.nudges_stopped_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o"
-                " WHERE o.key = 'screening.nudge:' || c.id || ':' || ?) LIMIT 1000",
-                (cutoff, number),
-            )
-            if not found:
-                continue
-            async with self.db.transaction() as conn:
-                for candidate_id, chat_id in found:
-                    if number > 1:
-                        # the second only after the first went out
-                        cursor = await conn.execute(
-                            "SELECT state FROM outbox WHERE key = ?",
-                            (f"screening.nudge:{candidate_id}:{number - 1}",),
-                        )
-                        previous = await cursor.fetchone()
-                        if previous is None or previous[0] != "sent":
-                            continue
-                    if await schedule(
-                        conn,
-                        key=f"screening.nudge:{candidate_id}:{number}",
-                        kind="screening.nudge",
-                        chat_id=chat_id,
-                        candidate_id=candidate_id,
-                        subject=f"candidate:{candidate_id}",
-                        due_at=now,
-                        not_after=now + dt.timedelta(hours=36),
-                        payload={"number": number},
-                        now=now,
-                    ):
-                        planned += 1
-        return planned
 
 
 STAFF_ACTIONS = frozenset({"ls", "se", "sx", "sxy", "sxn", "at"})

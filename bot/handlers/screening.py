@@ -20,7 +20,7 @@ from bot.config import StaffMember
 from bot.handlers.telegram_io import perform
 from bot.kernel.actions import Response
 from bot.kernel.person import Person
-from bot.screening import ScreeningService
+from bot.screening.service import ScreeningService
 from bot.services import Services
 
 log = logging.getLogger(__name__)

@@ -1,16 +1,17 @@
 """Re-engagement (issue 5): one message when the next cohort of a candidate's site opens.
 
 Who is asked: a candidate whose screening result says "not now" (availability "no"), under the
-result (bot/screening.py), and a candidate staff put on a waiting list, in a message sent through
-the outbox in the same transaction as the move (`on_moved`, a PipelineStore hook). Nothing is
-pre-ticked: two buttons, "🔔 prévenir" and "non merci"; "oui" stores a `reengagement` row with the
-time (the consent), and an event in their history; "finalement non" deletes it.
+result (bot/screening/service.py), and a candidate staff put on a waiting list, in a message sent
+through the outbox in the same transaction as the move (bot/reengagement/reactions.py, handling
+the pipeline's `Moved` event). Nothing is pre-ticked: two buttons, "🔔 prévenir" and "non merci";
+"oui" stores a `reengagement` row with the time (the consent), and an event in their history;
+"finalement non" deletes it.
 
-When it is sent: `plan_cohort` is a PipelineStore hook run inside the transaction that creates a
-cohort (/nouvelle_cohorte). Planning there rather than in a periodic planner that looks for new
-cohorts: the cohort and its outbox rows commit together (no opening missed or planned twice,
-nothing to remember about "cohorts already seen"), staff are told at once how many people will
-hear about it, and nothing polls. A cohort inserted by hand in SQL is not announced (there is no
+When it is sent: bot/reengagement/reactions.py handles `CohortCreated`, inside the transaction
+that creates a cohort (/nouvelle_cohorte). Planning there rather than in a periodic planner that
+looks for new cohorts: the cohort and its outbox rows commit together (no opening missed or
+planned twice, nothing to remember about "cohorts already seen"), staff are told at once how many
+people will hear about it, and nothing polls. A cohort inserted by hand in SQL is not announced (there is no
 other way to create one). The rows are due at once; the dispatcher holds them to the sending
 window (quiet hours), drops them after /stop or a block, and drops them after the cohort's start.
 
@@ -43,7 +44,7 @@ from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, cancel, iso
 from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
-from bot.screening import ScreeningService
+from bot.screening.service import ScreeningService
 from bot.sessions import SessionService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore

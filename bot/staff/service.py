@@ -44,7 +44,7 @@ from bot.core.text import fold
 from bot.kernel.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
-from bot.screening import ScreeningService
+from bot.screening.service import ScreeningService
 from bot.staff.chart import ChartText, render_png
 from bot.staff.export import to_csv
 from bot.staff.store import CandidateView, Cohort, CohortExists, CohortFull, PipelineStore
