@@ -11,8 +11,8 @@ When it is sent: bot/reengagement/reactions.py handles `CohortCreated`, inside t
 that creates a cohort (/nouvelle_cohorte). Planning there rather than in a periodic planner that
 looks for new cohorts: the cohort and its outbox rows commit together (no opening missed or
 planned twice, nothing to remember about "cohorts already seen"), staff are told at once how many
-people will hear about it, and nothing polls. A cohort inserted by hand in SQL is not announced (there is no
-other way to create one). The rows are due at once; the dispatcher holds them to the sending
+people will hear about it, and nothing polls. A cohort inserted by hand in SQL is not announced
+(there is no other way to create one). The rows are due at once; the dispatcher holds them to the sending
 window (quiet hours), drops them after /stop or a block, and drops them after the cohort's start.
 
 Exactly once: the row is planned with the unique outbox key `reengage:<candidate>:<cohort>` and
