@@ -2,26 +2,26 @@
 
 Who is asked: a candidate whose screening result says "not now" (availability "no"), under the
 result (bot/screening/service.py), and a candidate staff put on a waiting list, in a message sent
-through the outbox in the same transaction as the move (bot/reengagement/reactions.py, handling
-the pipeline's `Moved` event). Nothing is pre-ticked: two buttons, "🔔 prévenir" and "non merci";
-"oui" stores a `reengagement` row with the time (the consent), and an event in their history;
-"finalement non" deletes it.
+through the outbox in the same transaction as the move (bot/reengagement/reactions.py, handling the
+pipeline's `Moved` event). Nothing is pre-ticked: two buttons, "🔔 prévenir" and "non merci"; "oui"
+stores a `reengagement` row with the time (the consent), and an event in their history; "finalement
+non" deletes it.
 
-When it is sent: bot/reengagement/reactions.py handles `CohortCreated`, inside the transaction
-that creates a cohort (/nouvelle_cohorte). Planning there rather than in a periodic planner that
-looks for new cohorts: the cohort and its outbox rows commit together (no opening missed or
-planned twice, nothing to remember about "cohorts already seen"), staff are told at once how many
-people will hear about it, and nothing polls. A cohort inserted by hand in SQL is not announced
-(there is no other way to create one). The rows are due at once; the dispatcher holds them to the sending
+When it is sent: bot/reengagement/reactions.py handles `CohortCreated`, inside the transaction that
+creates a cohort (/nouvelle_cohorte). Planning there rather than in a periodic planner that looks
+for new cohorts: the cohort and its outbox rows commit together (no opening missed or planned
+twice, nothing to remember about "cohorts already seen"), staff are told at once how many people
+will hear about it, and nothing polls. A cohort inserted by hand in SQL is not announced (there is
+no other way to create one). The rows are due at once; the dispatcher holds them to the sending
 window (quiet hours), drops them after /stop or a block, and drops them after the cohort's start.
 
-Exactly once: the row is planned with the unique outbox key `reengage:<candidate>:<cohort>` and
-the opt-in is marked spent (`notified_cohort_id`, `notified_at`) in the same transaction, so the
-opt-in is used by ONE opening; later cohorts are not announced unless the person opts in again
-(the issue: "one message when the next cohort of their site opens"). Someone stopped or
-unreachable at planning time is not planned and keeps their opt-in for a later opening. At send
-time the message is skipped for someone admitted, in training or alumni, or who withdrew; an
-erased person's rows go with them (ON DELETE CASCADE).
+Exactly once: the row is planned with the unique outbox key `reengage:<candidate>:<cohort>` and the
+opt-in is marked spent (`notified_cohort_id`, `notified_at`) in the same transaction, so the opt-in
+is used by ONE opening; later cohorts are not announced unless the person opts in again (the issue:
+"one message when the next cohort of their site opens"). Someone stopped or unreachable at planning
+time is not planned and keeps their opt-in for a later opening. At send time the message is skipped
+for someone admitted, in training or alumni, or who withdrew; an erased person's rows go with them
+(ON DELETE CASCADE).
 """
 
 from __future__ import annotations
