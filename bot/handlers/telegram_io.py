@@ -17,7 +17,16 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import ExtBot
 
-from bot.kernel.actions import EditPressed, Keyboard, Response, Send, SendFile, Toast
+from bot.kernel.actions import (
+    EditPressed,
+    Keyboard,
+    Response,
+    Send,
+    SendFile,
+    SendPhoto,
+    Tell,
+    Toast,
+)
 from bot.outbox.limiter import SkippedOptional
 
 log = logging.getLogger(__name__)
@@ -93,13 +102,27 @@ async def perform(
                 parse_mode=ParseMode.HTML,
                 rate_limit_args=limit,
             )
+        elif isinstance(action, SendPhoto):
+            await bot.send_photo(
+                chat_id,
+                photo=InputFile(action.content, filename=action.filename),
+                caption=action.caption or None,
+                parse_mode=ParseMode.HTML,
+                rate_limit_args=limit,
+            )
         elif isinstance(action, EditPressed) and query is not None:
             edits.append(action)
     if query is not None:
         # With new messages sent, the edit only tidies up: it may be skipped rather than wait.
-        cosmetic = any(isinstance(a, Send | SendFile) for a in response.actions)
+        cosmetic = any(isinstance(a, Send | SendFile | SendPhoto) for a in response.actions)
         for edit in edits:
             await _edit_pressed(bot, query, edit, cosmetic=cosmetic)
+    for told in (a for a in response.actions if isinstance(a, Tell)):
+        try:
+            await perform(bot, told.chat_id, told.response, bulk=bulk)
+        except (Forbidden, BadRequest) as exc:
+            # Blocked the bot or deleted the account: the sender's own reply went out anyway.
+            log.warning("message to another chat not delivered: %s", type(exc).__name__)
 
 
 async def _edit_pressed(

@@ -39,6 +39,26 @@ class SendFile:
 
 
 @dataclass(frozen=True)
+class SendPhoto:
+    """A picture (PNG bytes) with an HTML caption."""
+
+    content: bytes
+    caption: str = ""
+    filename: str = "fabnum.png"
+
+
+@dataclass(frozen=True)
+class Tell:
+    """Messages to another chat (a candidate told of a staff decision), sent after this chat's.
+
+    Delivery is best effort: a person who blocked the bot does not stop the staff member's reply.
+    """
+
+    chat_id: int
+    response: Response
+
+
+@dataclass(frozen=True)
 class EditPressed:
     """Change the message whose button was pressed: append a line and/or replace its buttons."""
 
@@ -53,7 +73,7 @@ class Toast:
     text: str
 
 
-Action = Send | SendFile | EditPressed | Toast
+Action = Send | SendFile | SendPhoto | Tell | EditPressed | Toast
 
 
 @dataclass
