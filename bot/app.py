@@ -20,13 +20,11 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.flood import FloodGuard
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
 from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
-from bot.handlers.telegram_io import perform_scheduled
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
@@ -43,7 +41,9 @@ from bot.staff.digest import WeeklyDigest
 from bot.staff.service import StaffService
 from bot.staff.store import CohortCreated, Moved, PipelineStore
 from bot.storage.candidates import CandidateStore
-from bot.update_processor import PerChatUpdateProcessor
+from bot.telegram.flood import FloodGuard
+from bot.telegram.io import perform_scheduled
+from bot.telegram.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING
 

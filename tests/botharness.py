@@ -16,7 +16,7 @@ from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 from bot.kernel.clock import Clock
 from bot.outbox.kinds import MessageKind
 from bot.services import Services
-from bot.update_processor import PerChatUpdateProcessor
+from bot.telegram.update_processor import PerChatUpdateProcessor
 
 # What depends on the time in a `python -m bot` subprocess, which runs on the real clock: pinned so
 # that the test gives the same result at any hour, on any day, in any TZ. Scheduled messages may

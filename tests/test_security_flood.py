@@ -20,10 +20,10 @@ from telegram.ext import TypeHandler
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.fakeapi import FakeTelegram, RateLimits
-from bot.flood import FloodGuard, Verdict
 from bot.kernel.clock import FakeClock
 from bot.kernel.rendering import Renderer
-from bot.update_processor import PerChatUpdateProcessor
+from bot.telegram.flood import FloodGuard, Verdict
+from bot.telegram.update_processor import PerChatUpdateProcessor
 from tests.botharness import Chat, admin, bot_process_env, handled, running_bot, with_staff
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,7 +125,7 @@ async def test_budget_drops_beyond_twenty_and_says_doucement_once_a_minute(
         again = [server.send_text(flooder, f"toujours {i}") for i in range(21)]
         await handled(server, application, *again)
         await server.wait_until(lambda: slow_downs(server, flooder.id) == 2, 5, message="2nd")
-    reports = [r.getMessage() for r in caplog.records if r.name == "bot.flood"]
+    reports = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.flood"]
     assert [r.startswith(f"flood: user {flooder.id} over budget") for r in reports] == [True] * 2
     assert "1 update(s) dropped" in reports[0] and "6 update(s) dropped" in reports[1]
     assert "flood: 7 update(s) dropped over budget in all" in caplog.text

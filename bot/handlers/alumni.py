@@ -20,10 +20,10 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from bot.alumni.purge import purge, retention_policy
 from bot.alumni.service import CALL_PREFIX, AlumniReply, AlumniService
 from bot.config import StaffMember
-from bot.handlers.screening import private_press, staff_sender
-from bot.handlers.telegram_io import perform
 from bot.kernel.actions import Response
 from bot.services import Services
+from bot.telegram.gate import private_press, staff_sender
+from bot.telegram.io import perform
 
 log = logging.getLogger(__name__)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
-from bot.handlers.screening import private_press
-from bot.handlers.telegram_io import perform
 from bot.reengagement.service import ReengagementService
+from bot.telegram.gate import private_press
+from bot.telegram.io import perform
 
 Context = ContextTypes.DEFAULT_TYPE
 

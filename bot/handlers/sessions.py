@@ -12,11 +12,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers.screening import NEW_MESSAGE, PRIVATE, person_of, staff_sender
-from bot.handlers.telegram_io import perform
 from bot.outbox import people
 from bot.services import Services
 from bot.sessions import STAFF_ACTIONS, SessionService
+from bot.telegram.gate import NEW_MESSAGE, PRIVATE, person_of, staff_sender
+from bot.telegram.io import perform
 
 Context = ContextTypes.DEFAULT_TYPE
 

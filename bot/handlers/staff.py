@@ -17,10 +17,10 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.config import StaffMember
-from bot.handlers.screening import private_press, staff_sender
-from bot.handlers.telegram_io import perform
 from bot.services import Services
 from bot.staff.service import StaffReply, StaffService
+from bot.telegram.gate import private_press, staff_sender
+from bot.telegram.io import perform
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE

@@ -13,7 +13,7 @@ PTB's rate-limiter hook, tells the two apart: bulk calls pass rate_limit_args={"
   tolerates short bursts, so a reply of two or three messages does not crawl), then one a second
   (with a 50 ms margin for network jitter). Pacing in the limiter beats drawing a 429: that costs
   `retry_after` (whole seconds) plus a round trip. The handlers send the new question first and
-  the cosmetic edit of the pressed message after it (bot/handlers/telegram_io.py), so any wait
+  the cosmetic edit of the pressed message after it (bot/telegram/io.py), so any wait
   falls on the edit, not on what the person reads. `chat_burst=0` turns pacing off for replies
   in private chats (they mark the chat used so bulk sends to it still wait): the test suite uses
   it, as its fake Bot API enforces no limits and its scripted people answer in milliseconds.

@@ -3,13 +3,13 @@
 PTB's own concurrent processing may reorder (or, with a ConversationHandler, drop) updates of one
 chat: a button pressed before the previous answer was stored must wait its turn, never overtake it.
 
-PTB holds one of its `max_concurrent_updates` slots around `do_process_update`. If that call
-waited for the chat's turn, one chat's backlog (a forwarded batch, a flood) would hold every slot
-while its updates wait for the chat's pacing, and everybody else would wait too (issue 10). So
-`do_process_update` returns at once: it asks the flood guard (bot/flood.py) whether the update is
-handled at all, then appends it to its chat's queue. One worker per chat with a backlog runs the
-chat's updates in arrival order, and takes a slot only while it runs one: a chat holds at most one
-slot, however long its queue.
+PTB holds one of its `max_concurrent_updates` slots around `do_process_update`. If that call waited
+for the chat's turn, one chat's backlog (a forwarded batch, a flood) would hold every slot while
+its updates wait for the chat's pacing, and everybody else would wait too (issue 10). So
+`do_process_update` returns at once: it asks the flood guard (bot/telegram/flood.py) whether the
+update is handled at all, then appends it to its chat's queue. One worker per chat with a backlog
+runs the chat's updates in arrival order, and takes a slot only while it runs one: a chat holds at
+most one slot, however long its queue.
 
 `stop()` (the application's post_stop) drops what is queued and not started (in polling, the
 offset has moved past it anyway: it is lost either way), lets the running updates finish for a
@@ -28,7 +28,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.flood import RUN, Decision, FloodGuard, Verdict
+from bot.telegram.flood import RUN, Decision, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
 
