@@ -29,7 +29,6 @@ from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
-from bot.outbox.limiter import PriorityRateLimiter
 from bot.outbox.store import OutboxStore
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
@@ -43,6 +42,7 @@ from bot.staff.store import CohortCreated, Moved, PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
+from bot.telegram.limiter import PriorityRateLimiter
 from bot.telegram.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING

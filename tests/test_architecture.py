@@ -49,8 +49,6 @@ KNOWN: set[tuple[str, str]] = {
     ("bot.screening.nudges", "sql"),
     ("bot.sessions", "sql"),
     ("bot.storage.candidates", "sql"),
-    ("bot.outbox.dispatcher", "telegram"),
-    ("bot.outbox.limiter", "telegram"),
 }
 
 

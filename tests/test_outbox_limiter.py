@@ -17,7 +17,7 @@ from telegram.error import RetryAfter
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, RateLimits
 from bot.kernel.clock import FakeClock
-from bot.outbox.limiter import PriorityRateLimiter, SkippedOptional
+from bot.telegram.limiter import PriorityRateLimiter, SkippedOptional
 from tests.botharness import Chat, running_bot
 
 

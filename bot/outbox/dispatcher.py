@@ -25,23 +25,21 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
-
 from bot.core.schedule import Window, backoff
 from bot.kernel.actions import Response
 from bot.kernel.clock import Clock
 from bot.outbox import people
+from bot.outbox.errors import MaybeSent, Rejected, TooManyRequests, Unavailable, Unreachable
 from bot.outbox.kinds import MessageKind, Planner
-from bot.outbox.limiter import retry_seconds
 from bot.outbox.store import CANCELLED, DROPPED, FAILED, PENDING, SENT, OutboxRow, OutboxStore
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
 
-    from telegram.ext import ExtBot
-
 log = logging.getLogger(__name__)
 
+# Sends a rendered row (bot/telegram/io.py perform_scheduled): the bot passed to run_once, the
+# chat, the response, bulk or not; raises bot/outbox/errors.py's errors.
 Perform = Callable[[Any, int, Response, bool], Awaitable[None]]
 
 
@@ -120,7 +118,7 @@ class Dispatcher:
 
     # ---------------------------------------------------------------------- runs
     async def run_once(
-        self, bot: ExtBot[Any], should_continue: Callable[[], bool] = lambda: True
+        self, bot: Any, should_continue: Callable[[], bool] = lambda: True
     ) -> RunStats:
         """Send everything due now. Concurrent calls do not overlap: a second one returns."""
         stats = RunStats()
@@ -167,7 +165,7 @@ class Dispatcher:
         stats.dropped += 1
         stats.note(reason)
 
-    async def _process(self, bot: ExtBot[Any], row: OutboxRow, stats: RunStats) -> None:
+    async def _process(self, bot: Any, row: OutboxRow, stats: RunStats) -> None:
         now = self.clock.now()
         if row.not_after is not None and now > row.not_after:
             await self._drop(row, "expired", stats)
@@ -207,27 +205,27 @@ class Dispatcher:
                 stats.note("not_needed")
                 return
             await self.perform(bot, row.chat_id, response, row.bulk)
-        except Forbidden:
+        except Unreachable:
             await self.store.finish(row.id, FAILED, self.clock.now(), "forbidden")
             stats.failed += 1
             await people.mark_unreachable(
                 self.store.db, chat_id=row.chat_id, now=self.clock.now(), cause="forbidden"
             )
             log.info("outbox row %s: 403, chat marked unreachable", row.id)
-        except RetryAfter as error:
-            await self._again(row, "retry_after", dt.timedelta(seconds=retry_seconds(error)), stats)
-        except TimedOut:
+        except TooManyRequests as error:
+            await self._again(row, "retry_after", dt.timedelta(seconds=error.seconds), stats)
+        except MaybeSent:
             if row.kind in self.at_most_once:
                 # The message may have arrived: for this kind, never risk a second copy.
                 await self.store.finish(row.id, FAILED, self.clock.now(), "timeout_unknown")
                 stats.failed += 1
             else:
                 await self._again(row, "timeout", None, stats)
-        except BadRequest as error:
+        except Rejected as error:
             await self.store.finish(row.id, FAILED, self.clock.now(), "bad_request")
             stats.failed += 1
-            log.error("outbox row %s (%s): bad request: %s", row.id, row.kind, error.message)
-        except NetworkError:
+            log.error("outbox row %s (%s): bad request: %s", row.id, row.kind, error.description)
+        except Unavailable:
             await self._again(row, "network", None, stats)
         except Exception as error:
             await self.store.finish(row.id, FAILED, self.clock.now(), type(error).__name__)

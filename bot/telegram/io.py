@@ -14,7 +14,7 @@ from telegram import (
     Message,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
 from bot.kernel.actions import (
@@ -27,17 +27,32 @@ from bot.kernel.actions import (
     Tell,
     Toast,
 )
-from bot.outbox.limiter import SkippedOptional
+from bot.outbox.errors import MaybeSent, Rejected, TooManyRequests, Unavailable, Unreachable
+from bot.telegram.limiter import SkippedOptional, retry_seconds
 
 log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-BULK: dict[str, Any] = {"bulk": True}  # rate_limit_args of scheduled sends (bot/outbox/limiter.py)
+BULK: dict[str, Any] = {
+    "bulk": True
+}  # rate_limit_args of scheduled sends (bot/telegram/limiter.py)
 OPTIONAL: dict[str, Any] = {"optional": True}  # a tidy-up edit, skipped rather than delayed
 
 
 async def perform_scheduled(bot: ExtBot[Any], chat_id: int, response: Response, bulk: bool) -> None:
-    """How the outbox dispatcher sends a rendered row."""
-    await perform(bot, chat_id, response, bulk=bulk)
+    """How the outbox dispatcher sends a rendered row: the Bot API's errors in the outbox's words
+    (bot/outbox/errors.py), so the dispatcher knows nothing of Telegram."""
+    try:
+        await perform(bot, chat_id, response, bulk=bulk)
+    except Forbidden as error:
+        raise Unreachable() from error
+    except RetryAfter as error:
+        raise TooManyRequests(retry_seconds(error)) from error
+    except TimedOut as error:
+        raise MaybeSent() from error
+    except BadRequest as error:
+        raise Rejected(error.message) from error
+    except NetworkError as error:
+        raise Unavailable() from error
 
 
 def markup(keyboard: Keyboard) -> InlineKeyboardMarkup | None:
