@@ -1,5 +1,5 @@
 """Bot API methods on the bot itself and its chats: getMe, getChat, leaveChat, sendChatAction,
-commands, menu button, descriptions, close/logOut.
+commands, menu button, close/logOut.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import copy
 from bot.fakeapi.core import ServerCore
 from bot.fakeapi.models import (
     Call,
-    Handler,
 )
 from bot.fakeapi.protocol import (
     BOT_COMMAND_NAME_RE,
@@ -126,32 +125,3 @@ class ChatMethods(ServerCore):
             raise ApiError(400, "Bad Request: can't parse menu button")
         self._menu_buttons[chat_id] = button
         return True
-
-    async def _get_chat_menu_button(self, call: Call) -> JsonDict:
-        chat_id = None
-        if call.params.get("chat_id") is not None:
-            chat_id = int(self._resolve_chat(call.params, for_sending=False)["id"])
-        button = self._menu_buttons.get(chat_id) or self._menu_buttons.get(None)
-        return copy.deepcopy(button) if button else {"type": "default"}
-
-    def _bot_text_setter(self, key: str) -> Handler:
-        async def handler(call: Call) -> bool:
-            language = self._str(call.params, "language_code") or ""
-            value = self._str(call.params, key)
-            if value:
-                self._bot_texts[(key, language)] = value
-            else:
-                self._bot_texts.pop((key, language), None)
-            return True
-
-        return handler
-
-    def _bot_text_getter(self, key: str) -> Handler:
-        async def handler(call: Call) -> JsonDict:
-            language = self._str(call.params, "language_code") or ""
-            value = self._bot_texts.get((key, language))
-            if value is None and key == "name":
-                value = self.bot_first_name
-            return {key: value or ""}
-
-        return handler

@@ -97,7 +97,6 @@ class ServerCore:
 
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._menu_buttons: dict[int | None, JsonDict] = {}
-        self._bot_texts: dict[tuple[str, str], str] = {}
 
         self._faults: list[Fault] = []
         self._delays: dict[str | None, float] = {}

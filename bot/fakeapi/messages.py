@@ -16,7 +16,6 @@ from bot.fakeapi.models import (
 from bot.fakeapi.protocol import (
     INLINE_BUTTON_KINDS,
     MAX_CALLBACK_DATA_BYTES,
-    MAX_CAPTION_LENGTH,
     MAX_TEXT_LENGTH,
     NOT_MODIFIED,
     QUERY_TOO_OLD,
@@ -239,40 +238,6 @@ class MessageMethods(FaultsAndLimits):
             extra["entities"] = entities
         if "reply_to_message" in message.raw:
             extra["reply_to_message"] = message.raw["reply_to_message"]
-        self._render_raw(message, chat, extra)
-        return self._commit_edit(message)
-
-    async def _edit_message_caption(self, call: Call) -> JsonDict:
-        params = call.params
-        caption, plain, entities, parse_mode = self._format(params, "caption", "caption_entities")
-        if len(plain) > MAX_CAPTION_LENGTH:
-            raise ApiError(400, "Bad Request: message caption is too long")
-        markup = self._markup(params)
-        message, chat = self._editable(params)
-        if "text" in message.raw:
-            raise ApiError(400, "Bad Request: there is no caption in the message to edit")
-        new_inline = (
-            {"inline_keyboard": markup["inline_keyboard"]}
-            if markup and "inline_keyboard" in markup
-            else None
-        )
-        same = (
-            message.raw.get("caption", "") == plain
-            and message.raw.get("caption_entities", []) == entities
-            and canonical_json(message.raw.get("reply_markup")) == canonical_json(new_inline)
-        )
-        if same:
-            raise ApiError(400, NOT_MODIFIED)
-        self._check_rate(chat)
-        message.caption, message.plain_text, message.parse_mode = caption or None, plain, parse_mode
-        message.reply_markup = new_inline
-        extra = {
-            k: v for k, v in message.raw.items() if k in ("document", "photo", "reply_to_message")
-        }
-        if plain:
-            extra["caption"] = plain
-        if entities:
-            extra["caption_entities"] = entities
         self._render_raw(message, chat, extra)
         return self._commit_edit(message)
 
