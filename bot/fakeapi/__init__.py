@@ -7,10 +7,8 @@ from bot.fakeapi.html_check import (
     html_to_plain,
     parse_telegram_html,
 )
-from bot.fakeapi.server import (
-    DEFAULT_TOKEN,
+from bot.fakeapi.models import (
     FakeStats,
-    FakeTelegram,
     FakeUser,
     InlineButton,
     RateLimits,
@@ -19,6 +17,8 @@ from bot.fakeapi.server import (
     SentMessage,
     UploadedFile,
 )
+from bot.fakeapi.protocol import DEFAULT_TOKEN
+from bot.fakeapi.server import FakeTelegram
 from bot.fakeapi.terminal import chat_in_terminal, lines_from_stdin
 
 __all__ = [

@@ -15,7 +15,8 @@ import threading
 from collections.abc import AsyncIterator
 from typing import TextIO
 
-from bot.fakeapi.server import FakeTelegram, FakeUser, SentMessage
+from bot.fakeapi.models import FakeUser, SentMessage
+from bot.fakeapi.server import FakeTelegram
 
 __all__ = ["chat_in_terminal", "lines_from_stdin", "render_message"]
 
