@@ -13,7 +13,7 @@ from bot import logsafety
 from bot.config import ConfigError, Settings, env_file_path, load_settings
 from bot.core.outcomes import OutcomesError
 from bot.core.sites import RulesError
-from bot.sessions import SessionsFileError
+from bot.sessions.service import SessionsFileError
 
 
 def setup_logging(level: str, settings: Settings | None = None) -> None:

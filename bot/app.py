@@ -23,7 +23,6 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
-from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
@@ -36,7 +35,8 @@ from bot.reengagement.service import ReengagementService
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
 from bot.services import Services
-from bot.sessions import SessionService
+from bot.sessions import handlers as sessions_handlers
+from bot.sessions.service import SessionService
 from bot.staff.digest import WeeklyDigest
 from bot.staff.service import StaffService
 from bot.staff.store import CohortCreated, Moved, PipelineStore

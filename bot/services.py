@@ -13,7 +13,7 @@ from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.reengagement.service import ReengagementService
 from bot.screening.service import ScreeningService
-from bot.sessions import SessionService
+from bot.sessions.service import SessionService
 from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore

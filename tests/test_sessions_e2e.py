@@ -143,7 +143,7 @@ async def test_concurrent_bookings_never_exceed_capacity(
     candidates = [await services.candidates.by_telegram_id(c.user.id) for c in chats]
 
     async def one(candidate: object) -> bool:
-        from bot.sessions import SeatTaken
+        from bot.sessions.service import SeatTaken
 
         try:
             await services.sessions.book(candidate, session_id, services.clock.now())  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.kernel.clock import FakeClock
 from bot.services import Services
-from bot.sessions import EditOutcome
+from bot.sessions.service import EditOutcome
 from tests.botharness import Chat, running_bot, site_staff, with_staff
 from tests.botharness import admin as as_admin
 from tests.test_sessions_e2e import FRIDAY_14H, dispatch, eligible, events, new_session, svc
@@ -220,7 +220,7 @@ async def test_shrinking_while_people_book_never_overbooks(
 ) -> None:
     """Seats are checked inside the edit's BEGIN IMMEDIATE as in the booking's: whatever the
     order, the session never holds more people than seats."""
-    from bot.sessions import SeatTaken
+    from bot.sessions.service import SeatTaken
 
     session_id = await new_session(services, capacity=6)
     chats = [await eligible(server, services, f"C{i}") for i in range(8)]

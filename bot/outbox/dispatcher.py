@@ -30,10 +30,10 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from bot.core.schedule import Window, backoff
 from bot.kernel.actions import Response
 from bot.kernel.clock import Clock
-from bot.outbox import people
 from bot.outbox.kinds import MessageKind, Planner
 from bot.outbox.limiter import retry_seconds
 from bot.outbox.store import CANCELLED, DROPPED, FAILED, PENDING, SENT, OutboxRow, OutboxStore
+from bot.reachability import store as people
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

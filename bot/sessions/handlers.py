@@ -12,9 +12,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.outbox import people
+from bot.reachability import store as people
 from bot.services import Services
-from bot.sessions import STAFF_ACTIONS, SessionService
+from bot.sessions.service import STAFF_ACTIONS, SessionService
 from bot.telegram.gate import NEW_MESSAGE, PRIVATE, person_of, staff_sender
 from bot.telegram.io import perform
 

@@ -22,7 +22,6 @@ from typing import Any
 import aiosqlite
 
 from bot.config import Settings, StaffMember
-from bot.core import sessions as core
 from bot.core.schedule import reminder_plan
 from bot.core.sites import Programme
 from bot.db.database import Database
@@ -30,9 +29,10 @@ from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast, r
 from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
-from bot.outbox import people
 from bot.outbox.kinds import MessageKind, Render
 from bot.outbox.store import OutboxRow, cancel, iso, parse_time, schedule
+from bot.reachability import store as people
+from bot.sessions import rules as core
 from bot.storage.candidates import Candidate, CandidateStore
 from bot.storage.candidates import insert_event as _event
 
