@@ -13,7 +13,7 @@ from bot import logsafety
 from bot.config import ConfigError, Settings, env_file_path, load_settings
 from bot.core.outcomes import OutcomesError
 from bot.core.sites import RulesError
-from bot.sessions import SessionsFileError
+from bot.sessions.loading import SessionsFileError
 
 
 def setup_logging(level: str, settings: Settings | None = None) -> None:
@@ -85,7 +85,7 @@ async def load_sessions(settings: Settings, path: Path) -> str:
     services = build_services(settings)
     await services.db.connect()
     try:
-        added, known = await services.sessions.load_file(path)
+        added, known = await services.sessions.file.load_file(path)
     finally:
         await services.db.close()
     return f"{path}: {added} created, {known} already there"

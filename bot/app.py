@@ -23,19 +23,27 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
-from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
+from bot.reachability import handlers as reachability_handlers
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
 from bot.services import Services
-from bot.sessions import SessionService
+from bot.sessions import handlers as sessions_handlers
+from bot.sessions.admin import SessionAdmin
+from bot.sessions.admin_store import SessionAdminStore
+from bot.sessions.booking import Booking
+from bot.sessions.feature import Sessions
+from bot.sessions.loading import SessionsFile
+from bot.sessions.reminders import Reminders
+from bot.sessions.store import SessionStore
+from bot.sessions.views import SessionViews
 from bot.staff.digest import WeeklyDigest
 from bot.staff.service import StaffService
 from bot.staff.store import CohortCreated, Moved, PipelineStore
@@ -115,13 +123,44 @@ def build_services(
     )
     candidates = CandidateStore(db)
     pipeline = PipelineStore(db, work)
-    sessions = SessionService(
+    session_store = SessionStore(db, settings)
+    session_admin_store = SessionAdminStore(db, session_store, settings)
+    session_views = SessionViews(
+        renderer=renderer, programme=programme, candidates=candidates, timezone=settings.timezone
+    )
+    session_booking = Booking(
         db=db,
+        store=session_store,
         candidates=candidates,
-        renderer=renderer,
+        views=session_views,
+        clock=clock,
+        default_language=settings.language,
+    )
+    session_admin = SessionAdmin(
+        store=session_store,
+        admin_store=session_admin_store,
+        views=session_views,
         programme=programme,
         clock=clock,
         settings=settings,
+    )
+    sessions = Sessions(
+        store=session_store,
+        booking=session_booking,
+        admin=session_admin,
+        reminders=Reminders(
+            store=session_store,
+            booking=session_booking,
+            candidates=candidates,
+            views=session_views,
+            staff_language=settings.language,
+        ),
+        file=SessionsFile(
+            admin=session_admin,
+            admin_store=session_admin_store,
+            programme=programme,
+            timezone=settings.timezone,
+        ),
     )
     screening = ScreeningService(
         store=candidates,
@@ -131,7 +170,7 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
         default_language=settings.language,
-        after_eligible=sessions.after_eligible,  # an eligible result offers the sessions
+        after_eligible=session_booking.after_eligible,  # an eligible result offers the sessions
     )
     alumni = AlumniService(
         db=db,
@@ -177,7 +216,7 @@ def build_services(
         kinds=[
             digest.kind(),
             nudges.kind(),
-            *sessions.kinds(),
+            *sessions.reminders.kinds(),
             *alumni.kinds(),
             *reengagement.kinds(),
             *extra_kinds,  # tests of the outbox itself add their own
@@ -212,7 +251,7 @@ def build_application(
         services.staff.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
         if settings.sessions_file is not None:
-            added, known = await services.sessions.load_file(settings.sessions_file)
+            added, known = await services.sessions.file.load_file(settings.sessions_file)
             log.info("sessions file: %d added, %d already known", added, known)
         if settings.staff and settings.staff_chat_id is None and not settings.site_chats:
             log.warning(
@@ -253,6 +292,7 @@ def build_application(
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
+    reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
     screening_handlers.register(application, services)
     application.add_error_handler(_on_error)

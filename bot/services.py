@@ -13,7 +13,7 @@ from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.reengagement.service import ReengagementService
 from bot.screening.service import ScreeningService
-from bot.sessions import SessionService
+from bot.sessions.feature import Sessions
 from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
@@ -29,7 +29,7 @@ class Services:
     candidates: CandidateStore
     screening: ScreeningService
     outbox: Dispatcher  # durable scheduled messages (issue 3); features register renderers
-    sessions: SessionService  # issue 3: information sessions, booking, reminders
+    sessions: Sessions  # issue 3: information sessions, booking, reminders
     pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit
     staff: StaffService  # issue 4: staff commands, shortlists, exports, digest
     alumni: AlumniService  # issue 5: exits, follow-up surveys, outcomes, retention

@@ -35,18 +35,15 @@ MAX_LINES = 500
 KNOWN: set[tuple[str, str]] = {
     ("bot.alumni.service", "size"),
     ("bot.screening.service", "size"),
-    ("bot.sessions", "size"),
     ("bot.staff.service", "size"),
     ("bot.staff.store", "size"),
     ("bot.alumni.facts", "sql"),
     ("bot.alumni.purge", "sql"),
     ("bot.alumni.service", "sql"),
-    ("bot.outbox.people", "sql"),
     ("bot.reengagement.reactions", "sql"),
     ("bot.reengagement.service", "sql"),
     ("bot.reports.data", "sql"),
     ("bot.screening.nudges", "sql"),
-    ("bot.sessions", "sql"),
     ("bot.storage.candidates", "sql"),
 }
 

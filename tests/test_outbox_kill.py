@@ -69,7 +69,7 @@ async def test_kill_between_send_and_record(tmp_path: Path) -> None:
             consent_version="x",
             now=old,
         )
-        session_id = await services.sessions.create_session(
+        session_id = await services.sessions.admin.create_session(
             site="gonesse",
             starts_at=now + dt.timedelta(days=3),
             capacity=5,

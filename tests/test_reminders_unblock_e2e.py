@@ -11,8 +11,8 @@ from bot.alumni.service import SURVEY_KIND
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.kernel.clock import FakeClock
-from bot.outbox import people
 from bot.outbox.store import schedule
+from bot.reachability import store as people
 from bot.services import Services
 from tests.botharness import running_bot
 from tests.test_sessions_e2e import FRIDAY_14H, dispatch, eligible, new_session, svc

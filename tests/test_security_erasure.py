@@ -78,7 +78,7 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     )
 
     # a session three days ahead, booked and confirmed (reminders in the outbox), then attended
-    session_id = await s.sessions.create_session(
+    session_id = await s.sessions.admin.create_session(
         site="gonesse",
         starts_at=clock.now() + dt.timedelta(days=3),
         capacity=10,
@@ -87,7 +87,7 @@ async def live_person(services: Services, clock: FakeClock) -> int:
         created_by=ADMIN.user_id,
     )
     booked = await s.sessions.button(PERSON, f"s:book:{session_id}")
-    booking = await s.sessions.live_booking(cid)
+    booking = await s.sessions.store.live_booking(cid)
     assert booking is not None, booked.actions
     await s.sessions.button(PERSON, f"s:yes:{booking[0]}")
     clock.advance(dt.timedelta(days=3, hours=2))

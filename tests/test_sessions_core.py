@@ -1,4 +1,4 @@
-"""bot/core/sessions.py: which sessions are offered, dates in words, staff command arguments."""
+"""bot/sessions/rules.py: which sessions are offered, dates in words, staff command arguments."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.sessions import (
+from bot.sessions.rules import (
     MAX_OFFERED,
     ArgumentError,
     NewSession,

@@ -35,7 +35,7 @@ async def new_session(
     capacity: int = 10,
     site: str = "gonesse",
 ) -> int:
-    return await services.sessions.create_session(
+    return await services.sessions.admin.create_session(
         site=site,
         starts_at=starts_at,
         capacity=capacity,
@@ -143,17 +143,17 @@ async def test_concurrent_bookings_never_exceed_capacity(
     candidates = [await services.candidates.by_telegram_id(c.user.id) for c in chats]
 
     async def one(candidate: object) -> bool:
-        from bot.sessions import SeatTaken
+        from bot.sessions.store import SeatTaken
 
         try:
-            await services.sessions.book(candidate, session_id, services.clock.now())  # type: ignore[arg-type]
+            await services.sessions.booking.book(candidate, session_id, services.clock.now())  # type: ignore[arg-type]
         except SeatTaken:
             return False
         return True
 
     results = await asyncio.gather(*(one(c) for c in candidates))
     assert sum(results) == 3
-    session = await services.sessions.session(session_id)
+    session = await services.sessions.store.session(session_id)
     assert session is not None and session.booked == 3
 
 
@@ -179,7 +179,7 @@ async def test_waitlist_change_and_cancel(
         await dispatch(app)  # Ana's seat on Friday is free: Bob is told again
         await b.expect("une place s'est libérée")
         await b.press("📅 ven. 27/11 14h00 · 1 place", expect="C'est réservé")
-        assert (await services.sessions.session(first)) is not None
+        assert (await services.sessions.store.session(first)) is not None
         # Ana cancels: her reminders are cancelled with the booking
         await a.command("reunion", "Ta réunion")
         await a.press("❌ Annuler", expect="vraiment annuler")

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.kernel.clock import FakeClock
 from bot.services import Services
-from bot.sessions import EditOutcome
+from bot.sessions.rules import EditOutcome
 from tests.botharness import Chat, running_bot, site_staff, with_staff
 from tests.botharness import admin as as_admin
 from tests.test_sessions_e2e import FRIDAY_14H, dispatch, eligible, events, new_session, svc
@@ -128,7 +128,7 @@ async def test_seats_never_below_booked_and_more_seats_tell_the_waitlist(
             "modifier_session", "déjà réservées", args=f"{session_id} places 1"
         )
         assert "2 places sont déjà réservées" in refused.plain_text
-        session = await services.sessions.session(session_id)
+        session = await services.sessions.store.session(session_id)
         assert session is not None and session.capacity == 2
         await staff.command("modifier_session", "Rien à changer", args=f"{session_id} places 2")
         await staff.command("modifier_session", "entre 1 et 500", args=f"{session_id} places 0")
@@ -157,7 +157,7 @@ async def test_only_staff_of_the_site_may_edit(
             await outsider.command(command, "Je ne connais pas", args=f"{session_id} places 9")
         marcq = Chat(server, marcq_user)
         await marcq.command("modifier_session", "introuvable", args=f"{session_id} places 9")
-        session = await services.sessions.session(session_id)
+        session = await services.sessions.store.session(session_id)
         assert session is not None and session.capacity == 5
 
         # staff: usage without arguments, the session's card with the number only, typos
@@ -220,7 +220,7 @@ async def test_shrinking_while_people_book_never_overbooks(
 ) -> None:
     """Seats are checked inside the edit's BEGIN IMMEDIATE as in the booking's: whatever the
     order, the session never holds more people than seats."""
-    from bot.sessions import SeatTaken
+    from bot.sessions.store import SeatTaken
 
     session_id = await new_session(services, capacity=6)
     chats = [await eligible(server, services, f"C{i}") for i in range(8)]
@@ -228,17 +228,17 @@ async def test_shrinking_while_people_book_never_overbooks(
 
     async def book(candidate: object) -> str:
         try:
-            await services.sessions.book(candidate, session_id, services.clock.now())  # type: ignore[arg-type]
+            await services.sessions.booking.book(candidate, session_id, services.clock.now())  # type: ignore[arg-type]
         except SeatTaken:
             return "full"
         return "booked"
 
     results = await asyncio.gather(
         *(book(c) for c in candidates[:2]),
-        services.sessions.edit_session(session_id, capacity=3),
+        services.sessions.admin.edit_session(session_id, capacity=3),
         *(book(c) for c in candidates[2:]),
     )
-    session = await services.sessions.session(session_id)
+    session = await services.sessions.store.session(session_id)
     assert session is not None
     outcome = results[2]
     assert isinstance(outcome, EditOutcome)

@@ -97,7 +97,7 @@ async def test_site_chats_alone_give_site_digests_only(
 
 async def _flag_chats(services: Services, site: str, clock: FakeClock) -> list[int]:
     """The chats the unconfirmed-booking flag of a new session at `site` is planned for."""
-    session_id = await services.sessions.create_session(
+    session_id = await services.sessions.admin.create_session(
         site=site,
         starts_at=clock.now() + dt.timedelta(days=3),
         capacity=10,

@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING, Any
 from bot.core.schedule import Window, backoff
 from bot.kernel.actions import Response
 from bot.kernel.clock import Clock
-from bot.outbox import people
 from bot.outbox.errors import MaybeSent, Rejected, TooManyRequests, Unavailable, Unreachable
 from bot.outbox.kinds import MessageKind, Planner
 from bot.outbox.store import CANCELLED, DROPPED, FAILED, PENDING, SENT, OutboxRow, OutboxStore
+from bot.reachability import store as people
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo

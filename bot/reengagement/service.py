@@ -45,7 +45,7 @@ from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, cancel, iso
 from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
 from bot.screening.service import ScreeningService
-from bot.sessions import SessionService
+from bot.sessions.booking import Booking
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
 from bot.storage.candidates import insert_event as _event
@@ -252,7 +252,7 @@ class ReengagementService:
         if cohort.start_date <= self._today():
             return None
         lang = candidate.language
-        may_book = SessionService.may_book(candidate)
+        may_book = Booking.may_book(candidate)
         text = self._render(
             lang,
             "next_cohort",

@@ -27,7 +27,7 @@ from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Send, Se
 from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
-from bot.outbox import people
+from bot.reachability import store as people
 from bot.storage.candidates import AnswerSet, Candidate, CandidateStore
 
 log = logging.getLogger(__name__)

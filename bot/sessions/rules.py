@@ -1,4 +1,5 @@
-"""Information sessions: which slots to offer, dates in words, staff command arguments. Pure."""
+"""Information sessions: which slots to offer, dates in words, staff command arguments, what
+an edit changed, who may book. Pure."""
 
 from __future__ import annotations
 
@@ -311,3 +312,53 @@ def _set_once(values: dict[str, Any], name: str, value: Any) -> None:
     if name in values:
         raise ArgumentError("usage")
     values[name] = value
+
+
+@dataclass(frozen=True)
+class InfoSession:
+    """A session as stored, with its count of seats taken (booked or attended)."""
+
+    id: int
+    site: str
+    starts_at: dt.datetime
+    duration_minutes: int
+    place: str
+    address: str
+    map_url: str | None
+    capacity: int
+    language: str
+    status: str
+    booked: int
+
+    def slot(self) -> Slot:
+        return Slot(self.id, self.site, self.starts_at, self.capacity, self.booked, self.status)
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """What an edit did. status: "edited", "not_found", "closed" (cancelled or started),
+    "below_booked" (fewer seats than booked), "unchanged"."""
+
+    status: str
+    changed: tuple[str, ...] = ()  # "time", "place", "capacity", "language"
+    told: int = 0  # booked candidates who will get the change
+    waiting: int = 0  # waitlisted candidates told a seat is free
+    booked: int = 0
+
+
+def changes(before: InfoSession, after: InfoSession) -> tuple[str, ...]:
+    changed = []
+    if after.starts_at != before.starts_at:
+        changed.append("time")
+    if (after.place, after.address) != (before.place, before.address):
+        changed.append("place")
+    if after.capacity != before.capacity:
+        changed.append("capacity")
+    if after.language != before.language:
+        changed.append("language")
+    return tuple(changed)
+
+
+def may_book(status: str, result: str | None, review_status: str | None) -> bool:
+    """A submitted candidate found eligible, or whose ineligible result staff overturned."""
+    return status == "submitted" and (result == "eligible" or review_status == "overturned")
