@@ -11,6 +11,7 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScope
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
+from bot.alumni import handlers as alumni_handlers
 from bot.alumni.service import AlumniService
 from bot.alumni.store import AlumniStore
 from bot.config import Settings
@@ -20,8 +21,6 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.handlers import alumni as alumni_handlers
-from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
 from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
@@ -31,8 +30,10 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.limiter import PriorityRateLimiter
 from bot.outbox.store import OutboxStore
+from bot.reengagement import handlers as reengagement_handlers
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
+from bot.retention import handlers as retention_handlers
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
 from bot.services import Services
@@ -252,6 +253,7 @@ def build_application(
     _schedule_outbox(application, services)
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
+    retention_handlers.register(application, services)  # the daily purge job
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
     screening_handlers.register(application, services)

@@ -22,10 +22,10 @@ import pytest
 
 from bot.config import Settings, StaffMember
 from bot.db.database import Database
-from bot.handlers.alumni import run_purge
 from bot.kernel.actions import Response, Send, SendFile
 from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
+from bot.retention.handlers import run_purge
 from bot.services import Services
 from tests.botharness import with_staff
 from tests.test_screening_service import answer_all, button

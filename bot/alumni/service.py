@@ -4,7 +4,7 @@ answer with buttons, staff read the figures (/sorties) and the call list (/appel
 Callback data: "fu:<milestone>:<question>:<answer>" (alumni); "fu:p:<id>:<milestone>" and
 "fu:p:<id>:<milestone>:<question>:<answer>" (staff noting an answer taken by phone, from /appels).
 Staff commands only; a person who is not staff never reaches these methods
-(bot/handlers/alumni.py answers them as an unknown command). Logs carry ids and counts only.
+(bot/alumni/handlers.py answers them as an unknown command). Logs carry ids and counts only.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Thin Telegram handlers for the alumni follow-up (issue 5), and the daily retention purge job.
+"""Thin Telegram handlers for the alumni follow-up (issue 5).
 
 Alumni press "fu:" buttons; staff use /sortie (/exit), /sorties (/outcomes) and /appels (/calls),
 and the "fu:p:" buttons under /appels (or /reponse, /answer) to note an answer taken by phone.
@@ -8,7 +8,6 @@ candidate side.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
@@ -17,7 +16,6 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.alumni.purge import purge, retention_policy
 from bot.alumni.service import CALL_PREFIX, AlumniReply, AlumniService
 from bot.config import StaffMember
 from bot.kernel.actions import Response
@@ -91,32 +89,3 @@ def register(application: Application, services: Services) -> None:  # type: ign
         await perform(context.bot, person.chat_id, response, query)
 
     application.add_handler(CallbackQueryHandler(on_button, pattern=r"^fu:"))
-    schedule_purge(application, services)
-
-
-def schedule_purge(application: Application, services: Services) -> None:  # type: ignore[type-arg]
-    """The daily retention purge at FABNUM_PURGE_HOUR local time (never skipped when late)."""
-
-    async def daily(context: Context) -> None:
-        await run_purge(services)
-
-    if application.job_queue is None:
-        return
-    application.job_queue.run_daily(
-        daily,
-        time=dt.time(services.settings.purge_hour, 0, tzinfo=services.settings.timezone),
-        name="retention_purge",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True},
-    )
-
-
-async def run_purge(services: Services) -> int:
-    outcomes = services.alumni.outcomes
-    plan = await purge(
-        services.db,
-        services.clock.now(),
-        services.settings.timezone,
-        retention_policy(services.programme.retention_months, outcomes.alumni_delay_months),
-        outcomes.followup,
-    )
-    return plan.total
