@@ -12,8 +12,13 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.alumni import handlers as alumni_handlers
-from bot.alumni.service import AlumniService
+from bot.alumni.calls import Calls
+from bot.alumni.context import AlumniContext
+from bot.alumni.exits import Exits
+from bot.alumni.outcomes import OutcomeReports
+from bot.alumni.service import Alumni
 from bot.alumni.store import AlumniStore
+from bot.alumni.surveys import Surveys
 from bot.config import Settings
 from bot.core.diversity import load_qpv
 from bot.core.outcomes import load_outcomes
@@ -34,6 +39,8 @@ from bot.reengagement import handlers as reengagement_handlers
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
 from bot.retention import handlers as retention_handlers
+from bot.retention.purge import retention_policy
+from bot.retention.service import Retention
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
 from bot.services import Services
@@ -134,16 +141,28 @@ def build_services(
         default_language=settings.language,
         after_eligible=sessions.after_eligible,  # an eligible result offers the sessions
     )
-    alumni = AlumniService(
-        db=db,
+    alumni_ctx = AlumniContext(
         store=AlumniStore(db, outcomes.followup, settings.timezone),
-        pipeline=pipeline,
         renderer=renderer,
         programme=programme,
         outcomes=outcomes,
         flow=ALUMNI_SURVEY,
         clock=clock,
         settings=settings,
+    )
+    alumni = Alumni(
+        store=alumni_ctx.store,
+        exits=Exits(alumni_ctx, db=db, pipeline=pipeline),
+        surveys=Surveys(alumni_ctx),
+        calls=Calls(alumni_ctx),
+        outcomes=OutcomeReports(alumni_ctx, db=db),
+    )
+    retention = Retention(
+        db=db,
+        clock=clock,
+        timezone=settings.timezone,
+        retention=retention_policy(programme.retention_months, outcomes.alumni_delay_months),
+        followup=outcomes.followup,
     )
     staff = StaffService(
         settings=settings,
@@ -155,7 +174,7 @@ def build_services(
         clock=clock,
         rules=load_rules(settings.shortlist_file),
         qpv=load_qpv(settings.qpv_file),
-        digest_sections=[alumni.digest_calls_text],  # the alumni to call
+        digest_sections=[alumni.calls.digest_calls_text],  # the alumni to call
     )
     reengagement = ReengagementService(
         db=db,
@@ -199,6 +218,7 @@ def build_services(
         staff=staff,
         alumni=alumni,
         reengagement=reengagement,
+        retention=retention,
     )
 
 

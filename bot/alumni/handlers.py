@@ -3,7 +3,7 @@
 Alumni press "fu:" buttons; staff use /sortie (/exit), /sorties (/outcomes) and /appels (/calls),
 and the "fu:p:" buttons under /appels (or /reponse, /answer) to note an answer taken by phone.
 Anyone not in FABNUM_STAFF_IDS gets exactly what an unknown command or button gets from the
-candidate side.
+candidate side (bot/telegram/gate.py).
 """
 
 from __future__ import annotations
@@ -12,42 +12,30 @@ import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any
 
-from telegram import InputFile, Update
-from telegram.constants import ParseMode
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram import Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-from bot.alumni.service import CALL_PREFIX, AlumniReply, AlumniService
+from bot.alumni import buttons
+from bot.alumni.buttons import CallAnswer, SurveyAnswer
+from bot.alumni.service import Alumni
 from bot.config import StaffMember
 from bot.kernel.actions import Response
 from bot.services import Services
-from bot.telegram.gate import private_press, staff_sender
+from bot.telegram.gate import NEW_MESSAGE, PRIVATE, private_press, staff_sender
 from bot.telegram.io import perform
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
 Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
-Run = Callable[[AlumniService, StaffMember, Sequence[str]], Awaitable[AlumniReply]]
-PRIVATE = filters.ChatType.PRIVATE
-NEW_MESSAGE = filters.UpdateType.MESSAGE
+Run = Callable[[Alumni, StaffMember, Sequence[str]], Awaitable[Response]]
 
 COMMANDS: dict[str, tuple[tuple[str, ...], Run]] = {
-    "exit": (("sortie", "exit"), lambda s, m, a: s.exit_command(m, a)),
-    "outcomes": (("sorties", "outcomes"), lambda s, m, a: s.outcomes_command(m, a)),
-    "calls": (("appels", "calls"), lambda s, m, a: s.calls_command(m)),
-    "answer": (("reponse", "answer"), lambda s, m, a: s.answer_command(m, a)),
+    "exit": (("sortie", "exit"), lambda s, m, a: s.exits.command(m, a)),
+    "outcomes": (("sorties", "outcomes"), lambda s, m, a: s.outcomes.command(m, a)),
+    "calls": (("appels", "calls"), lambda s, m, a: s.calls.calls_command(m)),
+    "answer": (("reponse", "answer"), lambda s, m, a: s.calls.answer_command(m, a)),
 }
-
-
-async def send(context: Context, chat_id: int, reply: AlumniReply) -> None:
-    await perform(context.bot, chat_id, reply.response)
-    for png, caption in reply.photos:
-        await context.bot.send_photo(
-            chat_id,
-            photo=InputFile(png, filename="fabnum-sorties.png"),
-            caption=caption or None,
-            parse_mode=ParseMode.HTML,
-        )
 
 
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
@@ -59,7 +47,9 @@ def register(application: Application, services: Services) -> None:  # type: ign
             if sender is None:
                 return
             person, member = sender
-            await send(context, person.chat_id, await run(alumni, member, context.args or ()))
+            await perform(
+                context.bot, person.chat_id, await run(alumni, member, context.args or ())
+            )
 
         return handler
 
@@ -74,18 +64,19 @@ def register(application: Application, services: Services) -> None:  # type: ign
             return
         query, person = pressed
         data = query.data or ""
-        response: Response | None
-        if data.startswith(CALL_PREFIX + ":"):  # staff noting a phone answer
+        button = buttons.decode(data)
+        response: Response | None = None
+        if buttons.is_call(data):  # staff noting a phone answer
             member = services.settings.staff.get(person.user_id)
             if member is None:
                 log.info("phone answer button refused: not staff")
-                response = None
             else:
-                response = await alumni.call_button(member, data)
-        else:
-            response = await alumni.button(person.user_id, data)
+                call = button if isinstance(button, CallAnswer) else None
+                response = await alumni.calls.call_button(member, call)
+        elif isinstance(button, SurveyAnswer):
+            response = await alumni.surveys.button(person.user_id, button)
         if response is None:  # not a survey of this person: what any unknown button gets
             response = await services.screening.button(person, data)
         await perform(context.bot, person.chat_id, response, query)
 
-    application.add_handler(CallbackQueryHandler(on_button, pattern=r"^fu:"))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=buttons.PATTERN))

@@ -6,7 +6,6 @@ import datetime as dt
 
 from telegram.ext import Application, ContextTypes
 
-from bot.retention.purge import purge, retention_policy
 from bot.services import Services
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -16,7 +15,7 @@ def register(application: Application, services: Services) -> None:  # type: ign
     """The daily retention purge at FABNUM_PURGE_HOUR local time (never skipped when late)."""
 
     async def daily(context: Context) -> None:
-        await run_purge(services)
+        await services.retention.run()
 
     if application.job_queue is None:
         return
@@ -26,15 +25,3 @@ def register(application: Application, services: Services) -> None:  # type: ign
         name="retention_purge",
         job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
-
-
-async def run_purge(services: Services) -> int:
-    outcomes = services.alumni.outcomes
-    plan = await purge(
-        services.db,
-        services.clock.now(),
-        services.settings.timezone,
-        retention_policy(services.programme.retention_months, outcomes.alumni_delay_months),
-        outcomes.followup,
-    )
-    return plan.total
