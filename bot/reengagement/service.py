@@ -42,14 +42,14 @@ from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
-from bot.outbox.store import OutboxRow, cancel, iso
+from bot.outbox.store import OutboxRow
+from bot.reengagement import store
 from bot.reengagement.buttons import CODEC, Apply, OptIn, OptOut, Withdraw
 from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
 from bot.screening.service import ScreeningService
 from bot.sessions import SessionService
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
-from bot.storage.candidates import insert_event as _event
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,7 @@ class ReengagementService:
         )
 
     async def optin(self, candidate_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
-            "SELECT * FROM reengagement WHERE candidate_id = ?", (candidate_id,)
-        )
+        return await store.optin(self.db, candidate_id)
 
     # ---------------------------------------------------------------- buttons
     async def button(self, person: Person, data: str) -> Response:
@@ -175,30 +173,14 @@ class ReengagementService:
 
     async def _store_optin(self, candidate_id: int, site: str, origin: core.Origin) -> None:
         """The consent, with its time: a new opt-in (or a renewed one after a message)."""
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO reengagement (candidate_id, site, opted_in_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (candidate_id) DO UPDATE SET site = excluded.site,"
-                " opted_in_at = excluded.opted_in_at, notified_cohort_id = NULL,"
-                " notified_at = NULL",
-                (candidate_id, site, iso(now)),
-            )
-            await _event(conn, candidate_id, now, "reengagement_opt_in", {"origin": origin.value})
+        await store.store_optin(self.db, candidate_id, site, origin, self.clock.now())
         log.info("candidate %s opted in to re-engagement", candidate_id)
 
     async def _withdraw(self, candidate_id: int, origin: core.Origin | None) -> bool:
         """Delete the opt-in and any message still pending; False if there was none."""
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM reengagement WHERE candidate_id = ?", (candidate_id,)
-            )
-            if cursor.rowcount != 1:
-                return False
-            await cancel(conn, reason="withdrawn", subject=subject(candidate_id), now=now)
-            where = origin.value if origin is not None else "withdraw"
-            await _event(conn, candidate_id, now, "reengagement_opt_out", {"origin": where})
+        where = origin.value if origin is not None else "withdraw"
+        if not await store.withdraw(self.db, candidate_id, where, self.clock.now()):
+            return False
         log.info("candidate %s withdrew from re-engagement", candidate_id)
         return True
 
