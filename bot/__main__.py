@@ -52,11 +52,11 @@ async def migrate(settings: Settings) -> None:
 
 async def purge(settings: Settings, *, dry_run: bool) -> None:
     """The retention purge (issue 5), as the daily job runs it; --dry-run only counts."""
-    from bot.alumni.purge import describe, purge, retention_policy
     from bot.core.outcomes import load_outcomes
     from bot.core.sites import load_programme
     from bot.db.database import Database
     from bot.kernel.clock import SystemClock
+    from bot.retention.purge import describe, purge, retention_policy
 
     programme = load_programme(settings.rules_file)
     outcomes = load_outcomes(settings.outcomes_file)

@@ -11,8 +11,14 @@ from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScope
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
-from bot.alumni.service import AlumniService
+from bot.alumni import handlers as alumni_handlers
+from bot.alumni.calls import Calls
+from bot.alumni.context import AlumniContext
+from bot.alumni.exits import Exits
+from bot.alumni.outcomes import OutcomeReports
+from bot.alumni.service import Alumni
 from bot.alumni.store import AlumniStore
+from bot.alumni.surveys import Surveys
 from bot.config import Settings
 from bot.core.diversity import load_qpv
 from bot.core.outcomes import load_outcomes
@@ -20,8 +26,6 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.handlers import alumni as alumni_handlers
-from bot.handlers import reengagement as reengagement_handlers
 from bot.handlers import screening as screening_handlers
 from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
@@ -30,8 +34,12 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
 from bot.reachability import handlers as reachability_handlers
+from bot.reengagement import handlers as reengagement_handlers
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
+from bot.retention import handlers as retention_handlers
+from bot.retention.purge import retention_policy
+from bot.retention.service import Retention
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
 from bot.services import Services
@@ -172,16 +180,28 @@ def build_services(
         default_language=settings.language,
         after_eligible=session_booking.after_eligible,  # an eligible result offers the sessions
     )
-    alumni = AlumniService(
-        db=db,
+    alumni_ctx = AlumniContext(
         store=AlumniStore(db, outcomes.followup, settings.timezone),
-        pipeline=pipeline,
         renderer=renderer,
         programme=programme,
         outcomes=outcomes,
         flow=ALUMNI_SURVEY,
         clock=clock,
         settings=settings,
+    )
+    alumni = Alumni(
+        store=alumni_ctx.store,
+        exits=Exits(alumni_ctx, db=db, pipeline=pipeline),
+        surveys=Surveys(alumni_ctx),
+        calls=Calls(alumni_ctx),
+        outcomes=OutcomeReports(alumni_ctx, db=db),
+    )
+    retention = Retention(
+        db=db,
+        clock=clock,
+        timezone=settings.timezone,
+        retention=retention_policy(programme.retention_months, outcomes.alumni_delay_months),
+        followup=outcomes.followup,
     )
     staff = StaffService(
         settings=settings,
@@ -193,7 +213,7 @@ def build_services(
         clock=clock,
         rules=load_rules(settings.shortlist_file),
         qpv=load_qpv(settings.qpv_file),
-        digest_sections=[alumni.digest_calls_text],  # the alumni to call
+        digest_sections=[alumni.calls.digest_calls_text],  # the alumni to call
     )
     reengagement = ReengagementService(
         db=db,
@@ -237,6 +257,7 @@ def build_services(
         staff=staff,
         alumni=alumni,
         reengagement=reengagement,
+        retention=retention,
     )
 
 
@@ -291,6 +312,7 @@ def build_application(
     _schedule_outbox(application, services)
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
+    retention_handlers.register(application, services)  # the daily purge job
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls

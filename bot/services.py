@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.alumni.service import AlumniService
+from bot.alumni.service import Alumni
 from bot.config import Settings
 from bot.core.sites import Programme
 from bot.db.database import Database
@@ -12,6 +12,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.reengagement.service import ReengagementService
+from bot.retention.service import Retention
 from bot.screening.service import ScreeningService
 from bot.sessions.feature import Sessions
 from bot.staff.service import StaffService
@@ -32,5 +33,6 @@ class Services:
     sessions: Sessions  # issue 3: information sessions, booking, reminders
     pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit
     staff: StaffService  # issue 4: staff commands, shortlists, exports, digest
-    alumni: AlumniService  # issue 5: exits, follow-up surveys, outcomes, retention
+    alumni: Alumni  # issue 5: exits, follow-up surveys, calls, outcomes
     reengagement: ReengagementService  # issue 5: "tell me when the next cohort opens"
+    retention: Retention  # issue 5: the daily purge of people whose time is up

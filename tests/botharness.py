@@ -94,7 +94,7 @@ async def running_bot(
     )
     application = build_application(settings, clock, kinds)
     # The daily purge job fires on the wall clock, not on the test's clock: a test run at 03:00
-    # would purge mid-test. Purge tests call run_purge with their own clock instead.
+    # would purge mid-test. Purge tests call services.retention.run with their own clock instead.
     assert application.job_queue is not None
     for job in application.job_queue.get_jobs_by_name("retention_purge"):
         job.schedule_removal()

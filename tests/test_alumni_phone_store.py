@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.alumni.service import subject
+from bot.alumni.rules import parse_milestone, parse_situation, subject
 from bot.kernel.clock import FakeClock
 from bot.services import Services
 from tests.test_staff_service import seed_candidate
@@ -12,7 +12,7 @@ from tests.test_staff_service import seed_candidate
 
 async def _exited(services: Services, clock: FakeClock, tg: int) -> int:
     cid = await seed_candidate(services.candidates, clock.now(), tg, name="Bilal")
-    assert await services.alumni.mark_exit(
+    assert await services.alumni.exits.mark_exit(
         cid, site="gonesse", cohort="Promo Test", exit_date=clock.now().date()
     )
     return cid
@@ -81,8 +81,16 @@ async def test_an_answer_given_in_telegram_wins(services: Services, clock: FakeC
 
 
 def test_typed_milestones_and_situations(services: Services) -> None:
-    alumni = services.alumni
-    assert [alumni._milestone(w) for w in ("sortie", "J0", "+3", "6", "12m", "+6 mois")] == [
+    ctx = services.alumni.calls.ctx
+    milestones = ctx.outcomes.followup.milestones_months
+
+    def milestone(text: str) -> int | None:
+        return parse_milestone(text, milestones)
+
+    def situation(lang: str, text: str) -> str | None:
+        return parse_situation(text, ctx.outcomes.ids, lambda c: ctx.label(lang, "situation", c))
+
+    assert [milestone(w) for w in ("sortie", "J0", "+3", "6", "12m", "+6 mois")] == [
         0,
         0,
         3,
@@ -90,10 +98,10 @@ def test_typed_milestones_and_situations(services: Services) -> None:
         12,
         6,
     ]
-    assert alumni._milestone("+5") is None and alumni._milestone("demain") is None
-    assert alumni._situation("fr", "CDI") == "cdi"
-    assert alumni._situation("fr", "cdd_long") == "cdd_long"
-    assert alumni._situation("fr", "cdd long") == "cdd_long"
-    assert alumni._situation("fr", "alternance") == "apprenticeship"
-    assert alumni._situation("fr", "CDD") is None  # two buttons start with it
-    assert alumni._situation("fr", "") is None and alumni._situation("fr", "pizza") is None
+    assert milestone("+5") is None and milestone("demain") is None
+    assert situation("fr", "CDI") == "cdi"
+    assert situation("fr", "cdd_long") == "cdd_long"
+    assert situation("fr", "cdd long") == "cdd_long"
+    assert situation("fr", "alternance") == "apprenticeship"
+    assert situation("fr", "CDD") is None  # two buttons start with it
+    assert situation("fr", "") is None and situation("fr", "pizza") is None

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from bot.alumni.service import SURVEY_KIND
+from bot.alumni.rules import SURVEY_KIND
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.kernel.clock import FakeClock
@@ -141,7 +141,7 @@ async def test_an_alumnus_who_unblocks_gets_the_next_surveys(
         user = server.new_user("Bilal")
         server._open_private(user)
         cid = await seed_candidate(services.candidates, clock.now(), user.id, name="Bilal")
-        assert await services.alumni.mark_exit(
+        assert await services.alumni.exits.mark_exit(
             cid, site="gonesse", cohort="Promo Test", exit_date=clock.now().date()
         )
         server.block_bot(user)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import StaffMember
 from bot.fakeapi.html_check import check_telegram_html
-from bot.kernel.actions import Send
+from bot.kernel.actions import Send, SendPhoto
 from bot.kernel.clock import FakeClock
 from bot.reports.figures import OutcomeCells
 from bot.services import Services
@@ -51,9 +51,7 @@ async def two_cohorts(services: Services, clock: FakeClock) -> None:
 
 
 def text_of(reply: Any) -> str:
-    return "\n".join(
-        check_telegram_html(a.text) for a in reply.response.actions if isinstance(a, Send)
-    )
+    return "\n".join(check_telegram_html(a.text) for a in reply.actions if isinstance(a, Send))
 
 
 def block(text: str, cohort: str) -> str:
@@ -65,7 +63,7 @@ def block(text: str, cohort: str) -> str:
 @pytest.fixture
 def charted(monkeypatch: pytest.MonkeyPatch) -> list[Mapping[int, OutcomeCells]]:
     """What /sorties hands to the chart (the PNG itself is drawn as usual)."""
-    import bot.alumni.service as service
+    import bot.alumni.outcomes as service
 
     seen: list[Mapping[int, OutcomeCells]] = []
     real = service.milestones_chart
@@ -82,7 +80,7 @@ async def test_sorties_masks_a_one_person_cohort(
     services: Services, clock: FakeClock, charted: list[Mapping[int, OutcomeCells]]
 ) -> None:
     await two_cohorts(services, clock)
-    reply = await services.alumni.outcomes_command(ADMIN, [])
+    reply = await services.alumni.outcomes.command(ADMIN, [])
     text = text_of(reply)
     marcq = block(text, "Promo Marcq")
     assert "À la sortie : < 5/< 5 ont répondu (n/d)" in marcq
@@ -109,7 +107,8 @@ async def test_sorties_masks_a_one_person_cohort(
     (total,) = charted
     assert total[0].alumni.text() == "≥ 12"
     assert [total[0].value(r) for r in ("response_rate", "positive_among_all")] == [None, None]
-    png, caption = reply.photos[0]
+    (photo,) = [a for a in reply.actions if isinstance(a, SendPhoto)]
+    png, caption = photo.content, photo.caption
     assert png.startswith(b"\x89PNG") and "Hachures « n/d »" in caption
 
 
@@ -117,7 +116,7 @@ async def test_sorties_of_one_cohort_draws_its_exact_rates(
     services: Services, clock: FakeClock, charted: list[Mapping[int, OutcomeCells]]
 ) -> None:
     await two_cohorts(services, clock)
-    text = text_of(await services.alumni.outcomes_command(ADMIN, ["Promo", "Gonesse"]))
+    text = text_of(await services.alumni.outcomes.command(ADMIN, ["Promo", "Gonesse"]))
     assert "Promo Marcq" not in text
     (total,) = charted
     assert total[0].value("response_rate") == 1.0  # 12 of 12: drawn

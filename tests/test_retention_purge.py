@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.alumni.purge import purge
 from bot.alumni.store import AlumniStore
 from bot.core.followup import FollowupPolicy
 from bot.core.retention import RetentionPolicy
 from bot.db.database import Database
+from bot.retention.purge import purge
 from bot.services import Services
 
 PARIS = ZoneInfo("Europe/Paris")

@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
+from bot.alumni.buttons import SurveyAnswer
 from bot.config import Settings, StaffMember
 from bot.db.database import Database
-from bot.handlers.alumni import run_purge
 from bot.kernel.actions import Response, Send, SendFile
 from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
@@ -115,12 +115,12 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     # admitted, in training, exit: surveys planned; one answered in Telegram, one by phone
     await s.pipeline.move(cid, to="admitted", by=ADMIN.user_id, at=clock.now())
     await s.pipeline.move(cid, to="in_training", by=ADMIN.user_id, at=clock.now())
-    await s.alumni.exit_command(ADMIN, [f"#{cid}"])
-    await s.alumni.button(PERSON.user_id, "fu:0:situation:cdi")
+    await s.alumni.exits.command(ADMIN, [f"#{cid}"])
+    await s.alumni.surveys.button(PERSON.user_id, SurveyAnswer(0, "situation", "cdi"))
     clock.advance(dt.timedelta(days=100))  # the +3 months survey is due: taken by phone
-    called = await s.alumni.answer_command(SITE_STAFF, [f"#{cid}", "3", "CDI"])
+    called = await s.alumni.calls.answer_command(SITE_STAFF, [f"#{cid}", "3", "CDI"])
     followup = await s.alumni.store.followup(cid, 3)
-    assert followup is not None and followup.answered_via == "call", called.response.actions
+    assert followup is not None and followup.answered_via == "call", called.actions
     return cid
 
 
@@ -235,7 +235,7 @@ async def test_retention_purge_leaves_nothing_of_the_person(
     await check_before(services, cid)
     # follow-up over (last survey at 12 months, + 10 days) and the alumni delay (6 months) passed
     clock.advance(dt.timedelta(days=365 + 10 + 190))  # from 100 days after the exit
-    assert await run_purge(services) == 1
+    assert await services.retention.run() == 1
     await check_after(services, cid)
     row = await services.db.fetchone("SELECT kind FROM erasures WHERE reason = 'retention'")
     assert row is not None and row[0] == "alumnus"

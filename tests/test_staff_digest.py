@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.alumni.service import DIGEST_CALL_LINES
+from bot.alumni.rules import DIGEST_CALL_LINES
 from bot.app import build_services
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram
@@ -129,7 +129,7 @@ async def _alumni(services: Services, clock: FakeClock, names: list[str]) -> lis
     ids = []
     for index, name in enumerate(names):
         cid = await seed_candidate(services.candidates, clock.now(), 7001 + index, name=name)
-        assert await services.alumni.mark_exit(
+        assert await services.alumni.exits.mark_exit(
             cid, site="gonesse", cohort="Promo Test", exit_date=clock.now().date()
         )
         ids.append(cid)

@@ -145,6 +145,64 @@ class AlumniStore:
         )
         return Followup.from_row(row) if row else None
 
+    async def person(self, candidate_id: int) -> dict[str, Any] | None:
+        """What the follow-up needs of a candidate: chat, language, reachability, first name
+        and site (from the screening answers)."""
+        row = await self.db.fetchone(
+            "SELECT c.id, c.chat_id, c.language, c.unreachable_at, c.nudges_stopped_at,"
+            " (SELECT json_extract(value, '$') FROM answers a WHERE a.candidate_id = c.id"
+            "  AND a.step = 'first_name') AS first_name,"
+            " (SELECT json_extract(value, '$') FROM answers a WHERE a.candidate_id = c.id"
+            "  AND a.step = 'site') AS site"
+            " FROM candidates c WHERE c.id = ?",
+            (candidate_id,),
+        )
+        return dict(row) if row else None
+
+    async def by_telegram_id(self, user_id: int) -> tuple[int, str] | None:
+        """(candidate id, language) of the person using this Telegram account."""
+        row = await self.db.fetchone(
+            "SELECT id, language FROM candidates WHERE telegram_id = ?", (user_id,)
+        )
+        return (int(row["id"]), str(row["language"])) if row else None
+
+    async def placement(self, candidate_id: int) -> tuple[int, str] | None:
+        """(cohort id, cohort name) of the cohort a candidate is placed in."""
+        row = await self.db.fetchone(
+            "SELECT p.cohort_id, c.name FROM placements p JOIN cohorts c ON c.id = p.cohort_id"
+            " WHERE p.candidate_id = ?",
+            (candidate_id,),
+        )
+        return (int(row["cohort_id"]), str(row["name"])) if row else None
+
+    async def mark_sent(
+        self, candidate_id: int, milestone: int, reminder: int, now: dt.datetime
+    ) -> None:
+        """A survey (reminder 0) or one of its reminders goes out."""
+        await self.db.execute(
+            "UPDATE followups SET sent_at = COALESCE(sent_at, ?), reminders = MAX(reminders, ?)"
+            " WHERE candidate_id = ? AND milestone = ?",
+            (iso(now), reminder, candidate_id, milestone),
+        )
+
+    async def unanswered_due(self, now: dt.datetime) -> list[aiosqlite.Row]:
+        """Surveys due and not answered, oldest first, with what the call list shows."""
+        return await self.db.fetchall(
+            "SELECT f.candidate_id, f.milestone, f.due_at, a.site, a.cohort,"
+            " c.unreachable_at, c.nudges_stopped_at,"
+            " (SELECT json_extract(value, '$') FROM answers x WHERE x.candidate_id = c.id"
+            "  AND x.step = 'first_name') AS first_name"
+            " FROM followups f JOIN alumni a ON a.candidate_id = f.candidate_id"
+            " JOIN candidates c ON c.id = f.candidate_id"
+            " WHERE f.answered_at IS NULL AND f.due_at <= ? ORDER BY f.due_at",
+            (iso(now),),
+        )
+
+    async def cancel_survey(self, subject: str, now: dt.datetime) -> None:
+        """The survey is answered: its pending reminders in the outbox go."""
+        async with self.db.transaction() as conn:
+            await outbox.cancel(conn, reason="answered", subject=subject, now=now)
+
     async def save_answer(
         self,
         candidate_id: int,

@@ -42,13 +42,14 @@ from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
-from bot.outbox.store import OutboxRow, cancel, iso
+from bot.outbox.store import OutboxRow
+from bot.reengagement import store
+from bot.reengagement.buttons import CODEC, Apply, OptIn, OptOut, Withdraw
 from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
 from bot.screening.service import ScreeningService
 from bot.sessions.booking import Booking
 from bot.staff.store import PipelineStore
 from bot.storage.candidates import CandidateStore
-from bot.storage.candidates import insert_event as _event
 
 log = logging.getLogger(__name__)
 
@@ -95,37 +96,34 @@ class ReengagementService:
 
     def optin_keyboard(self, lang: str, origin: core.Origin) -> Keyboard:
         return (
-            (Button(self._button(lang, "yes"), f"re:yes:{origin.value}"),),
-            (Button(self._button(lang, "no"), f"re:no:{origin.value}"),),
+            (Button(self._button(lang, "yes"), CODEC.encode(OptIn(origin.value))),),
+            (Button(self._button(lang, "no"), CODEC.encode(OptOut(origin.value))),),
         )
 
     async def optin(self, candidate_id: int) -> aiosqlite.Row | None:
-        return await self.db.fetchone(
-            "SELECT * FROM reengagement WHERE candidate_id = ?", (candidate_id,)
-        )
+        return await store.optin(self.db, candidate_id)
 
     # ---------------------------------------------------------------- buttons
     async def button(self, person: Person, data: str) -> Response:
         """re:yes:<origin>, re:no:<origin> (under the question), re:off (withdraw, under the
-        confirmation), re:go (restart the application). Anything else: a stale button's answer."""
-        parts = data.split(":")
+        confirmation), re:go (restart the application): bot/reengagement/buttons.py. Anything
+        else: a stale button's answer."""
+        pressed = CODEC.decode(data)
         candidate = await self.candidates.by_telegram_id(person.user_id)
-        origin = _origin(parts[2]) if len(parts) == 3 else None
-        if candidate is None or len(parts) < 2:
+        if candidate is None or pressed is None:
             return await self.screening.button(person, data)
-        if parts[1] == "go" and len(parts) == 2:
+        if isinstance(pressed, Apply):
             response = Response().add(Toast("")).add(EditPressed())
             response.actions.extend((await self.screening.restart(person)).actions)
             return response
-        if parts[1] == "off" and len(parts) == 2:
+        if isinstance(pressed, Withdraw):
             return await self._no(candidate.id, candidate.language, None)
+        origin = _origin(pressed.origin)
         if origin is None:
             return await self.screening.button(person, data)
-        if parts[1] == "yes":
+        if isinstance(pressed, OptIn):
             return await self._yes(person, candidate.id, candidate.language, origin)
-        if parts[1] == "no":
-            return await self._no(candidate.id, candidate.language, origin)
-        return await self.screening.button(person, data)
+        return await self._no(candidate.id, candidate.language, origin)
 
     async def _kept_keyboard(self, candidate_id: int, lang: str, origin: core.Origin) -> Keyboard:
         """The pressed message's buttons without the opt-in ones (the result keeps /humain)."""
@@ -142,13 +140,13 @@ class ReengagementService:
         assert view is not None
         said_not_now = view.answers.get("availability") == "no"
         if not core.may_opt_in(origin, said_not_now=said_not_now, visited=view.derived.visited):
-            return await self.screening.button(person, f"re:yes:{origin.value}")
+            return await self.screening.button(person, CODEC.encode(OptIn(origin.value)))
         site = view.site
         if site is None and view.cohort_id is not None:
             cohort = await self.pipeline.cohort(view.cohort_id)
             site = cohort.site if cohort else None
         if site is None:
-            return await self.screening.button(person, f"re:yes:{origin.value}")
+            return await self.screening.button(person, CODEC.encode(OptIn(origin.value)))
         existing = await self.optin(candidate_id)
         response = Response()
         if existing is not None and existing["notified_cohort_id"] is None:
@@ -158,7 +156,7 @@ class ReengagementService:
             response.add(Toast(""))
         keyboard = await self._kept_keyboard(candidate_id, lang, origin)
         response.add(EditPressed(append=self._button(lang, "yes"), keyboard=keyboard))
-        withdraw = ((Button(self._button(lang, "withdraw"), "re:off"),),)
+        withdraw = ((Button(self._button(lang, "withdraw"), CODEC.encode(Withdraw())),),)
         text = self._render(lang, "answer", what="yes", site=self._site_name(site))
         return response.send(text, withdraw)
 
@@ -175,30 +173,14 @@ class ReengagementService:
 
     async def _store_optin(self, candidate_id: int, site: str, origin: core.Origin) -> None:
         """The consent, with its time: a new opt-in (or a renewed one after a message)."""
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            await conn.execute(
-                "INSERT INTO reengagement (candidate_id, site, opted_in_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (candidate_id) DO UPDATE SET site = excluded.site,"
-                " opted_in_at = excluded.opted_in_at, notified_cohort_id = NULL,"
-                " notified_at = NULL",
-                (candidate_id, site, iso(now)),
-            )
-            await _event(conn, candidate_id, now, "reengagement_opt_in", {"origin": origin.value})
+        await store.store_optin(self.db, candidate_id, site, origin, self.clock.now())
         log.info("candidate %s opted in to re-engagement", candidate_id)
 
     async def _withdraw(self, candidate_id: int, origin: core.Origin | None) -> bool:
         """Delete the opt-in and any message still pending; False if there was none."""
-        now = self.clock.now()
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "DELETE FROM reengagement WHERE candidate_id = ?", (candidate_id,)
-            )
-            if cursor.rowcount != 1:
-                return False
-            await cancel(conn, reason="withdrawn", subject=subject(candidate_id), now=now)
-            where = origin.value if origin is not None else "withdraw"
-            await _event(conn, candidate_id, now, "reengagement_opt_out", {"origin": where})
+        where = origin.value if origin is not None else "withdraw"
+        if not await store.withdraw(self.db, candidate_id, where, self.clock.now()):
+            return False
         log.info("candidate %s withdrew from re-engagement", candidate_id)
         return True
 
@@ -265,7 +247,7 @@ class ReengagementService:
         if may_book:
             button = Button(self.renderer.label(lang, "btn.offer_session"), "s:offer")
         else:
-            button = Button(self._button(lang, "apply"), "re:go")
+            button = Button(self._button(lang, "apply"), CODEC.encode(Apply()))
         return Response().send(text, ((button,),))
 
 

@@ -12,10 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from bot.alumni.facts import STAGES, person_facts
+from bot.alumni.facts import STAGES
+from bot.alumni.facts_store import person_facts
 from bot.alumni.store import AlumniStore, CohortKey
 from bot.core.outcomes import EMPTY_RATES, Outcomes, Rates, rates_from_counts, ratio
 from bot.db.database import Database
+from bot.reports.store import funnel_aggregates
 
 
 @dataclass(frozen=True)
@@ -58,9 +60,9 @@ async def funnel_counts(
     for person in await person_facts(db, tz):
         for stage in person.stages:
             counts[(person.year, person.site)][stage][person.gender] += 1
-    for r in await db.fetchall("SELECT year, site, stage, gender, count FROM funnel_aggregates"):
-        if r["stage"] in STAGES:
-            counts[(int(r["year"]), r["site"])][r["stage"]][r["gender"]] += int(r["count"])
+    for year, site, stage, gender, count in await funnel_aggregates(db):
+        if stage in STAGES:
+            counts[(year, site)][stage][gender] += count
     return counts
 
 

@@ -91,7 +91,7 @@ class WeeklyDigest:
         """The digest (recruitment, then the alumni to call): every site for the all-sites group,
         one site for a site's group (the row's payload names it).
 
-        The call list is capped (bot/alumni/service.DIGEST_CALL_LINES, then "and N more:
+        The call list is capped (bot/alumni/rules.DIGEST_CALL_LINES, then "and N more:
         /appels"); if the recruitment part is already long, the call list follows as a second
         message rather than going over Telegram's limit (StaffService.digest_response, also
         behind /digest).

@@ -19,19 +19,14 @@ import logging
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import aiosqlite
-
-from bot.alumni.facts import PersonFacts, person_facts
+from bot.alumni.facts import PersonFacts
+from bot.alumni.facts_store import person_facts
 from bot.core.followup import FollowupPolicy
-from bot.core.outcomes import NO_ANSWER
 from bot.core.retention import RetentionPolicy, alumni_erasable, candidate_cutoff
 from bot.db.database import Database
+from bot.retention import store
 
 log = logging.getLogger(__name__)
-
-
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -89,10 +84,9 @@ async def purge(
     plan, people = await plan_purge(db, now, tz, retention, followup)
     if dry_run or plan.total == 0:
         return plan
-    async with db.transaction() as conn:
+    async with db.transaction():
         for person in people:
-            await _fold(conn, person, now)
-            await conn.execute("DELETE FROM candidates WHERE id = ?", (person.id,))
+            await store.erase(db, person, now)
         kinds = (
             ("candidate", plan.candidates),
             ("alumnus", plan.alumni),
@@ -100,10 +94,7 @@ async def purge(
         )
         for kind, ids in kinds:
             if ids:
-                await conn.execute(
-                    "INSERT INTO erasures (at, reason, kind, count) VALUES (?, 'retention', ?, ?)",
-                    (iso(now), kind, len(ids)),
-                )
+                await store.record_erasures(db, kind, len(ids), now)
     # The erased rows' old page images leave the WAL now, not at shutdown (see Database).
     await db.checkpoint()
     log.info(
@@ -113,37 +104,6 @@ async def purge(
         len(plan.unexited),
     )
     return plan
-
-
-async def _fold(conn: aiosqlite.Connection, person: PersonFacts, now: dt.datetime) -> None:
-    """Add one person to the anonymous aggregates before they are erased."""
-    for stage in person.stages:
-        await conn.execute(
-            "INSERT INTO funnel_aggregates (year, site, stage, gender, count)"
-            " VALUES (?, ?, ?, ?, 1) ON CONFLICT (year, site, stage, gender)"
-            " DO UPDATE SET count = count + 1",
-            (person.year, person.site, stage, person.gender),
-        )
-    if not person.alumnus or person.exit_date is None:
-        return
-    cursor = await conn.execute(
-        "SELECT milestone, situation FROM followups WHERE candidate_id = ? AND due_at <= ?",
-        (person.id, iso(now)),
-    )
-    for row in await cursor.fetchall():
-        await conn.execute(
-            "INSERT INTO outcome_aggregates (site, cohort, exit_year, milestone, category, count)"
-            " VALUES (?, ?, ?, ?, ?, 1)"
-            " ON CONFLICT (site, cohort, exit_year, milestone, category)"
-            " DO UPDATE SET count = count + 1",
-            (
-                person.site,
-                person.cohort or "",
-                person.exit_date.year,
-                int(row["milestone"]),
-                row["situation"] or NO_ANSWER,
-            ),
-        )
 
 
 def retention_policy(candidate_months: int, alumni_delay_months: int) -> RetentionPolicy:

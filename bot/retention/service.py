@@ -1,0 +1,33 @@
+"""The retention purge as the daily job runs it, built once with its policies (bot/app.py)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from bot.core.followup import FollowupPolicy
+from bot.core.retention import RetentionPolicy
+from bot.db.database import Database
+from bot.kernel.clock import Clock
+from bot.retention.purge import purge
+
+
+class Retention:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        timezone: ZoneInfo,
+        retention: RetentionPolicy,
+        followup: FollowupPolicy,
+    ) -> None:
+        self.db = db
+        self.clock = clock
+        self.timezone = timezone
+        self.retention = retention
+        self.followup = followup
+
+    async def run(self) -> int:
+        """Erase everyone whose time is up, now; how many people were erased."""
+        plan = await purge(self.db, self.clock.now(), self.timezone, self.retention, self.followup)
+        return plan.total
