@@ -22,7 +22,6 @@ from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.handlers import alumni as alumni_handlers
 from bot.handlers import reengagement as reengagement_handlers
-from bot.handlers import screening as screening_handlers
 from bot.handlers import sessions as sessions_handlers
 from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
@@ -33,14 +32,15 @@ from bot.outbox.limiter import PriorityRateLimiter
 from bot.outbox.store import OutboxStore
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
+from bot.screening import handlers as screening_handlers
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
+from bot.screening.store import CandidateStore
 from bot.services import Services
 from bot.sessions import SessionService
 from bot.staff.digest import WeeklyDigest
 from bot.staff.service import StaffService
 from bot.staff.store import CohortCreated, Moved, PipelineStore
-from bot.storage.candidates import CandidateStore
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
 from bot.telegram.update_processor import PerChatUpdateProcessor

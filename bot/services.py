@@ -13,10 +13,10 @@ from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.reengagement.service import ReengagementService
 from bot.screening.service import ScreeningService
+from bot.screening.store import CandidateStore
 from bot.sessions import SessionService
 from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
-from bot.storage.candidates import CandidateStore
 
 
 @dataclass

@@ -33,8 +33,8 @@ from bot.kernel.rendering import Renderer
 from bot.outbox import people
 from bot.outbox.kinds import MessageKind, Render
 from bot.outbox.store import OutboxRow, cancel, iso, parse_time, schedule
-from bot.storage.candidates import Candidate, CandidateStore
-from bot.storage.candidates import insert_event as _event
+from bot.screening.store import Candidate, CandidateStore
+from bot.screening.store import insert_event as _event
 
 log = logging.getLogger(__name__)
 

@@ -48,7 +48,6 @@ KNOWN: set[tuple[str, str]] = {
     ("bot.reports.data", "sql"),
     ("bot.screening.nudges", "sql"),
     ("bot.sessions", "sql"),
-    ("bot.storage.candidates", "sql"),
     ("bot.outbox.dispatcher", "telegram"),
     ("bot.outbox.limiter", "telegram"),
 }

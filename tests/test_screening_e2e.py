@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.db.database import Database
 from bot.fakeapi import FakeTelegram
 from bot.kernel.clock import FakeClock
-from bot.storage.candidates import CandidateStore
+from bot.screening.store import CandidateStore
 from tests.botharness import Chat, bot_process_env, handled, running_bot
 
 NASTY = '<b>Léa & "Zoé"</b>'

@@ -45,10 +45,10 @@ from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, cancel, iso
 from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
 from bot.screening.service import ScreeningService
+from bot.screening.store import CandidateStore
+from bot.screening.store import insert_event as _event
 from bot.sessions import SessionService
 from bot.staff.store import PipelineStore
-from bot.storage.candidates import CandidateStore
-from bot.storage.candidates import insert_event as _event
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, iso, parse_time, schedule
-from bot.storage.candidates import CandidateStore
+from bot.screening.store import CandidateStore
 
 NUDGE_KIND = "screening.nudge"
 

@@ -28,7 +28,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.outbox import people
-from bot.storage.candidates import AnswerSet, Candidate, CandidateStore
+from bot.screening.store import AnswerSet, Candidate, CandidateStore
 
 log = logging.getLogger(__name__)
 
