@@ -167,9 +167,17 @@ def build_services(
         timezone=settings.timezone,
     )
     digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest_response)
-    nudges = Nudges(db=db, candidates=candidates, renderer=renderer, clock=clock, settings=settings)
+    outbox_store = OutboxStore(db)
+    nudges = Nudges(
+        db=db,
+        candidates=candidates,
+        outbox=outbox_store,
+        renderer=renderer,
+        clock=clock,
+        settings=settings,
+    )
     outbox = Dispatcher(
-        store=OutboxStore(db),
+        store=outbox_store,
         clock=clock,
         window=settings.quiet_hours,
         timezone=settings.timezone,

@@ -46,7 +46,6 @@ KNOWN: set[tuple[str, str]] = {
     ("bot.reengagement.reactions", "sql"),
     ("bot.reengagement.service", "sql"),
     ("bot.reports.data", "sql"),
-    ("bot.screening.nudges", "sql"),
     ("bot.sessions", "sql"),
     ("bot.outbox.dispatcher", "telegram"),
     ("bot.outbox.limiter", "telegram"),

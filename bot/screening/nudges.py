@@ -17,7 +17,7 @@ from bot.kernel.actions import Button, Response
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
-from bot.outbox.store import OutboxRow, iso, parse_time, schedule
+from bot.outbox.store import OutboxRow, OutboxStore, parse_time, schedule
 from bot.screening.store import CandidateStore
 
 NUDGE_KIND = "screening.nudge"
@@ -29,12 +29,14 @@ class Nudges:
         *,
         db: Database,
         candidates: CandidateStore,
+        outbox: OutboxStore,
         renderer: Renderer,
         clock: Clock,
         settings: Settings,
     ) -> None:
         self.db = db
         self.candidates = candidates
+        self.outbox = outbox
         self.renderer = renderer
         self.clock = clock
         self.settings = settings
@@ -69,26 +71,17 @@ class Nudges:
         delays = self.settings.nudge_delays
         planned = 0
         for number, delay in enumerate(delays, start=1):
-            cutoff = iso(now - delay)
-            found = await self.db.fetchall(
-                "SELECT c.id, c.chat_id FROM candidates c WHERE c.status IN ('screening', 'paused')"
-                " AND c.last_contact_at <= ? AND c.unreachable_at IS NULL"
-                " AND c.nudges_stopped_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o"
-                " WHERE o.key = 'screening.nudge:' || c.id || ':' || ?) LIMIT 1000",
-                (cutoff, number),
-            )
+            found = await self.candidates.stalled(now - delay, number)
             if not found:
                 continue
             async with self.db.transaction() as conn:
                 for candidate_id, chat_id in found:
                     if number > 1:
                         # the second only after the first went out
-                        cursor = await conn.execute(
-                            "SELECT state FROM outbox WHERE key = ?",
-                            (f"screening.nudge:{candidate_id}:{number - 1}",),
+                        previous = await self.outbox.by_key(
+                            f"screening.nudge:{candidate_id}:{number - 1}"
                         )
-                        previous = await cursor.fetchone()
-                        if previous is None or previous[0] != "sent":
+                        if previous is None or previous.state != "sent":
                             continue
                     if await schedule(
                         conn,
@@ -104,6 +97,3 @@ class Nudges:
                     ):
                         planned += 1
         return planned
-
-
-STAFF_ACTIONS = frozenset({"ls", "se", "sx", "sxy", "sxn", "at"})
