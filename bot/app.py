@@ -33,6 +33,11 @@ from bot.outbox.store import OutboxStore
 from bot.reengagement.reactions import ReengagementReactions
 from bot.reengagement.service import ReengagementService
 from bot.screening import handlers as screening_handlers
+from bot.screening.answers import Answering
+from bot.screening.commands import Commands
+from bot.screening.consent import Consent
+from bot.screening.conversation import Conversation
+from bot.screening.data_rights import DataRights
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
 from bot.screening.store import CandidateStore
@@ -123,7 +128,7 @@ def build_services(
         clock=clock,
         settings=settings,
     )
-    screening = ScreeningService(
+    conversation = Conversation(
         store=candidates,
         renderer=renderer,
         programme=programme,
@@ -131,7 +136,15 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
         default_language=settings.language,
-        after_eligible=sessions.after_eligible,  # an eligible result offers the sessions
+    )
+    consent = Consent(conversation)
+    screening = ScreeningService(
+        conversation=conversation,
+        consent=consent,
+        # an eligible result offers the sessions
+        answering=Answering(conversation, after_eligible=sessions.after_eligible),
+        commands=Commands(conversation, consent),
+        data_rights=DataRights(conversation),
     )
     alumni = AlumniService(
         db=db,

@@ -35,7 +35,6 @@ MAX_LINES = 500
 KNOWN: set[tuple[str, str]] = {
     ("bot.alumni.service", "size"),
     ("bot.fakeapi.server", "size"),
-    ("bot.screening.service", "size"),
     ("bot.sessions", "size"),
     ("bot.staff.service", "size"),
     ("bot.staff.store", "size"),
