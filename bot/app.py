@@ -276,6 +276,7 @@ def build_application(
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
     screening_handlers.register(application, services)
+    screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls
     application.add_error_handler(_on_error)
     return application
 

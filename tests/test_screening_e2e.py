@@ -97,6 +97,10 @@ async def test_eligible_path_with_bad_input_on_the_way(
         answer = await server.wait_for_callback_answer(query)
         assert "plus actif" in (answer.get("text") or "")
         await chat.expect("quel mois")
+        query = server.press_button(user, first, data="zzz:1")  # no feature's: the fallback
+        answer = await server.wait_for_callback_answer(query)
+        assert "plus actif" in (answer.get("text") or "")
+        await chat.expect("quel mois")
         server.send_text(user, "06/2005")
         await chat.expect("en ce moment")
         my_message = server.sent_by_user(user.id)[-1]

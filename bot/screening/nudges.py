@@ -18,6 +18,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, OutboxStore, parse_time, schedule
+from bot.screening.buttons import Resume, encode
 from bot.screening.store import CandidateStore
 
 NUDGE_KIND = "screening.nudge"
@@ -62,9 +63,8 @@ class Nudges:
             number=number,
             first_name=str(first_name) if first_name else None,
         )
-        return Response().send(
-            text, ((Button(self.renderer.label(lang, "btn.resume"), "resume"),),)
-        )
+        resume = Button(self.renderer.label(lang, "btn.resume"), encode(Resume()))
+        return Response().send(text, ((resume,),))
 
     async def plan(self, now: dt.datetime) -> int:
         """Schedule the nudges of candidates who stopped screening half-way (at most two)."""
