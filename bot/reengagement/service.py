@@ -1,7 +1,7 @@
 """Re-engagement (issue 5): one message when the next cohort of a candidate's site opens.
 
 Who is asked: a candidate whose screening result says "not now" (availability "no"), under the
-result (bot/screening/service.py), and a candidate staff put on a waiting list, in a message sent
+result (bot/screening/answers.py), and a candidate staff put on a waiting list, in a message sent
 through the outbox in the same transaction as the move (bot/reengagement/reactions.py, handling the
 pipeline's `Moved` event). Nothing is pre-ticked: two buttons, "🔔 prévenir" and "non merci"; "oui"
 stores a `reengagement` row with the time (the consent), and an event in their history; "finalement
