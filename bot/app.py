@@ -197,7 +197,7 @@ def build_services(
         perform=perform_scheduled,
         kinds=[
             digest.kind(),
-            nudges.kind(),
+            *nudges.kinds(),
             *sessions.kinds(),
             *alumni.kinds(),
             *reengagement.kinds(),

@@ -42,8 +42,8 @@ class Nudges:
         self.clock = clock
         self.settings = settings
 
-    def kind(self) -> MessageKind:
-        return MessageKind(NUDGE_KIND, self.render, at_most_once=True)
+    def kinds(self) -> list[MessageKind]:
+        return [MessageKind(NUDGE_KIND, self.render, at_most_once=True)]
 
     async def render(self, row: OutboxRow) -> Response | None:
         candidate = await self.candidates.by_id(row.candidate_id) if row.candidate_id else None
