@@ -26,7 +26,6 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.handlers import screening as screening_handlers
 from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
@@ -40,8 +39,15 @@ from bot.reengagement.service import ReengagementService
 from bot.retention import handlers as retention_handlers
 from bot.retention.purge import retention_policy
 from bot.retention.service import Retention
+from bot.screening import handlers as screening_handlers
+from bot.screening.answers import Answering
+from bot.screening.commands import Commands
+from bot.screening.consent import Consent
+from bot.screening.conversation import Conversation
+from bot.screening.data_rights import DataRights
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
+from bot.screening.store import CandidateStore
 from bot.services import Services
 from bot.sessions import handlers as sessions_handlers
 from bot.sessions.admin import SessionAdmin
@@ -55,7 +61,6 @@ from bot.sessions.views import SessionViews
 from bot.staff.digest import WeeklyDigest
 from bot.staff.service import StaffService
 from bot.staff.store import CohortCreated, Moved, PipelineStore
-from bot.storage.candidates import CandidateStore
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter
@@ -170,7 +175,7 @@ def build_services(
             timezone=settings.timezone,
         ),
     )
-    screening = ScreeningService(
+    conversation = Conversation(
         store=candidates,
         renderer=renderer,
         programme=programme,
@@ -178,7 +183,15 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
         default_language=settings.language,
-        after_eligible=session_booking.after_eligible,  # an eligible result offers the sessions
+    )
+    consent = Consent(conversation)
+    screening = ScreeningService(
+        conversation=conversation,
+        consent=consent,
+        # an eligible result offers the sessions
+        answering=Answering(conversation, after_eligible=session_booking.after_eligible),
+        commands=Commands(conversation, consent),
+        data_rights=DataRights(conversation),
     )
     alumni_ctx = AlumniContext(
         store=AlumniStore(db, outcomes.followup, settings.timezone),
@@ -226,16 +239,24 @@ def build_services(
         timezone=settings.timezone,
     )
     digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest_response)
-    nudges = Nudges(db=db, candidates=candidates, renderer=renderer, clock=clock, settings=settings)
+    outbox_store = OutboxStore(db)
+    nudges = Nudges(
+        db=db,
+        candidates=candidates,
+        outbox=outbox_store,
+        renderer=renderer,
+        clock=clock,
+        settings=settings,
+    )
     outbox = Dispatcher(
-        store=OutboxStore(db),
+        store=outbox_store,
         clock=clock,
         window=settings.quiet_hours,
         timezone=settings.timezone,
         perform=perform_scheduled,
         kinds=[
             digest.kind(),
-            nudges.kind(),
+            *nudges.kinds(),
             *sessions.reminders.kinds(),
             *alumni.kinds(),
             *reengagement.kinds(),
@@ -317,6 +338,7 @@ def build_application(
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
     screening_handlers.register(application, services)
+    screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls
     application.add_error_handler(_on_error)
     return application
 

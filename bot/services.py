@@ -14,10 +14,10 @@ from bot.outbox.dispatcher import Dispatcher
 from bot.reengagement.service import ReengagementService
 from bot.retention.service import Retention
 from bot.screening.service import ScreeningService
+from bot.screening.store import CandidateStore
 from bot.sessions.feature import Sessions
 from bot.staff.service import StaffService
 from bot.staff.store import PipelineStore
-from bot.storage.candidates import CandidateStore
 
 
 @dataclass

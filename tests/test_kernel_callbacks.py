@@ -71,3 +71,20 @@ def test_too_long_or_colon_fields_are_refused_when_building() -> None:
         SESSIONS.encode(Move(1, "a:b"))
     with pytest.raises(TypeError):
         SESSIONS.encode(Resume())
+
+
+@dataclass(frozen=True)
+class Pick:
+    step: str
+    choice: str
+
+
+def test_a_word_then_fields_without_a_code() -> None:
+    answer = Codec("ans", {"": Pick})
+    assert answer.encode(Pick("site", "gonesse")) == "ans:site:gonesse"
+    assert answer.decode("ans:site:gonesse") == Pick("site", "gonesse")
+    for data in ("ans", "ans:site", "ans:site:a:b", "answer:site:a"):
+        assert answer.decode(data) is None
+    assert WORD.decode("resume:x") is None  # a word without fields takes none
+    with pytest.raises(ValueError):  # `s:<field>` could not be told from `s:<code>`
+        Codec("s", {"": Pick, "book": Book})

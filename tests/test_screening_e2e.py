@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.db.database import Database
 from bot.fakeapi import FakeTelegram
 from bot.kernel.clock import FakeClock
-from bot.storage.candidates import CandidateStore
+from bot.screening.store import CandidateStore
 from tests.botharness import Chat, bot_process_env, handled, running_bot
 
 NASTY = '<b>Léa & "Zoé"</b>'
@@ -94,6 +94,10 @@ async def test_eligible_path_with_bad_input_on_the_way(
         assert f"Merci {NASTY}" in chat.messages[-1].plain_text
         first = server.messages(user.id)[0]
         query = server.press_button(user, first, data="ans:site:atlantis")  # forged
+        answer = await server.wait_for_callback_answer(query)
+        assert "plus actif" in (answer.get("text") or "")
+        await chat.expect("quel mois")
+        query = server.press_button(user, first, data="zzz:1")  # no feature's: the fallback
         answer = await server.wait_for_callback_answer(query)
         assert "plus actif" in (answer.get("text") or "")
         await chat.expect("quel mois")

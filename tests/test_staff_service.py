@@ -10,9 +10,9 @@ from bot.core.pipeline import Stage
 from bot.fakeapi.html_check import check_telegram_html
 from bot.kernel.actions import Send, SendFile, Toast
 from bot.kernel.clock import FakeClock
+from bot.screening.store import CandidateStore
 from bot.services import Services
 from bot.staff.service import StaffReply
-from bot.storage.candidates import CandidateStore
 
 ADMIN = StaffMember(500, "admin")
 GONESSE = StaffMember(600, "staff", frozenset({"gonesse"}))

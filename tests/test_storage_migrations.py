@@ -55,7 +55,7 @@ async def test_failed_migration_leaves_the_previous_version(tmp_path: Path) -> N
 async def test_foreign_keys_cascade_on_erase(tmp_path: Path) -> None:
     import datetime as dt
 
-    from bot.storage.candidates import CandidateStore
+    from bot.screening.store import CandidateStore
 
     db = Database(tmp_path / "c.db")
     await db.connect()

@@ -11,7 +11,7 @@ import pytest
 from bot.config import DEFAULT_RULES_FILE
 from bot.core.sites import load_programme
 from bot.kernel.rendering import TEMPLATES_DIR, Renderer
-from bot.storage.candidates import Candidate
+from bot.screening.store import Candidate
 from conversations.screening import SCREENING
 
 PROGRAMME = load_programme(DEFAULT_RULES_FILE)

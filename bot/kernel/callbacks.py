@@ -2,7 +2,8 @@
 string Telegram carries (at most 64 bytes) and back by one codec per feature.
 
 The wire format is the one the bot has always sent, `<prefix>:<code>:<field>:<field>...`
-(`s:book:12`, `st:m:12:admitted:1`), and a word alone for a button without data (`resume`):
+(`s:book:12`, `st:m:12:admitted:1`), a word alone for a button without data (`resume`), or a
+word and its fields with no code (`ans:<step>:<choice>`, code ""):
 buttons stay in people's chats for months, so a string sent once must keep decoding. Fields are
 int or str (a str holds no colon); a field with a default may be missing at the end (older
 strings had fewer fields).
@@ -40,6 +41,9 @@ class Codec:
         if len(self._code_of) != len(self._by_code):
             raise ValueError("one dataclass per code")
         self._fields = {kind: _fields(kind) for kind in self._code_of}
+        if "" in self._by_code and len(self._by_code) > 1 and self._fields[self._by_code[""]]:
+            # `<prefix>:<field>` would read as another code whenever the field spells one
+            raise ValueError("a word with fields (code '') is the codec's only kind")
 
     @property
     def pattern(self) -> str:
@@ -75,9 +79,11 @@ class Codec:
             return None
         code = parts[1] if len(parts) > 1 else ""
         kind = self._by_code.get(code)
+        raw = parts[2:] if len(parts) > 1 else []
+        if kind is None and "" in self._by_code:  # a word, then fields: `ans:<step>:<choice>`
+            kind, raw = self._by_code[""], parts[1:]
         if kind is None:
             return None
-        raw = parts[2:] if len(parts) > 1 else []
         fields = self._fields[kind]
         if len(raw) > len(fields) or any(req for _n, _t, req in fields[len(raw) :]):
             return None

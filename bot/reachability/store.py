@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.db.database import Database
 from bot.outbox.store import cancel, iso
-from bot.storage.candidates import insert_event
+from bot.screening.store import insert_event
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """Re-engagement (issue 5): one message when the next cohort of a candidate's site opens.
 
 Who is asked: a candidate whose screening result says "not now" (availability "no"), under the
-result (bot/screening/service.py), and a candidate staff put on a waiting list, in a message sent
+result (bot/screening/answers.py), and a candidate staff put on a waiting list, in a message sent
 through the outbox in the same transaction as the move (bot/reengagement/reactions.py, handling the
 pipeline's `Moved` event). Nothing is pre-ticked: two buttons, "🔔 prévenir" and "non merci"; "oui"
 stores a `reengagement` row with the time (the consent), and an event in their history; "finalement
@@ -47,9 +47,9 @@ from bot.reengagement import store
 from bot.reengagement.buttons import CODEC, Apply, OptIn, OptOut, Withdraw
 from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
 from bot.screening.service import ScreeningService
+from bot.screening.store import CandidateStore
 from bot.sessions.booking import Booking
 from bot.staff.store import PipelineStore
-from bot.storage.candidates import CandidateStore
 
 log = logging.getLogger(__name__)
 

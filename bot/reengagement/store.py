@@ -14,8 +14,8 @@ from bot.core import reengagement as core
 from bot.db.database import Database
 from bot.outbox.store import cancel, iso
 from bot.reengagement.kinds import subject
+from bot.screening.store import insert_event
 from bot.staff.store import current_stage
-from bot.storage.candidates import insert_event
 
 
 async def optin(db: Database, candidate_id: int) -> aiosqlite.Row | None:

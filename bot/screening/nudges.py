@@ -17,8 +17,9 @@ from bot.kernel.actions import Button, Response
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
-from bot.outbox.store import OutboxRow, iso, parse_time, schedule
-from bot.storage.candidates import CandidateStore
+from bot.outbox.store import OutboxRow, OutboxStore, parse_time, schedule
+from bot.screening.buttons import Resume, encode
+from bot.screening.store import CandidateStore
 
 NUDGE_KIND = "screening.nudge"
 
@@ -29,18 +30,20 @@ class Nudges:
         *,
         db: Database,
         candidates: CandidateStore,
+        outbox: OutboxStore,
         renderer: Renderer,
         clock: Clock,
         settings: Settings,
     ) -> None:
         self.db = db
         self.candidates = candidates
+        self.outbox = outbox
         self.renderer = renderer
         self.clock = clock
         self.settings = settings
 
-    def kind(self) -> MessageKind:
-        return MessageKind(NUDGE_KIND, self.render, at_most_once=True)
+    def kinds(self) -> list[MessageKind]:
+        return [MessageKind(NUDGE_KIND, self.render, at_most_once=True)]
 
     async def render(self, row: OutboxRow) -> Response | None:
         candidate = await self.candidates.by_id(row.candidate_id) if row.candidate_id else None
@@ -60,35 +63,25 @@ class Nudges:
             number=number,
             first_name=str(first_name) if first_name else None,
         )
-        return Response().send(
-            text, ((Button(self.renderer.label(lang, "btn.resume"), "resume"),),)
-        )
+        resume = Button(self.renderer.label(lang, "btn.resume"), encode(Resume()))
+        return Response().send(text, ((resume,),))
 
     async def plan(self, now: dt.datetime) -> int:
         """Schedule the nudges of candidates who stopped screening half-way (at most two)."""
         delays = self.settings.nudge_delays
         planned = 0
         for number, delay in enumerate(delays, start=1):
-            cutoff = iso(now - delay)
-            found = await self.db.fetchall(
-                "SELECT c.id, c.chat_id FROM candidates c WHERE c.status IN ('screening', 'paused')"
-                " AND c.last_contact_at <= ? AND c.unreachable_at IS NULL"
-                " AND c.nudges_stopped_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o"
-                " WHERE o.key = 'screening.nudge:' || c.id || ':' || ?) LIMIT 1000",
-                (cutoff, number),
-            )
+            found = await self.candidates.stalled(now - delay, number)
             if not found:
                 continue
             async with self.db.transaction() as conn:
                 for candidate_id, chat_id in found:
                     if number > 1:
                         # the second only after the first went out
-                        cursor = await conn.execute(
-                            "SELECT state FROM outbox WHERE key = ?",
-                            (f"screening.nudge:{candidate_id}:{number - 1}",),
+                        previous = await self.outbox.by_key(
+                            f"screening.nudge:{candidate_id}:{number - 1}"
                         )
-                        previous = await cursor.fetchone()
-                        if previous is None or previous[0] != "sent":
+                        if previous is None or previous.state != "sent":
                             continue
                     if await schedule(
                         conn,
@@ -104,6 +97,3 @@ class Nudges:
                     ):
                         planned += 1
         return planned
-
-
-STAFF_ACTIONS = frozenset({"ls", "se", "sx", "sxy", "sxn", "at"})

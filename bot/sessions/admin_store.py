@@ -16,9 +16,9 @@ from bot.config import Settings
 from bot.core.schedule import reminder_plan
 from bot.db.database import Database
 from bot.outbox.store import cancel, iso, schedule
+from bot.screening.store import insert_event
 from bot.sessions.rules import EditOutcome, InfoSession, changes
 from bot.sessions.store import SESSION_SQL, SessionStore, session_of
-from bot.storage.candidates import insert_event
 
 log = logging.getLogger(__name__)
 

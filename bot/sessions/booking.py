@@ -11,6 +11,7 @@ from bot.kernel.actions import Button, EditPressed, Response, Toast, rows
 from bot.kernel.clock import Clock
 from bot.kernel.person import Person
 from bot.reachability import store as reachability
+from bot.screening.store import Candidate, CandidateStore
 from bot.sessions import rules
 from bot.sessions.buttons import (
     Book,
@@ -26,7 +27,6 @@ from bot.sessions.buttons import (
 )
 from bot.sessions.store import NotOffered, SeatTaken, SessionStore
 from bot.sessions.views import SessionViews
-from bot.storage.candidates import Candidate, CandidateStore
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from bot.kernel.actions import Button, Keyboard, Response
 from bot.outbox.kinds import MessageKind, Render
 from bot.outbox.store import OutboxRow, parse_time
+from bot.screening.store import Candidate, CandidateStore
 from bot.sessions import rules
 from bot.sessions.booking import Booking
 from bot.sessions.buttons import SESSIONS, Attendees, Book, Cancel, Change, Confirm, encode
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
-from bot.storage.candidates import Candidate, CandidateStore
 
 AT_MOST_ONCE = frozenset({"sessions.noshow", "sessions.seat_free"})
 

@@ -17,8 +17,8 @@ from bot.config import Settings
 from bot.core.schedule import reminder_plan
 from bot.db.database import Database
 from bot.outbox.store import cancel, iso, parse_time, schedule
+from bot.screening.store import insert_event
 from bot.sessions.rules import MIN_LEAD, InfoSession
-from bot.storage.candidates import insert_event
 
 log = logging.getLogger(__name__)
 

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 from bot.core.sites import Programme
 from bot.kernel.actions import Button, Keyboard
 from bot.kernel.rendering import Renderer
+from bot.screening.store import CandidateStore
 from bot.sessions import rules
 from bot.sessions.buttons import Cancel, Change, encode
 from bot.sessions.rules import InfoSession
-from bot.storage.candidates import CandidateStore
 
 
 class SessionViews:

@@ -27,8 +27,8 @@ from bot.core.pipeline import (
 from bot.core.text import fold
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.storage.candidates import insert_event as _event
-from bot.storage.candidates import iso
+from bot.screening.store import insert_event as _event
+from bot.screening.store import iso
 
 SYSTEM = 0  # `by` for moves made by the bot itself rather than a person
 

@@ -239,6 +239,18 @@ class CandidateStore:
                 records[table] = [dict(row) for row in rows]
         return records
 
+    async def stalled(self, cutoff: dt.datetime, number: int) -> list[tuple[int, int]]:
+        """(id, chat_id) of at most 1,000 candidates who stopped screening (or paused it) before
+        `cutoff`, can be written to, did not /stop, and have no nudge `number` yet."""
+        rows = await self.db.fetchall(
+            "SELECT c.id, c.chat_id FROM candidates c WHERE c.status IN ('screening', 'paused')"
+            " AND c.last_contact_at <= ? AND c.unreachable_at IS NULL"
+            " AND c.nudges_stopped_at IS NULL AND NOT EXISTS (SELECT 1 FROM outbox o"
+            " WHERE o.key = 'screening.nudge:' || c.id || ':' || ?) LIMIT 1000",
+            (iso(cutoff), number),
+        )
+        return [(int(row[0]), int(row[1])) for row in rows]
+
     async def count(self, metric: str, now: dt.datetime, source: str | None = None) -> None:
         """Add one to an anonymous daily counter."""
         await self.db.execute(
