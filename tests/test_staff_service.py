@@ -39,13 +39,10 @@ async def seed_candidate(
     c = await store.create(
         telegram_id=tg, chat_id=tg, language="fr", source=source, consent_version="v", now=now
     )
-    given = fs.profile(
-        site=site,
-        first_name=name,
-        postcode="95500" if site == "gonesse" else "59700",
-        gender="no_answer",
-    )
-    full = {**fs.stored(given), **(answers or {})}  # every question of the flow, in order
+    given = fs.profile(site=site, postcode="95500" if site == "gonesse" else "59700")
+    # every question of the flow, in order; the name as given, even one the bot would refuse now
+    full = {**fs.stored(fs.profile(given, gender="no_answer")), "first_name": name}
+    full.update(answers or {})
     for step, value in full.items():
         await store.save_answer(c.id, step, value, now)
         if step == stop_after:
