@@ -50,9 +50,10 @@ ELIGIBLE: Profile = {
     "followed_by": "mission_locale",
     "gender": "femme",
 }
-# Typed answers a new text question would need: a choice or multi-select question needs nothing
-# here, a text question does (its parse decides what is valid).
-TYPED: Mapping[str, str] = {k: v for k, v in ELIGIBLE.items() if isinstance(v, str)}
+# Other usual profiles (the result each gets is checked in tests/test_screening_service.py).
+TOO_OLD: Profile = {**ELIGIBLE, "birth": "01/1995"}
+STUDYING: Profile = {**ELIGIBLE, "situation": "studying"}  # no left_school question
+NOT_NOW: Profile = {**ELIGIBLE, "availability": "no"}
 
 # Literal French on purpose, to catch wording changes: a fragment of each question's text, checked
 # when a walk-through reaches that question (a question not listed here is reached by its number).
@@ -316,7 +317,3 @@ async def answer(
 async def _press(chat: Chat, value: str, expect: str) -> Any:
     await chat.press(value)
     return await chat.expect(expect)
-
-
-def labels_of(moves: Sequence[Move]) -> list[str]:
-    return [p for m in moves for p in m.presses]

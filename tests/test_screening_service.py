@@ -6,6 +6,8 @@ import html
 import json
 import re
 
+import pytest
+
 from bot.kernel.actions import Button, EditPressed, Response, Send, SendFile, Toast
 from bot.kernel.person import Person
 from bot.services import Services
@@ -61,7 +63,7 @@ async def play(services: Services, person: Person, r: Response, moves: list[fs.M
 async def answer_all(services: Services, person: Person = LEA, **changes: object) -> Response:
     """Answer every question of the flow, returning the summary. `changes` are answers as the
     flow's values (qualification="higher") or typed text (postcode="75011")."""
-    given = fs.profile(interests=["programming", "web"], **changes)
+    given = fs.profile(fs.profile(interests=["programming", "web"]), **changes)
     return await play(services, person, await consent(services, person), fs.walk(given))
 
 
@@ -121,6 +123,31 @@ async def test_summary_and_my_data_show_every_question_of_the_flow(services: Ser
     r = await services.screening.my_data(LEA)
     for line in fs.lines(given):
         assert line in html.unescape(sends(r)[0].text), line
+
+
+@pytest.mark.parametrize(
+    ("name", "result", "reasons"),
+    [
+        ("ELIGIBLE", "eligible", []),
+        ("TOO_OLD", "oriented", ["age_over_max"]),
+        ("STUDYING", "review", ["situation_studying"]),
+        ("NOT_NOW", "oriented", ["availability_no"]),
+    ],
+)
+async def test_the_walkthrough_profiles_get_the_result_they_are_named_after(
+    services: Services, name: str, result: str, reasons: list[str]
+) -> None:
+    given: fs.Profile = getattr(fs, name)
+    summary = await answer_all(services, **given)
+    assert len(fs.walk(given)) == fs.count(given)
+    for line in fs.lines(given):
+        assert line in re.sub(r"</?b>", "", text_of(summary)), line
+    await services.screening.button(LEA, button(summary, "C'est bon").data)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert (candidate.result, candidate.result_reasons) == (result, reasons)
+    answers = await services.candidates.answers(candidate.id)
+    assert answers.complete == fs.stored(given)
 
 
 async def test_oriented_candidate_is_queued_for_a_person(services: Services) -> None:
