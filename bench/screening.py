@@ -31,26 +31,29 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 UNCAPPED = {"FABNUM_MESSAGES_PER_SECOND": "1000", "FABNUM_CHAT_BURST": "0"}
 
-# One screening, as the steps a candidate takes: (kind, value, words in the bot's full reply).
-# The latency of a step runs until that reply (the next question) has arrived; a tick in a
-# multi-select only edits the buttons, so it runs until the button press is answered.
-SCRIPT: list[tuple[str, str, str | None]] = [
-    ("command", "start", "Avant de commencer"),
-    ("button", "J'accepte", "Question 1/11"),
-    ("button", "Gonesse", "Question 2/11"),
-    ("text", "Léa", "Question 3/11"),
-    ("text", "06/2005", "Question 4/11"),
-    ("button", "Rien de tout ça", "Question 5/11"),
-    ("button", "Aucun diplôme", "Question 6/11"),
-    ("button", "plus d'1 an", "Question 7/11"),
-    ("text", "95500", "Question 8/11"),
-    ("button", "Oui", "Question 9/11"),
-    ("button", "Coder", None),
-    ("button", "Valider", "Question 10/11"),
-    ("button", "Mission Locale", "Question 11/11"),
-    ("button", "Femme", "Tes réponses"),
-    ("button", "C'est bon", "Bravo"),
-]
+
+def screening_script() -> list[tuple[str, str, str | None]]:
+    """One screening, as the steps a candidate takes: (kind, value, words in the bot's full reply).
+
+    Derived from the flow (conversations/screening.py, through tests/flowscript.py): an eligible
+    candidate answers every question, by button or text, and each answer is followed by the next
+    question's "Question N/M". The latency of a step runs until that reply has arrived; a tick in
+    a multi-select only edits the buttons, so it runs until the button press is answered."""
+    from tests import flowscript as fs
+
+    script: list[tuple[str, str, str | None]] = [
+        ("command", "start", "Avant de commencer"),
+        ("button", fs.label("fr", "btn.accept"), fs.first_heading()),
+    ]
+    for move in fs.walk(fs.ELIGIBLE, "fr"):
+        *ticks, (kind, value) = fs.typed_or_pressed(move)
+        script += [(k, v, None) for k, v in ticks]
+        script.append((kind, value, move.then or "Tes réponses"))
+    script.append(("button", fs.label("fr", "btn.confirm"), "Bravo"))
+    return script
+
+
+SCRIPT = screening_script()
 
 
 def percentile(values: list[float], q: float) -> float:

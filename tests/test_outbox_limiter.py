@@ -18,6 +18,7 @@ from bot.config import Settings
 from bot.fakeapi import FakeTelegram, RateLimits
 from bot.kernel.clock import FakeClock
 from bot.telegram.limiter import PriorityRateLimiter, SkippedOptional
+from tests import flowscript as fs
 from tests.botharness import Chat, running_bot
 
 
@@ -136,7 +137,7 @@ async def test_button_answers_under_strict_limits_draw_no_429_and_skip_the_tidy_
         chat = Chat(server, user)
         await chat.command("start", "Avant de commencer")
         await asyncio.sleep(1.1)  # a person reads
-        await chat.press("J'accepte", expect="Question 1/11")
+        await chat.press("J'accepte", expect=fs.first_heading())
         question = chat.last_with_buttons()
         await asyncio.sleep(1.1)
         await chat.press("Gonesse", expect="prénom")
@@ -161,7 +162,7 @@ async def test_with_the_default_burst_the_edit_follows_the_next_question(
             chat = Chat(server, server.new_user("Inès"))
             await chat.command("start", "Avant de commencer")
             await asyncio.sleep(2.5)  # the chat's bucket drains
-            await chat.press("J'accepte", expect="Question 1/11")
+            await chat.press("J'accepte", expect=fs.first_heading())
             await asyncio.sleep(2.5)  # the chat's bucket drains
             await chat.press("Gonesse", expect="prénom")
             await server.wait_until(

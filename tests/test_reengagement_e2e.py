@@ -18,6 +18,7 @@ from bot.kernel.clock import FakeClock
 from bot.outbox.dispatcher import RunStats
 from bot.reengagement.service import ASK_KIND, COHORT_KIND
 from bot.services import Services
+from tests import flowscript as fs
 from tests.botharness import Chat, running_bot, with_staff
 from tests.botharness import admin as admin_of
 from tests.botharness import services_of as svc
@@ -36,19 +37,18 @@ async def dispatch(app: App, clock: FakeClock, at: dt.datetime) -> RunStats:
 
 
 def answers(site: str, name: str, availability: str) -> dict[str, Any]:
-    return {
-        "site": site,
-        "first_name": name,
-        "birth": "2006-05",
-        "situation": "none",
-        "qualification": "none",
-        "left_school": "gt1y",
-        "postcode": "59700" if site == "marcq" else "95500",
-        "availability": availability,
-        "interests": ["web"],
-        "followed_by": "none",
-        "gender": "no_answer",
-    }
+    """Every question of the flow answered (tests/flowscript.py), as stored."""
+    given = fs.profile(
+        site=site,
+        first_name=name,
+        birth="05/2006",
+        postcode="59700" if site == "marcq" else "95500",
+        availability=availability,
+        interests=["web"],
+        followed_by="none",
+        gender="no_answer",
+    )
+    return fs.stored(given)
 
 
 async def answered(
@@ -305,7 +305,7 @@ async def test_withdraw_stop_at_send_time_admitted_and_erased_are_skipped(
         # Rose opts in again later (she sees the question again after re-applying "not now"):
         # a new opt-in, so the next cohort is announced to her once more
         await rose.press("🔁 Refaire ma candidature", expect="Tu veux vraiment tout recommencer")
-        await rose.press("Oui, tout recommencer", expect="Question 1/11")
+        await rose.press("Oui, tout recommencer", expect=fs.first_heading())
         for step, value in answers("gonesse", "Rose", "no").items():
             await services.candidates.save_answer(rose_id, step, value, clock.now())
         await rose.send("oui", expect="Je peux te prévenir")

@@ -15,6 +15,7 @@ from bot.db.database import Database
 from bot.fakeapi import FakeTelegram
 from bot.kernel.clock import FakeClock
 from bot.screening.store import CandidateStore
+from tests import flowscript as fs
 from tests.botharness import Chat, bot_process_env, handled, running_bot
 
 NASTY = '<b>Léa & "Zoé"</b>'
@@ -46,24 +47,13 @@ async def count_rows(settings: Settings, table: str) -> int:
 
 async def begin(chat: Chat, source: str = "") -> None:
     await chat.command("start", "Avant de commencer", args=source)
-    await chat.press("J'accepte", expect="Question 1/11")
+    await chat.press("J'accepte", expect=fs.first_heading())
 
 
-async def through_questions(
-    chat: Chat, *, name: str = "Léa", qualification: str = "Aucun diplôme"
-) -> None:
-    await chat.press("Gonesse", expect="prénom")
-    await chat.send(name, expect="quel mois")
-    await chat.send("06/2005", expect="en ce moment")
-    await chat.press("Rien de tout ça", expect="diplôme le plus haut")
-    await chat.press(qualification, expect="quitté l'école")
-    await chat.press("plus d'1 an", expect="code postal")
-    await chat.send("95500", expect="4 jours par semaine")
-    await chat.press("Oui", expect="te plaît")
-    await chat.press("Coder")
-    await chat.press("Valider", expect="accompagne")
-    await chat.press("Mission Locale", expect="facultative")
-    await chat.press("Je préfère ne pas répondre", expect="Tes réponses")
+async def through_questions(chat: Chat, *, qualification: str = "none") -> None:
+    """Every question (tests/flowscript.py walks the flow), up to the summary."""
+    given = fs.profile(qualification=qualification, gender="no_answer")
+    await fs.answer(chat, given, last="Tes réponses")
 
 
 async def test_eligible_path_with_bad_input_on_the_way(
@@ -72,8 +62,9 @@ async def test_eligible_path_with_bad_input_on_the_way(
     async with running_bot(server, settings, clock):
         user = server.new_user("Léa")
         chat = Chat(server, user)
+        lea = fs.profile(first_name=NASTY, interests=["programming", "web"], gender="femme")
         await begin(chat, source="mission-locale-gonesse")
-        await chat.press("Gonesse", expect="prénom")
+        await fs.answer(chat, lea, stop="first_name")
         # bad input of every kind: each gets a short answer and the current question again
         server.send_sticker(user)
         await chat.expect("Je ne peux lire que du texte")
@@ -90,8 +81,8 @@ async def test_eligible_path_with_bad_input_on_the_way(
         await chat.send("😀😀😀", expect="des lettres")
         await chat.command("nimportequoi", expect="Je ne connais pas cette commande")
         await chat.expect("prénom")
-        await chat.send(NASTY, expect="quel mois")
-        assert f"Merci {NASTY}" in chat.messages[-1].plain_text
+        await fs.answer(chat, lea, start="first_name", stop="birth")
+        assert f"Merci {NASTY}" in chat.messages[-1].plain_text  # the birth question
         first = server.messages(user.id)[0]
         query = server.press_button(user, first, data="ans:site:atlantis")  # forged
         answer = await server.wait_for_callback_answer(query)
@@ -102,21 +93,16 @@ async def test_eligible_path_with_bad_input_on_the_way(
         assert "plus actif" in (answer.get("text") or "")
         await chat.expect("quel mois")
         server.send_text(user, "06/2005")
-        await chat.expect("en ce moment")
+        await chat.expect(fs.then("birth", lea))
         my_message = server.sent_by_user(user.id)[-1]
         server.edit_text(user, my_message["message_id"], "07/2005")
         await chat.expect("modifié un message")
-        await chat.press("Rien de tout ça", expect="diplôme le plus haut")
-        await chat.send("aucun", expect="quitté l'école")
-        await chat.press("plus d'1 an", expect="code postal")
+        await fs.answer(chat, lea, after="birth", stop="qualification")
+        await chat.send("aucun", expect=fs.then("qualification", lea))
+        await fs.answer(chat, lea, after="qualification", stop="postcode")
         await chat.send("quatre-vingt-quinze", expect="5 chiffres")
-        await chat.send("95 500", expect="4 jours par semaine")
-        await chat.press("Oui", expect="te plaît")
-        await chat.press("Coder")
-        await chat.press("Sites web")
-        await chat.press("Valider", expect="accompagne")
-        await chat.press("Mission Locale", expect="facultative")
-        await chat.press("Femme", expect="Tes réponses")
+        await chat.send("95 500", expect=fs.then("postcode", lea))
+        await fs.answer(chat, lea, after="postcode", last="Tes réponses")
         summary = chat.messages[-1].plain_text
         assert NASTY in summary and "Coder, 🌐 Sites web" in summary
         await chat.press("C'est bon", expect="Bravo")
@@ -138,17 +124,20 @@ async def test_english_path_to_orientation(
         chat = Chat(server, user)
         await chat.command("start", "Avant de commencer")
         await chat.press("English", expect="Before")
-        await chat.press("I agree", expect="Question 1/11")
-        await chat.press("Marcq", expect="first name")
-        await chat.send("Sam", expect="month and year")
-        await chat.send("march 2008", expect="right now")
-        await chat.press("school", expect="highest")
-        await chat.press("Higher", expect="postcode")
-        await chat.send("59700", expect="4 days a week")
-        await chat.press("No", expect="enjoy")
-        await chat.press("Done", expect="supports you")
-        await chat.press("Nobody", expect="optional")
-        await chat.press("Other", expect="Your answers")
+        sam = fs.profile(
+            site="marcq",
+            first_name="Sam",
+            birth="march 2008",
+            situation="studying",
+            qualification="higher",
+            postcode="59700",
+            availability="no",
+            interests=[],
+            followed_by="none",
+            gender="autre",
+        )
+        await chat.press("I agree", expect=fs.first_heading(sam))
+        await fs.answer(chat, sam, "en", last="Your answers")
         await chat.press("send it", expect="not a final decision")
         assert "Mission Locale Métropole Lilloise" in chat.messages[-1].plain_text
     candidate, _ = await stored(settings, user.id)
@@ -165,7 +154,7 @@ async def test_review_path_and_human_request(
     async with running_bot(server, settings, clock):
         chat = Chat(server, server.new_user("Inès"))
         await begin(chat)
-        await through_questions(chat, qualification="Le bac")
+        await through_questions(chat, qualification="bac")
         await chat.press("C'est bon", expect="Une personne de l'équipe va la regarder")
         await chat.command("humain", expect="une personne de l'équipe va t'écrire")
         await chat.send("et maintenant ?", expect="déjà envoyée")
@@ -193,16 +182,17 @@ async def test_my_data_and_delete(
 ) -> None:
     async with running_bot(server, settings, clock):
         chat = Chat(server, server.new_user())
+        given = fs.profile(first_name=NASTY)
         await begin(chat)
-        await chat.press("Gonesse", expect="prénom")
-        await chat.send(NASTY, expect="quel mois")
+        await fs.answer(chat, given, through="first_name")
         await chat.command("mes_donnees", expect="Tout ce que je sais sur toi")
         document = await server.wait_for_message(
             chat.user.id, after=chat.seen, predicate=lambda m: m.document is not None
         )
         assert document.document is not None
         data = json.loads(document.document.content)
-        assert data["answers"] == {"site": "gonesse", "first_name": NASTY}
+        assert data["answers"] == fs.stored_through("first_name", given)
+        assert data["answers"]["first_name"] == NASTY
         chat.seen = chat.messages.index(document) + 1
         await chat.command("supprimer", expect="tout effacer")
         await chat.press("Oui, tout effacer", expect="C'est fait")
@@ -215,18 +205,19 @@ async def test_restart_mid_flow_continues_where_it_was(
 ) -> None:
     user = server.new_user()
     chat = Chat(server, user)
+    given = fs.profile(birth="05/2006")
     async with running_bot(server, settings, clock):
         await begin(chat)
-        await chat.press("Gonesse", expect="prénom")
-        await chat.send("Léa", expect="quel mois")
+        await fs.answer(chat, given, stop="birth")
     # a new Application on the same database file
     async with running_bot(server, settings, clock):
-        await chat.send("05/2006", expect="en ce moment")
-        assert "Question 4/11" in chat.messages[-1].plain_text
+        await fs.answer(chat, given, start="birth", through="birth")
+        assert fs.then("birth", given) in chat.messages[-1].plain_text
         await chat.command("start", "Re-bonjour Léa")
-        await chat.expect("en ce moment")
+        await chat.expect(fs.then("birth", given))
     _, answers = await stored(settings, user.id)
-    assert answers == {"site": "gonesse", "first_name": "Léa", "birth": "2006-05"}
+    assert answers == fs.stored_through("birth", given)
+    assert answers["birth"] == "2006-05"
 
 
 async def test_updates_of_one_chat_are_handled_in_order(
@@ -236,13 +227,16 @@ async def test_updates_of_one_chat_are_handled_in_order(
         chat = Chat(server, server.new_user())
         await begin(chat)
         question = chat.last_with_buttons()
-        # press a button and type the next answer before the bot had time to answer the first
-        server.press_button(chat.user, question, text="Gonesse")
-        server.send_text(chat.user, "Léa")
-        server.send_text(chat.user, "04/2004")
-        await chat.expect("en ce moment")
+        given = fs.profile(birth="04/2004")
+        first, *others = fs.moves_between(given, through="birth")
+        # press a button and type the next answers before the bot had time to answer the first
+        server.press_button(chat.user, question, text=fs.as_text(first))
+        for move in others:
+            server.send_text(chat.user, fs.as_text(move))
+        await chat.expect(fs.then("birth", given))
     _, answers = await stored(settings, chat.user.id)
-    assert answers == {"site": "gonesse", "first_name": "Léa", "birth": "2004-04"}
+    assert answers == fs.stored_through("birth", given)
+    assert answers["birth"] == "2004-04"
 
 
 async def test_many_candidates_at_once_keep_their_own_state(
@@ -251,10 +245,14 @@ async def test_many_candidates_at_once_keep_their_own_state(
     async with running_bot(server, settings, clock):
         chats = [Chat(server, server.new_user(f"Cand{i}")) for i in range(12)]
         await asyncio.gather(*(begin(c) for c in chats))
-        await asyncio.gather(*(c.press("Gonesse", expect="prénom") for c in chats))
-        await asyncio.gather(
-            *(c.send(f"Prénom{i}", expect=f"Merci Prénom{i}") for i, c in enumerate(chats))
-        )
+        await asyncio.gather(*(fs.answer(c, stop="first_name") for c in chats))
+
+        async def named(i: int, chat: Chat) -> None:
+            given = fs.profile(first_name=f"Prénom{i}")
+            await fs.answer(chat, given, start="first_name", stop="birth")
+            assert f"Merci Prénom{i}" in chat.messages[-1].plain_text  # the birth question
+
+        await asyncio.gather(*(named(i, c) for i, c in enumerate(chats)))
     for i, c in enumerate(chats):
         _, answers = await stored(settings, c.user.id)
         assert answers["first_name"] == f"Prénom{i}"
@@ -292,30 +290,26 @@ async def test_kill_9_mid_flow_loses_no_acknowledged_answer(
 
     user = server.new_user()
     chat = Chat(server, user)
+    given = fs.profile(birth="02/2003")
+    after_birth = fs.moves_between(given, after="birth")[0]
     process = await start()
     try:
         server.send_command(user, "start")
         await chat.expect("Avant de commencer", within=30)
-        await chat.press("J'accepte", expect="Question 1/11")
-        await chat.press("Gonesse", expect="prénom")
-        await chat.send("Léa", expect="quel mois")
-        await chat.send("02/2003", expect="en ce moment")
+        await chat.press("J'accepte", expect=fs.first_heading())
+        await fs.answer(chat, given, through="birth")
     finally:
         process.send_signal(signal.SIGKILL)
         await process.wait()
     process = await start()
     try:
-        server.send_text(user, "rien")
-        await chat.expect("diplôme le plus haut", within=30)
-        assert "Question 5/11" in chat.messages[-1].plain_text
+        server.send_text(user, fs.as_text(after_birth))  # typed, even for a button question
+        await chat.expect(fs.then(after_birth.key, given), within=30)
+        assert fs.then(after_birth.key, given) in chat.messages[-1].plain_text
     finally:
         process.send_signal(signal.SIGKILL)
         await process.wait()
     settings = Settings(database=tmp_path / "killed.db")
     _, answers = await stored(settings, user.id)
-    assert answers == {
-        "site": "gonesse",
-        "first_name": "Léa",
-        "birth": "2003-02",
-        "situation": "none",
-    }
+    assert answers == fs.stored_through(after_birth.key, given)
+    assert answers["birth"] == "2003-02"

@@ -7,24 +7,15 @@ import pytest
 from bot.config import DEFAULT_RULES_FILE
 from bot.core.eligibility import decide, possible_ages
 from bot.core.sites import Outcome, RulesError, load_programme
+from tests import flowscript as fs
 
 PROGRAMME = load_programme(DEFAULT_RULES_FILE)
 GONESSE = dataclasses.replace(PROGRAMME.sites["gonesse"], next_cohort_start=dt.date(2027, 3, 1))
 TODAY = dt.date(2026, 11, 25)
 
-ELIGIBLE = {
-    "site": "gonesse",
-    "first_name": "Léa",
-    "birth": "2005-06",
-    "situation": "none",
-    "qualification": "none",
-    "left_school": "gt1y",
-    "postcode": "95500",
-    "availability": "yes",
-    "interests": ["web"],
-    "followed_by": "mission_locale",
-    "gender": "femme",
-}
+# Every question of the flow answered (tests/flowscript.py), as stored: a recorded-only question
+# added to the flow is answered here too, and must not change any decision.
+ELIGIBLE = fs.stored(fs.profile(interests=["web"]))
 
 
 def test_possible_ages_with_month_precision() -> None:

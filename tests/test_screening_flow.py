@@ -1,5 +1,6 @@
 from bot.core.flow import Kind, match_choice
 from conversations.screening import SCREENING
+from tests import flowscript as fs
 
 
 def test_flow_has_one_question_per_step_and_no_forbidden_topics() -> None:
@@ -12,18 +13,20 @@ def test_flow_has_one_question_per_step_and_no_forbidden_topics() -> None:
 def test_next_step_is_derived_from_answers() -> None:
     assert SCREENING.next_step({}).key == "site"  # type: ignore[union-attr]
     answers = {"site": "gonesse", "first_name": "Léa", "birth": "2005-01"}
-    assert SCREENING.next_step(answers).key == "situation"  # type: ignore[union-attr]
+    following = fs.question_keys()[fs.question_keys().index("birth") + 1]
+    assert SCREENING.next_step(answers).key == following  # type: ignore[union-attr]
+    assert SCREENING.next_step({**answers, following: "x"}) != SCREENING.step(following)
 
 
 def test_left_school_is_skipped_for_someone_still_studying() -> None:
-    answers = {
-        "site": "gonesse",
-        "first_name": "Léa",
-        "birth": "2005-01",
-        "situation": "studying",
-        "qualification": "none",
-    }
-    assert SCREENING.next_step(answers).key == "postcode"  # type: ignore[union-attr]
+    # every question before left_school answered (tests/flowscript.py), by a student
+    keys = fs.question_keys()
+    before = keys[: keys.index("left_school")]
+    student = fs.stored(fs.profile(situation="studying"))
+    answers = {k: v for k, v in student.items() if k in before}
+    assert answers["situation"] == "studying" and "qualification" in answers
+    following = keys[keys.index("left_school") + 1]
+    assert SCREENING.next_step(answers).key == following  # type: ignore[union-attr]
     answers["situation"] = "none"
     assert SCREENING.next_step(answers).key == "left_school"  # type: ignore[union-attr]
 
@@ -31,8 +34,12 @@ def test_left_school_is_skipped_for_someone_still_studying() -> None:
 def test_position_counts_only_questions_that_apply() -> None:
     step = SCREENING.step("postcode")
     assert step is not None
-    assert SCREENING.position(step, {"situation": "none"}) == (7, 11)
-    assert SCREENING.position(step, {"situation": "studying"}) == (6, 10)
+    # Every question applies to someone who left school; a student skips left_school, which
+    # comes before the postcode (numbers computed from the flow, see tests/flowscript.py).
+    number, total = fs.question_keys().index("postcode") + 1, len(fs.question_keys())
+    assert fs.question_keys().index("left_school") < fs.question_keys().index("postcode")
+    assert SCREENING.position(step, {"situation": "none"}) == (number, total)
+    assert SCREENING.position(step, {"situation": "studying"}) == (number - 1, total - 1)
 
 
 def test_match_choice_is_forgiving() -> None:

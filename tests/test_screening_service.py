@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import html
 import json
+import re
+
+import pytest
 
 from bot.kernel.actions import Button, EditPressed, Response, Send, SendFile, Toast
 from bot.kernel.person import Person
 from bot.services import Services
+from tests import flowscript as fs
 
 LEA = Person(user_id=1001, chat_id=1001)
 
@@ -43,25 +47,24 @@ async def consent(services: Services, person: Person = LEA, source: str | None =
     return await s.button(person, button(notice, "J'accepte").data)
 
 
-async def answer_all(services: Services, person: Person = LEA, **overrides: str) -> Response:
-    """Answer every question, by buttons and text, returning the summary."""
+async def play(services: Services, person: Person, r: Response, moves: list[fs.Move]) -> Response:
+    """Give these answers (tests/flowscript.py), by buttons and text; the last response."""
     s = services.screening
-    r = await consent(services, person)
-    r = await s.button(person, button(r, overrides.get("site", "Gonesse")).data)
-    r = await s.text(person, overrides.get("first_name", "Léa"))
-    r = await s.text(person, overrides.get("birth", "06/2005"))
-    r = await s.button(person, button(r, overrides.get("situation", "Rien de tout ça")).data)
-    r = await s.button(person, button(r, overrides.get("qualification", "Aucun diplôme")).data)
-    if "left_school" not in overrides or overrides["left_school"]:
-        r = await s.button(person, button(r, overrides.get("left_school", "plus d'1 an")).data)
-    r = await s.text(person, overrides.get("postcode", "95500"))
-    r = await s.button(person, button(r, overrides.get("availability", "Oui")).data)
-    question = r
-    await s.button(person, button(question, "Coder").data)
-    await s.button(person, button(question, "Sites web").data)
-    r = await s.button(person, button(question, "Valider").data)
-    r = await s.button(person, button(r, overrides.get("followed_by", "Mission Locale")).data)
-    return await s.button(person, button(r, overrides.get("gender", "Femme")).data)
+    for move in moves:
+        if move.typed is not None:
+            r = await s.text(person, move.typed)
+            continue
+        question = r
+        for pressed in move.presses:
+            r = await s.button(person, button(question, pressed).data)
+    return r
+
+
+async def answer_all(services: Services, person: Person = LEA, **changes: object) -> Response:
+    """Answer every question of the flow, returning the summary. `changes` are answers as the
+    flow's values (qualification="higher") or typed text (postcode="75011")."""
+    given = fs.profile(fs.profile(interests=["programming", "web"]), **changes)
+    return await play(services, person, await consent(services, person), fs.walk(given))
 
 
 async def test_refusing_the_notice_stores_nothing(services: Services) -> None:
@@ -89,7 +92,7 @@ async def test_consent_stores_version_time_and_source(services: Services) -> Non
     assert candidate.source == "mission-locale-gonesse"
     assert candidate.consent_version == services.programme.notice_version
     assert candidate.consented_at == "2026-11-25T09:00:00+00:00"
-    assert "FabNum" in text_of(r) and "Question 1/11" in text_of(r)
+    assert "FabNum" in text_of(r) and fs.first_heading() in text_of(r)
 
 
 async def test_full_path_to_eligible(services: Services) -> None:
@@ -108,8 +111,47 @@ async def test_full_path_to_eligible(services: Services) -> None:
     )
 
 
+async def test_summary_and_my_data_show_every_question_of_the_flow(services: Services) -> None:
+    given = fs.profile(interests=["programming", "web"])
+    summary = await answer_all(services)
+    for line in fs.lines(given):
+        assert line in re.sub(r"</?b>", "", text_of(summary)), line
+    edits = [b.text for row in last_send(summary).keyboard for b in row]
+    assert [e for e in edits if e.startswith("✏️")] == [
+        f"✏️ {fs.label('fr', f'title.{k}')}" for k in fs.stored(given)
+    ]
+    r = await services.screening.my_data(LEA)
+    for line in fs.lines(given):
+        assert line in html.unescape(sends(r)[0].text), line
+
+
+@pytest.mark.parametrize(
+    ("name", "result", "reasons"),
+    [
+        ("ELIGIBLE", "eligible", []),
+        ("TOO_OLD", "oriented", ["age_over_max"]),
+        ("STUDYING", "review", ["situation_studying"]),
+        ("NOT_NOW", "oriented", ["availability_no"]),
+    ],
+)
+async def test_the_walkthrough_profiles_get_the_result_they_are_named_after(
+    services: Services, name: str, result: str, reasons: list[str]
+) -> None:
+    given: fs.Profile = getattr(fs, name)
+    summary = await answer_all(services, **given)
+    assert len(fs.walk(given)) == fs.count(given)
+    for line in fs.lines(given):
+        assert line in re.sub(r"</?b>", "", text_of(summary)), line
+    await services.screening.button(LEA, button(summary, "C'est bon").data)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert (candidate.result, candidate.result_reasons) == (result, reasons)
+    answers = await services.candidates.answers(candidate.id)
+    assert answers.complete == fs.stored(given)
+
+
 async def test_oriented_candidate_is_queued_for_a_person(services: Services) -> None:
-    summary = await answer_all(services, qualification="Plus que le bac")
+    summary = await answer_all(services, qualification="higher")
     r = await services.screening.button(LEA, button(summary, "C'est bon").data)
     text = text_of(r)
     assert "pas une décision finale" in text
@@ -127,7 +169,7 @@ async def test_oriented_candidate_is_queued_for_a_person(services: Services) -> 
 
 
 async def test_review_path_with_reasons(services: Services) -> None:
-    summary = await answer_all(services, availability="À voir", postcode="75011")
+    summary = await answer_all(services, availability="discuss", postcode="75011")
     r = await services.screening.button(LEA, button(summary, "C'est bon").data)
     text = text_of(r)
     assert "disponibilités" in text and "loin de Gonesse" in text
@@ -135,19 +177,19 @@ async def test_review_path_with_reasons(services: Services) -> None:
 
 async def test_invalid_text_is_reasked_with_a_hint_and_nothing_lost(services: Services) -> None:
     s = services.screening
-    r = await consent(services)
-    r = await s.button(LEA, button(r, "Gonesse").data)
-    r = await s.text(LEA, "Léa")
+    given = fs.profile(birth="mars 2007")
+    r = await play(services, LEA, await consent(services), fs.moves_between(given, stop="birth"))
     r = await s.text(LEA, "bientôt 18 ans")
-    assert "03/2007" in text_of(r) and "Question 3/11" in text_of(r)
+    assert "03/2007" in text_of(r) and fs.heading("birth") in text_of(r)
     r = await s.text(LEA, "2007")
     assert "le mois" in text_of(r)
     r = await s.text(LEA, "mars 2007")
-    assert "moment" in text_of(r)  # next question: situation
+    assert fs.then("birth") in text_of(r)  # the next question
     answers = await services.candidates.answers(
         (await services.candidates.by_telegram_id(LEA.user_id)).id  # type: ignore[union-attr]
     )
-    assert answers.complete == {"site": "gonesse", "first_name": "Léa", "birth": "2007-03"}
+    assert answers.complete == fs.stored_through("birth", given)
+    assert answers.complete["birth"] == "2007-03"
 
 
 async def test_typed_answer_to_a_button_question(services: Services) -> None:
@@ -157,10 +199,12 @@ async def test_typed_answer_to_a_button_question(services: Services) -> None:
     assert "prénom" in text_of(r)
     r = await s.text(LEA, "Yanis")
     r = await s.text(LEA, "01/2006")
+    given = fs.profile(site="marcq", first_name="Yanis", birth="01/2006")
+    r = await play(services, LEA, r, fs.moves_between(given, after="birth", stop="situation"))
     r = await s.text(LEA, "banane")
     assert "Touche un des boutons" in text_of(r)
-    r = await s.text(LEA, "rien")
-    assert "diplôme" in text_of(r)
+    r = await s.text(LEA, "rien")  # a synonym of "none"
+    assert fs.then("situation") in text_of(r)
 
 
 async def test_edit_from_summary_returns_to_summary(services: Services) -> None:
@@ -250,7 +294,7 @@ async def test_restart_after_confirmation(services: Services) -> None:
     r2 = await s.button(LEA, button(r, "Non, je continue").data)
     assert "Tes réponses" in text_of(r2)
     r = await s.button(LEA, button(r, "Oui, tout recommencer").data)
-    assert "Question 1/11" in text_of(r)
+    assert fs.first_heading() in text_of(r)
     candidate = await services.candidates.by_telegram_id(LEA.user_id)
     assert candidate is not None and candidate.consent_version  # consent kept
     assert (await services.candidates.answers(candidate.id)).complete == {}
@@ -300,7 +344,7 @@ async def test_two_candidates_never_see_each_other(services: Services) -> None:
     r = await consent(services)
     await s.button(LEA, button(r, "Gonesse").data)
     r = await consent(services, tom)
-    assert "Question 1/11" in text_of(r)
+    assert fs.first_heading() in text_of(r)
     await s.button(tom, button(r, "Marcq").data)
     await s.text(tom, "Tom")
     r = await s.text(LEA, "Léa")

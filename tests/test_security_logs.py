@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.fakeapi import FakeTelegram
+from tests import flowscript as fs
 from tests.botharness import Chat, bot_process_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,19 +58,9 @@ async def test_debug_logs_hold_no_token_name_answer_or_telegram_id(tmp_path: Pat
         chat = Chat(server, user)
         async with bot_process(env, log):
             await chat.command("start", "Avant de commencer", args="mission-locale-gonesse")
-            await chat.press("J'accepte", expect="Question 1/11")
-            await chat.press("Gonesse", expect="prénom")
-            await chat.send("Zéphyrine", expect="quel mois")
-            await chat.send("07/2004", expect="en ce moment")
-            await chat.press("Rien de tout ça", expect="diplôme le plus haut")
-            await chat.press("Aucun diplôme", expect="quitté l'école")
-            await chat.press("plus d'1 an", expect="code postal")
-            await chat.send("95873", expect="4 jours par semaine")
-            await chat.press("Oui", expect="te plaît")
-            await chat.press("Coder")
-            await chat.press("Valider", expect="accompagne")
-            await chat.press("Mission Locale", expect="facultative")
-            await chat.press("Femme", expect="Tes réponses")
+            await chat.press("J'accepte", expect=fs.first_heading())
+            given = fs.profile(first_name="Zéphyrine", birth="07/2004", postcode="95873")
+            await fs.answer(chat, given, last="Tes réponses")  # every question of the flow
             assert "Zéphyrine" in chat.messages[-1].plain_text
             await chat.press("C'est bon", expect="Bravo")
     text = log.read_text(encoding="utf-8")
@@ -113,7 +104,7 @@ async def test_library_logs_on_request_keep_the_token_out_and_warn(tmp_path: Pat
         chat = Chat(server, user)
         async with bot_process(env, log):
             await chat.command("start", "Avant de commencer")
-            await chat.press("J'accepte", expect="Question 1/11")
+            await chat.press("J'accepte", expect=fs.first_heading())
     text = log.read_text(encoding="utf-8")
     assert "library logs may contain personal data" in text
     # httpx, httpcore and telegram did log (request URLs hold the token): redacted everywhere.

@@ -14,6 +14,7 @@ from bot.fakeapi import FakeTelegram, FakeUser
 from bot.kernel.clock import FakeClock
 from bot.outbox.dispatcher import RunStats
 from bot.services import Services
+from tests import flowscript as fs
 from tests.botharness import Chat, handled, running_bot, site_staff, with_staff
 from tests.botharness import admin as admin_of
 from tests.botharness import services_of as svc
@@ -283,7 +284,7 @@ async def test_nudges_stop_and_start(
         await dispatch(app)
         assert not any("avais commencé" in m.plain_text for m in sam.messages)
         assert "nudges_stopped" in await events(services, other)
-        await sam.command("start", "Question 1/11")
+        await sam.command("start", fs.first_heading())
         assert "nudges_resumed" in await events(services, other)
 
 

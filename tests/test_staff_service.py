@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from typing import Any
 
 from bot.config import StaffMember
@@ -13,6 +15,7 @@ from bot.kernel.clock import FakeClock
 from bot.screening.store import CandidateStore
 from bot.services import Services
 from bot.staff.service import StaffReply
+from tests import flowscript as fs
 
 ADMIN = StaffMember(500, "admin")
 GONESSE = StaffMember(600, "staff", frozenset({"gonesse"}))
@@ -36,20 +39,10 @@ async def seed_candidate(
     c = await store.create(
         telegram_id=tg, chat_id=tg, language="fr", source=source, consent_version="v", now=now
     )
-    full = {
-        "site": site,
-        "first_name": name,
-        "birth": "2005-06",
-        "situation": "none",
-        "qualification": "none",
-        "left_school": "gt1y",
-        "postcode": "95500" if site == "gonesse" else "59700",
-        "availability": "yes",
-        "interests": ["programming"],
-        "followed_by": "mission_locale",
-        "gender": "no_answer",
-        **(answers or {}),
-    }
+    given = fs.profile(site=site, postcode="95500" if site == "gonesse" else "59700")
+    # every question of the flow, in order; the name as given, even one the bot would refuse now
+    full = {**fs.stored(fs.profile(given, gender="no_answer")), "first_name": name}
+    full.update(answers or {})
     for step, value in full.items():
         await store.save_answer(c.id, step, value, now)
         if step == stop_after:
@@ -226,7 +219,10 @@ async def test_pipeline_funnel_dropoff_and_sources(services: Services, clock: Fa
     assert "5 candidats" in text
     assert "Ont lancé le bot : 7" in text and "Ont donné leur accord : 5 (−29 %)" in text
     assert "Questionnaire fini : 2 (−60 %)" in text
-    assert "Naissance : 1 (33 %)" in text and "Disponible : 2 (67 %)" in text
+    # where they stopped: at the question after the first name, and after the postcode
+    after_name = fs.label("fr", f"title.{fs.next_key('first_name')}")
+    after_postcode = fs.label("fr", f"title.{fs.next_key('postcode')}")
+    assert f"{after_name} : 1 (33 %)" in text and f"{after_postcode} : 2 (67 %)" in text
     assert "mission-locale : 4" in text and "sans lien : 1" in text
     site_text = texts(await services.staff.pipeline_report(GONESSE, []))
     assert "4 candidats" in site_text and "Ont lancé" not in site_text
@@ -335,6 +331,48 @@ async def test_digest_counts_and_suggests_outreach(services: Services, clock: Fa
     clock.advance(dt.timedelta(days=30))
     later = await services.staff.digest_text({"marcq"})
     assert "Nouveaux candidats : <b>0</b>" in later and "Aucune promo ouverte" in later
+
+
+async def test_card_shows_every_answer_of_the_flow_but_gender(
+    services: Services, clock: FakeClock
+) -> None:
+    cid = await seed_candidate(services.candidates, clock.now(), 1001)
+    card = texts(await services.staff.find(ADMIN, str(cid)))
+    given = fs.profile(gender="no_answer")
+    for line in fs.lines(given, but=("first_name", "gender")):  # the name is the card's title
+        assert line in card, line
+    assert fs.label("fr", "title.gender") not in card
+    assert fs.shown("gender", given) not in card
+
+
+async def test_pipeline_export_has_a_column_per_question_in_the_flow_order(
+    services: Services, clock: FakeClock
+) -> None:
+    await seed_candidate(services.candidates, clock.now(), 1001, name="Léa")
+    reply = await services.staff.export(ADMIN, ["pipeline"])
+    [file] = [a for a in reply.response.actions if isinstance(a, SendFile)]
+    rows = list(csv.reader(io.StringIO(file.content.decode("utf-8-sig")), delimiter=";"))
+    header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
+    labels = fs._renderer().labels("fr")
+    questions = [k for k in fs.question_keys() if k not in ("site", "first_name", "gender")]
+    titles = [labels.get(f"csv.{k}") or labels[f"title.{k}"] for k in questions]
+    # the columns of the questions, in the flow's order, with the QPV one after the postcode
+    columns = [h for h in header if h in titles]
+    assert columns == titles
+    postcode = labels["csv.postcode"]
+    assert header[header.index(postcode) + 1] == "Code postal avec QPV"
+    given = fs.profile(gender="no_answer")
+    for key, title in zip(questions, titles, strict=True):
+        assert row[title] == fs.shown(key, given), key
+    assert row["Ce qui te plaît"] == "💻 Coder"  # multi-select: the labels ticked
+    # the columns other than questions are where they were, and gender has none, ever
+    fixed = ["Numéro", "Prénom", "Site", "Étape", "Résultat questionnaire", "Revue", "Source"]
+    assert header[: len(fixed)] == fixed
+    assert header[-3:] == ["Accord donné le", "Questionnaire envoyé le", "Promo"]
+    assert not any("enre" in h for h in header)
+    before = ["Naissance", "Situation", "Diplôme", "Code postal", "Code postal avec QPV"]
+    before += ["Disponible", "Suivi par", "Accord donné le", "Questionnaire envoyé le", "Promo"]
+    assert [h for h in header if h in before] == before  # today's columns keep their order
 
 
 async def test_exports_are_audited(services: Services, clock: FakeClock) -> None:

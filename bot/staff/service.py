@@ -858,7 +858,12 @@ class StaffService:
     async def export_pipeline(self, member: StaffMember) -> StaffReply:
         views = await self._visible(member)
         cohorts = {c.id: c for c in await self.pipeline.cohorts(visible_sites(member))}
-        header = [self._label(f"csv.{k}") for k in PIPELINE_COLUMNS]
+        questions = [s for s in self.flow.steps if s.key not in NOT_EXPORTED]
+        header = [
+            *(self._label(f"csv.{k}") for k in PIPELINE_COLUMNS),
+            *(h for s in questions for h in self._question_headers(s.key)),
+            *(self._label(f"csv.{k}") for k in PIPELINE_COLUMNS_AFTER),
+        ]
         table = []
         for v in views:
             cohort = cohorts.get(v.cohort_id) if v.cohort_id else None
@@ -871,15 +876,7 @@ class StaffService:
                     self._label(f"staff.result.{v.result}") if v.result else "",
                     self._label(f"staff.review.{v.review_status}") if v.review_status else "",
                     v.source or "",
-                    self._answer(v, "birth"),
-                    self._answer(v, "situation"),
-                    self._answer(v, "qualification"),
-                    v.answers.get("postcode", ""),
-                    self._label("staff.yes")
-                    if self.qpv.contains(v.answers.get("postcode"))
-                    else self._label("staff.no"),
-                    self._answer(v, "availability"),
-                    self._answer(v, "followed_by"),
+                    *(cell for s in questions for cell in self._question_cells(v, s.key)),
                     fr_datetime(v.created_at, self.tz),
                     fr_datetime(v.submitted_at, self.tz),
                     cohort.name if cohort else "",
@@ -897,6 +894,20 @@ class StaffService:
         return StaffReply(
             Response().add(SendFile(f"pipeline-{self._stamp()}.csv", content, caption))
         )
+
+    def _question_headers(self, key: str) -> list[str]:
+        """A question's column (`csv.<key>` in labels.j2, else its title as on the card), then
+        the columns derived from its answer."""
+        labels = self.renderer.labels(self.lang)
+        header = labels.get(f"csv.{key}") or self._label(f"title.{key}")
+        return [header, *(self._label(f"csv.{d}") for d in DERIVED_COLUMNS.get(key, ()))]
+
+    def _question_cells(self, view: CandidateView, key: str) -> list[str]:
+        cells = [self._answer(view, key)]
+        if "qpv" in DERIVED_COLUMNS.get(key, ()):
+            qpv = self.qpv.contains(view.answers.get(key))
+            cells.append(self._label("staff.yes") if qpv else self._label("staff.no"))
+        return cells
 
     def _answer(self, view: CandidateView, key: str) -> str:
         step = self.flow.step(key)
@@ -1096,22 +1107,13 @@ class StaffService:
         return reply
 
 
-PIPELINE_COLUMNS = (
-    "id",
-    "first_name",
-    "site",
-    "stage",
-    "result",
-    "review",
-    "source",
-    "birth",
-    "situation",
-    "qualification",
-    "postcode",
-    "qpv",
-    "availability",
-    "followed_by",
-    "consented_at",
-    "submitted_at",
-    "cohort",
-)
+# The pipeline CSV: these columns, then one per screening question in the flow's order (its
+# answer as the card shows it), then PIPELINE_COLUMNS_AFTER. A question added to the flow gets
+# its column with no change here.
+PIPELINE_COLUMNS = ("id", "first_name", "site", "stage", "result", "review", "source")
+PIPELINE_COLUMNS_AFTER = ("consented_at", "submitted_at", "cohort")
+# Questions without a column of their own: the first name and the site have theirs above;
+# gender is never shown per candidate (aggregates only).
+NOT_EXPORTED = frozenset({"first_name", "site", "gender"})
+# Columns computed from a question's answer, right after that question's column.
+DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {"postcode": ("qpv",)}
