@@ -47,7 +47,7 @@ from bot.screening.conversation import Conversation
 from bot.screening.data_rights import DataRights
 from bot.screening.nudges import Nudges
 from bot.screening.service import ScreeningService
-from bot.screening.store import CandidateStore
+from bot.screening.store import CandidateStore, ScreeningRestarted
 from bot.services import Services
 from bot.sessions import handlers as sessions_handlers
 from bot.sessions.admin import SessionAdmin
@@ -55,6 +55,7 @@ from bot.sessions.admin_store import SessionAdminStore
 from bot.sessions.booking import Booking
 from bot.sessions.feature import Sessions
 from bot.sessions.loading import SessionsFile
+from bot.sessions.reactions import SessionReactions
 from bot.sessions.reminders import Reminders
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
@@ -127,16 +128,21 @@ def build_services(
     renderer = Renderer(default_language=settings.language)
     # Cross-feature reactions, run inside the transaction that raised the event, before COMMIT.
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
+    session_store = SessionStore(db, settings)
+    session_reactions = SessionReactions(store=session_store)
     work = UnitOfWork(
         db,
         {
-            Moved: [reengagement_reactions.on_moved],  # waiting list -> ask about the next one
+            Moved: [
+                reengagement_reactions.on_moved,  # waiting list -> ask about the next one
+                session_reactions.on_moved,  # past the sessions -> a live booking goes
+            ],
             CohortCreated: [reengagement_reactions.on_cohort_created],  # tell the opted-in
+            ScreeningRestarted: [session_reactions.on_restarted],  # its booking goes too
         },
     )
-    candidates = CandidateStore(db)
+    candidates = CandidateStore(db, work)
     pipeline = PipelineStore(db, work)
-    session_store = SessionStore(db, settings)
     session_admin_store = SessionAdminStore(db, session_store, settings)
     session_views = SessionViews(
         renderer=renderer, programme=programme, candidates=candidates, timezone=settings.timezone
@@ -190,7 +196,7 @@ def build_services(
         consent=consent,
         # an eligible result offers the sessions
         answering=Answering(conversation, after_eligible=session_booking.after_eligible),
-        commands=Commands(conversation, consent),
+        commands=Commands(conversation, consent, booked_when=session_booking.booked_when),
         data_rights=DataRights(conversation),
     )
     alumni_ctx = AlumniContext(

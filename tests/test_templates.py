@@ -117,7 +117,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "unsupported": [{"what": w} for w in ("edited", "too_long", "media")],
     "nothing_to_cancel": [{}],
     "cancelled": [{}],
-    "restart_confirm": [{}],
+    "restart_confirm": [{"booked_when": None}, {"booked_when": "jeudi 3 décembre à 14h00"}],
     "restarted": [{}],
     "human": [{"stored": True}, {"stored": False}],
     "my_data_none": [{}],

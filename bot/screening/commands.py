@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.kernel.actions import EditPressed, Response, Toast
 from bot.kernel.person import Person
 from bot.screening.buttons import KeepAnswers, PickLanguage, StartOver
@@ -10,12 +12,18 @@ from bot.screening.consent import Consent
 from bot.screening.conversation import Conversation, clean_source
 from bot.screening.store import Candidate
 
+# When the person's booked information session is, in words, in a language (None: none booked).
+BookedWhen = Callable[[int, str], Awaitable[str | None]]
+
 
 class Commands:
-    def __init__(self, conversation: Conversation, consent: Consent) -> None:
+    def __init__(
+        self, conversation: Conversation, consent: Consent, booked_when: BookedWhen | None = None
+    ) -> None:
         self.conversation = conversation
         self.store = conversation.store
         self.consent = consent  # /recommencer before consent is /start
+        self.booked_when = booked_when  # /recommencer says that the booking goes too
 
     async def _lang(self, person: Person) -> tuple[Candidate | None, str]:
         candidate = await self.store.by_telegram_id(person.user_id)
@@ -65,8 +73,9 @@ class Commands:
         if candidate is None:
             return await self.consent.start(person, None)
         lang = candidate.language
+        booked = await self.booked_when(candidate.id, lang) if self.booked_when else None
         return Response().send(
-            c.render(lang, "restart_confirm"),
+            c.render(lang, "restart_confirm", booked_when=booked),
             (
                 (c.button(lang, "btn.restart_yes", StartOver()),),
                 (c.button(lang, "btn.restart_no", KeepAnswers()),),

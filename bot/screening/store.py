@@ -10,6 +10,7 @@ from typing import Any
 import aiosqlite
 
 from bot.db.database import Database
+from bot.db.unit_of_work import UnitOfWork
 
 
 def iso(moment: dt.datetime) -> str:
@@ -51,9 +52,20 @@ class AnswerSet:
     drafts: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ScreeningRestarted:
+    """Raised in the transaction that erases a candidate's answers (/recommencer): what they had
+    booked on the strength of those answers goes with them (bot/sessions/reactions.py)."""
+
+    candidate_id: int
+    at: dt.datetime
+
+
 class CandidateStore:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, work: UnitOfWork | None = None) -> None:
         self.db = db
+        # Raises ScreeningRestarted; stores built alone (tests, scripts) get one with no handlers.
+        self.work = work or UnitOfWork(db)
 
     async def by_telegram_id(self, telegram_id: int) -> Candidate | None:
         row = await self.db.fetchone(
@@ -182,7 +194,8 @@ class CandidateStore:
     async def restart(self, candidate_id: int, now: dt.datetime) -> None:
         """Start the screening over: answers erased, consent kept."""
         at = iso(now)
-        async with self.db.transaction() as conn:
+        async with self.work() as work:
+            conn = work.conn
             await conn.execute("DELETE FROM answers WHERE candidate_id = ?", (candidate_id,))
             await conn.execute(
                 "UPDATE candidates SET status = 'screening', editing_step = NULL, result = NULL,"
@@ -191,6 +204,7 @@ class CandidateStore:
                 (at, at, candidate_id),
             )
             await _event(conn, candidate_id, at, "restarted", None)
+            work.emit(ScreeningRestarted(candidate_id, now))
 
     async def erase(self, candidate_id: int, now: dt.datetime, reason: str) -> None:
         """Erase a candidate and everything linked to them; keep only an anonymous count.

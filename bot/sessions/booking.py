@@ -79,6 +79,11 @@ class Booking:
         )
         return Response().send(text, rows(buttons))
 
+    async def booked_when(self, candidate_id: int, lang: str) -> str | None:
+        """When the person's booked session takes place, in words (None: nothing booked)."""
+        live = await self.store.live_booking(candidate_id)
+        return None if live is None else str(self.views.describe(live[1], lang)["when"])
+
     async def after_eligible(self, candidate: Candidate) -> Response:
         """Called by the screening at an "eligible" result."""
         return await self.offer_for(candidate)

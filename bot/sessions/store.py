@@ -265,6 +265,36 @@ class SessionStore:
             )
             await self.seat_freed(conn, session.site, now, f"cancelled:{booking_id}")
 
+    async def withdraw(self, candidate_id: int, now: dt.datetime, why: str) -> int | None:
+        """Cancel the person's live booking (its reminders with it, the seat offered to the
+        waiting list) and take them off the sessions' waiting list: their screening was started
+        over, or their application went past the sessions. Returns the booking cancelled."""
+        async with self.db.transaction() as conn:
+            await conn.execute("DELETE FROM waitlist WHERE candidate_id = ?", (candidate_id,))
+            cursor = await conn.execute(
+                "SELECT b.id, s.id, s.site FROM bookings b JOIN info_sessions s"
+                " ON s.id = b.session_id WHERE b.candidate_id = ? AND b.status = 'booked'",
+                (candidate_id,),
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return None
+            booking_id, session_id, site = int(row[0]), int(row[1]), str(row[2])
+            await conn.execute(
+                "UPDATE bookings SET status = 'cancelled', ended_at = ? WHERE id = ?",
+                (iso(now), booking_id),
+            )
+            await cancel(conn, reason=why, subject=f"booking:{booking_id}", now=now)
+            await insert_event(
+                conn,
+                candidate_id,
+                iso(now),
+                "session_cancelled",
+                {"session_id": session_id, "booking_id": booking_id, "by": why},
+            )
+            await self.seat_freed(conn, site, now, f"cancelled:{booking_id}")
+        return booking_id
+
     async def join_waitlist(self, candidate_id: int, site: str, now: dt.datetime) -> None:
         await self.db.execute(
             "INSERT INTO waitlist (candidate_id, site, joined_at) VALUES (?, ?, ?)"
