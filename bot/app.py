@@ -62,6 +62,7 @@ from bot.sessions.views import SessionViews
 from bot.staff.digest import WeeklyDigest
 from bot.staff.service import StaffService
 from bot.staff.store import CohortCreated, Moved, PipelineStore
+from bot.status.view import StatusView
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter
@@ -77,6 +78,7 @@ App = Application[Any, Any, Any, Any, Any, Any]
 MENU: dict[str, list[tuple[str, str]]] = {
     "fr": [
         ("start", "menu.start"),
+        ("statut", "menu.status"),
         ("aide", "menu.help"),
         ("annuler", "menu.pause"),
         ("recommencer", "menu.restart"),
@@ -89,6 +91,7 @@ MENU: dict[str, list[tuple[str, str]]] = {
     ],
     "en": [
         ("start", "menu.start"),
+        ("status", "menu.status"),
         ("help", "menu.help"),
         ("cancel", "menu.pause"),
         ("restart", "menu.restart"),
@@ -189,6 +192,13 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
         default_language=settings.language,
+        status=StatusView(
+            pipeline=pipeline,
+            sessions=session_store,
+            session_views=session_views,
+            renderer=renderer,
+            programme=programme,
+        ).of,  # /start and /statut once the application is sent
     )
     consent = Consent(conversation)
     screening = ScreeningService(

@@ -109,8 +109,6 @@ async def live_person(services: Services, clock: FakeClock) -> int:
         cid, to="waitlisted", by=ADMIN.user_id, at=clock.now(), cohort_id=cohort.id
     )
     await s.reengagement.button(PERSON, "re:yes:w")
-    # the sessions waitlist too (a candidate may join it while a booking is history)
-    await s.sessions.button(PERSON, "s:wait")
 
     # admitted, in training, exit: surveys planned; one answered in Telegram, one by phone
     await s.pipeline.move(cid, to="admitted", by=ADMIN.user_id, at=clock.now())
@@ -121,6 +119,8 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     called = await s.alumni.calls.answer_command(SITE_STAFF, [f"#{cid}", "3", "CDI"])
     followup = await s.alumni.store.followup(cid, 3)
     assert followup is not None and followup.answered_via == "call", called.actions
+    # the sessions waitlist too, last: a move past the sessions takes a person off it
+    await s.sessions.button(PERSON, "s:wait")
     return cid
 
 

@@ -108,6 +108,35 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"result": r, "human_requested": h} for r in ("eligible", "review") for h in (True, False)
     ],
     "welcome_back": [{"first_name": NASTY}, {"first_name": None}],
+    "status": [
+        {
+            "stage": stage,
+            "first_name": NASTY,
+            "human_requested": human,
+            "session": {"when": "jeudi 3 décembre à 14h00", "place": NASTY, "address": NASTY}
+            if stage == "session_booked"
+            else None,
+            "cohort": {"name": NASTY, "start": "1er mars 2027"}
+            if stage in ("admitted", "waitlisted", "in_training", "exited")
+            else None,
+        }
+        for stage in (
+            "to_review",
+            "eligible",
+            "session_booked",
+            "attended",
+            "absent",
+            "interview",
+            "admitted",
+            "waitlisted",
+            "not_selected",
+            "oriented",
+            "in_training",
+            "exited",
+        )
+        for human in (True, False)
+    ],
+    "status_screening": [{}],
     "paused": [{}],
     "toast": [{"what": w} for w in ("already_noted", "stale_button", "other")],
     "language_set": [{}],

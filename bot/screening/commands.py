@@ -29,6 +29,17 @@ class Commands:
         candidate = await self.store.by_telegram_id(person.user_id)
         return candidate, self.conversation.lang(person, candidate)
 
+    async def status(self, person: Person) -> Response:
+        """/statut: where the application stands and what comes next (bot/status/ once it is
+        sent); before that, the screening where it was."""
+        c = self.conversation
+        candidate, lang = await self._lang(person)
+        if candidate is None or candidate.status == "submitted":
+            return await c.where_we_are(person, candidate)
+        response = Response().send(c.render(lang, "status_screening"))
+        response.actions.extend((await c.where_we_are(person, candidate)).actions)
+        return response
+
     async def help(self, person: Person) -> Response:
         _, lang = await self._lang(person)
         return Response().send(self.conversation.render(lang, "help"))

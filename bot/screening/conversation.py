@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,10 @@ def clean_source(payload: str | None) -> str | None:
     return cleaned or None
 
 
+# The status message of someone whose application is sent (bot/status/view.py StatusView.of).
+StatusOf = Callable[[Candidate], Awaitable[Response]]
+
+
 class Conversation:
     def __init__(
         self,
@@ -59,6 +63,7 @@ class Conversation:
         clock: Clock,
         timezone: ZoneInfo,
         default_language: str,
+        status: StatusOf | None = None,
     ) -> None:
         self.store = store
         self.renderer = renderer
@@ -69,6 +74,8 @@ class Conversation:
         self.default_language = default_language
         # Language picked before consent: nothing may be stored yet, so it is kept in memory only.
         self._pre_consent_language: dict[int, str] = {}
+        # Where someone whose application is sent stands (bot/status/): stage, next step, dates.
+        self.status = status
 
     # ----------------------------------------------------------------- helpers
     def now(self) -> dt.datetime:
@@ -224,6 +231,8 @@ class Conversation:
         if candidate.status == "paused":
             return self.paused(lang, "paused")
         if candidate.status == "submitted":
+            if self.status is not None:
+                return await self.status(candidate)
             return self.submitted(lang, candidate)
         answers = await self.store.answers(candidate.id)
         step = self.current_step(candidate, answers)

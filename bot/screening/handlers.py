@@ -38,6 +38,7 @@ Run = Callable[[ScreeningService, Person, Context], Awaitable[Response]]
 # French command, English alias. Telegram commands: lowercase letters, digits, underscores.
 COMMANDS: dict[str, tuple[str, ...]] = {
     "start": ("start",),
+    "status": ("statut", "status"),
     "help": ("aide", "help"),
     "cancel": ("annuler", "cancel"),
     "restart": ("recommencer", "restart"),
@@ -82,6 +83,7 @@ def register(application: Application, services: Services) -> None:  # type: ign
 
     simple: dict[str, Run] = {
         "start": start,
+        "status": lambda s, p, c: s.status(p),
         "help": lambda s, p, c: s.help(p),
         "cancel": lambda s, p, c: s.cancel(p),
         "restart": lambda s, p, c: s.restart(p),

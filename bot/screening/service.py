@@ -63,6 +63,9 @@ class ScreeningService:
     async def start(self, person: Person, payload: str | None) -> Response:
         return await self.consent.start(person, payload)
 
+    async def status(self, person: Person) -> Response:
+        return await self.commands.status(person)
+
     async def text(self, person: Person, text: str) -> Response:
         candidate = await self.store.by_telegram_id(person.user_id)
         if candidate is None:

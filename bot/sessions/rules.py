@@ -110,6 +110,13 @@ def when_words(moment: dt.datetime, tz: ZoneInfo, lang: str) -> str:
     return f"{day} {local.day} {month} at {local:%H:%M}"
 
 
+def date_words(day: dt.date, lang: str) -> str:
+    """'1er mars 2027' / '1 March 2027'."""
+    lang = lang if lang in _MONTHS else "fr"
+    first = "1er" if lang == "fr" and day.day == 1 else str(day.day)
+    return f"{first} {_MONTHS[lang][day.month - 1]} {day.year}"
+
+
 def short_when(moment: dt.datetime, tz: ZoneInfo, lang: str) -> str:
     """'jeu. 03/12 14h00' / 'Thu 03/12 14:00' (buttons)."""
     local = moment.astimezone(tz)
