@@ -26,12 +26,15 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
+from bot.pipeline import handlers as staff_handlers
+from bot.pipeline.digest import WeeklyDigest
+from bot.pipeline.service import StaffService
+from bot.pipeline.store import CohortCreated, Moved, PipelineStore
 from bot.reachability import handlers as reachability_handlers
 from bot.reengagement import handlers as reengagement_handlers
 from bot.reengagement.reactions import ReengagementReactions
@@ -58,9 +61,6 @@ from bot.sessions.loading import SessionsFile
 from bot.sessions.reminders import Reminders
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
-from bot.staff.digest import WeeklyDigest
-from bot.staff.service import StaffService
-from bot.staff.store import CohortCreated, Moved, PipelineStore
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter

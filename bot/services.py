@@ -11,13 +11,13 @@ from bot.db.database import Database
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
+from bot.pipeline.service import StaffService
+from bot.pipeline.store import PipelineStore
 from bot.reengagement.service import ReengagementService
 from bot.retention.service import Retention
 from bot.screening.service import ScreeningService
 from bot.screening.store import CandidateStore
 from bot.sessions.feature import Sessions
-from bot.staff.service import StaffService
-from bot.staff.store import PipelineStore
 
 
 @dataclass

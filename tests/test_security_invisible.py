@@ -13,8 +13,8 @@ from bot.core.parsing import Invalid, Parsed, parse_first_name
 from bot.core.text import has_control_chars, is_invisible, strip_invisible_start
 from bot.kernel.actions import SendFile
 from bot.kernel.clock import FakeClock
+from bot.pipeline.export import safe_cell, to_csv
 from bot.services import Services
-from bot.staff.export import safe_cell, to_csv
 from tests.test_screening_service import LEA, button, consent, text_of
 from tests.test_staff_service import seed_candidate
 

@@ -11,9 +11,9 @@ from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram
 from bot.kernel.actions import EditPressed, Toast
 from bot.kernel.clock import FakeClock
+from bot.pipeline.store import Cohort, CohortFull, PipelineStore
 from bot.screening.store import iso
 from bot.services import Services
-from bot.staff.store import Cohort, CohortFull, PipelineStore
 from tests.botharness import Chat, admin, running_bot, site_staff, with_staff
 from tests.botharness import services_of as svc
 from tests.test_staff_service import ADMIN, GONESSE, buttons, seed_candidate, texts

@@ -16,8 +16,8 @@ from bot.fakeapi import FakeTelegram
 from bot.kernel.actions import Response, Send
 from bot.kernel.clock import FakeClock
 from bot.outbox.store import OutboxStore
+from bot.pipeline.digest import DIGEST_KIND, WeeklyDigest, digest_key, next_digest_at
 from bot.services import Services
-from bot.staff.digest import DIGEST_KIND, WeeklyDigest, digest_key, next_digest_at
 from tests.botharness import dispatcher_runs, running_bot, services_of, wait_for
 from tests.test_staff_service import seed_candidate
 

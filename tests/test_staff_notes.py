@@ -10,9 +10,9 @@ from bot.fakeapi import FakeTelegram
 from bot.fakeapi.html_check import check_telegram_html
 from bot.kernel.actions import Send, Toast
 from bot.kernel.clock import FakeClock
+from bot.pipeline.service import NOTE_MAX, StaffReply
+from bot.pipeline.views import card_notes, note_pages, plain_length
 from bot.services import Services
-from bot.staff.service import NOTE_MAX, StaffReply
-from bot.staff.views import card_notes, note_pages, plain_length
 from tests.botharness import Chat, admin, running_bot, with_staff
 from tests.botharness import services_of as svc
 from tests.test_staff_service import ADMIN, MARCQ, buttons, seed_candidate, texts

@@ -12,9 +12,9 @@ from bot.core.pipeline import Stage
 from bot.fakeapi.html_check import check_telegram_html
 from bot.kernel.actions import Send, SendFile, Toast
 from bot.kernel.clock import FakeClock
+from bot.pipeline.service import StaffReply
 from bot.screening.store import CandidateStore
 from bot.services import Services
-from bot.staff.service import StaffReply
 from tests import flowscript as fs
 
 ADMIN = StaffMember(500, "admin")

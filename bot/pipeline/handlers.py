@@ -17,8 +17,8 @@ from telegram.error import BadRequest, Forbidden
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.config import StaffMember
+from bot.pipeline.service import StaffReply, StaffService
 from bot.services import Services
-from bot.staff.service import StaffReply, StaffService
 from bot.telegram.gate import private_press, staff_sender
 from bot.telegram.io import perform
 

@@ -1,6 +1,6 @@
 """The staff side, Telegram-free: commands and buttons in, replies out.
 
-Access is decided by the caller (bot/handlers/staff.py): these methods are only reached by a
+Access is decided by the caller (bot/pipeline/handlers.py): these methods are only reached by a
 StaffMember from the settings. Inside, every query is limited to the member's sites; a candidate
 or cohort of another site is answered exactly like one that does not exist.
 No per-candidate gender is ever rendered; diversity is shown as aggregates (bot/core/diversity).
@@ -44,11 +44,10 @@ from bot.core.text import fold
 from bot.kernel.actions import Button, EditPressed, Keyboard, Response, SendFile, Toast, rows
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
-from bot.screening.service import ScreeningService
-from bot.staff.chart import ChartText, render_png
-from bot.staff.export import to_csv
-from bot.staff.store import CandidateView, Cohort, CohortExists, CohortFull, PipelineStore
-from bot.staff.views import (
+from bot.pipeline.chart import ChartText, render_png
+from bot.pipeline.export import to_csv
+from bot.pipeline.store import CandidateView, Cohort, CohortExists, CohortFull, PipelineStore
+from bot.pipeline.views import (
     can_see,
     card_notes,
     fr_date,
@@ -60,6 +59,7 @@ from bot.staff.views import (
     ranking_facts,
     visible_sites,
 )
+from bot.screening.service import ScreeningService
 
 log = logging.getLogger(__name__)
 
