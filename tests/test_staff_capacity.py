@@ -11,7 +11,8 @@ from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram
 from bot.kernel.actions import EditPressed, Toast
 from bot.kernel.clock import FakeClock
-from bot.pipeline.store import Cohort, CohortFull, PipelineStore
+from bot.pipeline.models import Cohort
+from bot.pipeline.store import CohortFull, PipelineStore
 from bot.screening.store import iso
 from bot.services import Services
 from tests.botharness import Chat, admin, running_bot, site_staff, with_staff

@@ -46,7 +46,8 @@ from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.pipeline.chart import ChartText, render_png
 from bot.pipeline.export import to_csv
-from bot.pipeline.store import CandidateView, Cohort, CohortExists, CohortFull, PipelineStore
+from bot.pipeline.models import CandidateView, Cohort
+from bot.pipeline.store import CohortExists, CohortFull, PipelineStore
 from bot.pipeline.views import (
     can_see,
     card_notes,
