@@ -236,7 +236,7 @@ class PipelineStore:
         target = Stage(to) if isinstance(to, str) else to
         async with self.work() as work:
             conn = work.conn
-            current = await _current_stage(conn, candidate_id)
+            current = await current_stage(conn, candidate_id)
             if current is None:
                 raise TransitionRefused(Stage.SCREENING, target, "unknown")
             check_move(current, target)
@@ -323,7 +323,7 @@ class PipelineStore:
         if decision not in ("confirmed", "overturned", "human_handled"):
             raise ValueError(decision)
         async with self.db.transaction() as conn:
-            current = await _current_stage(conn, candidate_id)
+            current = await current_stage(conn, candidate_id)
             if current is None:
                 raise TransitionRefused(Stage.SCREENING, decision, "unknown")
             if decision != "human_handled":
@@ -382,10 +382,6 @@ class PipelineStore:
 
 async def current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:
     """A candidate's stage read through the caller's connection (inside its transaction)."""
-    return await _current_stage(conn, candidate_id)
-
-
-async def _current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:
     cursor = await conn.execute(
         "SELECT status, result, review_status FROM candidates WHERE id = ?", (candidate_id,)
     )
@@ -416,7 +412,7 @@ async def _seats(
     )
     seated = 0
     for (other,) in await cursor.fetchall():
-        if await _current_stage(conn, int(other)) in SEATED:
+        if await current_stage(conn, int(other)) in SEATED:
             seated += 1
     return int(row["capacity"]), seated
 
