@@ -26,12 +26,23 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
+from bot.pipeline import handlers as staff_handlers
+from bot.pipeline.cards import Cards
+from bot.pipeline.cohorts import Cohorts
+from bot.pipeline.context import PipelineContext
+from bot.pipeline.digest import DigestText, WeeklyDigest
+from bot.pipeline.exports import Exports
+from bot.pipeline.moves import Moves
+from bot.pipeline.report import Report
+from bot.pipeline.review import Review
+from bot.pipeline.service import Pipeline
+from bot.pipeline.shortlist import Shortlist
+from bot.pipeline.store import CohortCreated, Moved, PipelineStore
 from bot.reachability import handlers as reachability_handlers
 from bot.reengagement import handlers as reengagement_handlers
 from bot.reengagement.reactions import ReengagementReactions
@@ -59,9 +70,6 @@ from bot.sessions.reactions import SessionReactions
 from bot.sessions.reminders import Reminders
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
-from bot.staff.digest import WeeklyDigest
-from bot.staff.service import StaffService
-from bot.staff.store import CohortCreated, Moved, PipelineStore
 from bot.status.view import StatusView
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
@@ -232,9 +240,9 @@ def build_services(
         retention=retention_policy(programme.retention_months, outcomes.alumni_delay_months),
         followup=outcomes.followup,
     )
-    staff = StaffService(
+    staff_ctx = PipelineContext(
         settings=settings,
-        pipeline=pipeline,
+        store=pipeline,
         renderer=renderer,
         programme=programme,
         screening=screening,
@@ -242,7 +250,21 @@ def build_services(
         clock=clock,
         rules=load_rules(settings.shortlist_file),
         qpv=load_qpv(settings.qpv_file),
-        digest_sections=[alumni.calls.digest_calls_text],  # the alumni to call
+    )
+    review = Review(staff_ctx)
+    cards = Cards(staff_ctx, review)
+    shortlist = Shortlist(staff_ctx)
+    staff = Pipeline(
+        ctx=staff_ctx,
+        report=Report(staff_ctx),
+        review=review,
+        cards=cards,
+        moves=Moves(staff_ctx, cards),
+        cohorts=Cohorts(staff_ctx),
+        shortlist=shortlist,
+        exports=Exports(staff_ctx, shortlist),
+        # the alumni to call
+        digest=DigestText(staff_ctx, shortlist, sections=[alumni.calls.digest_calls_text]),
     )
     reengagement = ReengagementService(
         db=db,
@@ -254,7 +276,7 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
     )
-    digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest_response)
+    digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest.response)
     outbox_store = OutboxStore(db)
     nudges = Nudges(
         db=db,
@@ -306,7 +328,7 @@ def build_application(
 
     async def on_init(application: App) -> None:
         await services.db.connect()
-        services.staff.bot_username = application.bot.username  # digest deep links
+        services.staff.digest.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
         if settings.sessions_file is not None:
             added, known = await services.sessions.file.load_file(settings.sessions_file)

@@ -11,13 +11,13 @@ from bot.db.database import Database
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.outbox.dispatcher import Dispatcher
+from bot.pipeline.service import Pipeline
+from bot.pipeline.store import PipelineStore
 from bot.reengagement.service import ReengagementService
 from bot.retention.service import Retention
 from bot.screening.service import ScreeningService
 from bot.screening.store import CandidateStore
 from bot.sessions.feature import Sessions
-from bot.staff.service import StaffService
-from bot.staff.store import PipelineStore
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Services:
     outbox: Dispatcher  # durable scheduled messages (issue 3); features register renderers
     sessions: Sessions  # issue 3: information sessions, booking, reminders
     pipeline: PipelineStore  # issue 4: cohorts, stages (move), reviews, staff audit
-    staff: StaffService  # issue 4: staff commands, shortlists, exports, digest
+    staff: Pipeline  # issue 4: staff commands, shortlists, exports, digest
     alumni: Alumni  # issue 5: exits, follow-up surveys, calls, outcomes
     reengagement: ReengagementService  # issue 5: "tell me when the next cohort opens"
     retention: Retention  # issue 5: the daily purge of people whose time is up

@@ -13,8 +13,8 @@ from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.fakeapi import FakeTelegram, FakeUser
 from bot.kernel.clock import FakeClock
+from bot.pipeline.store import PipelineStore
 from bot.screening.store import CandidateStore
-from bot.staff.store import PipelineStore
 from tests.botharness import Chat, running_bot, services_of, with_staff
 from tests.botharness import admin as admin_of
 

@@ -9,8 +9,8 @@ import struct
 import pytest
 
 from bot.core.diversity import Share
-from bot.staff.chart import ChartText, render_png
-from bot.staff.export import safe_cell, to_csv
+from bot.pipeline.chart import ChartText, render_png
+from bot.pipeline.export import safe_cell, to_csv
 
 
 @pytest.mark.parametrize("separator", [";", ",", "\t"])

@@ -8,8 +8,8 @@ import pytest
 
 from bot.core.pipeline import Stage, TransitionRefused
 from bot.kernel.clock import FakeClock
+from bot.pipeline.store import CohortExists
 from bot.services import Services
-from bot.staff.store import CohortExists
 
 STAFF = 42
 

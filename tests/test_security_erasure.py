@@ -94,13 +94,13 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     await s.sessions.button(staff_chat, f"s:at:{booking[0]}:y")
 
     # staff: a note and a move with a reason, both typed about the person
-    await s.staff.note(SITE_STAFF, [f"#{cid}", *NOTE.split(" ")])
-    await s.staff.move_command(SITE_STAFF, [f"#{cid}", "entretien", *REASON.split(" ")])
+    await s.staff.cards.note(SITE_STAFF, [f"#{cid}", *NOTE.split(" ")])
+    await s.staff.moves.command(SITE_STAFF, [f"#{cid}", "entretien", *REASON.split(" ")])
 
     # a cohort; its waiting list (re-engagement question through the outbox, answered yes)
     start = clock.now().date() + dt.timedelta(days=20)
     end = start + dt.timedelta(days=120)
-    await s.staff.new_cohort(
+    await s.staff.cohorts.create(
         ADMIN, ["gonesse", start.isoformat(), end.isoformat(), "12", "Promo", "Printemps"]
     )
     cohorts = await s.pipeline.cohorts(None)

@@ -13,8 +13,8 @@ from bot.core.parsing import Invalid, Parsed, parse_first_name
 from bot.core.text import has_control_chars, is_invisible, strip_invisible_start
 from bot.kernel.actions import SendFile
 from bot.kernel.clock import FakeClock
+from bot.pipeline.export import safe_cell, to_csv
 from bot.services import Services
-from bot.staff.export import safe_cell, to_csv
 from tests.test_screening_service import LEA, button, consent, text_of
 from tests.test_staff_service import seed_candidate
 
@@ -106,8 +106,8 @@ async def test_pipeline_export_of_a_name_stored_before_the_check(
 ) -> None:
     """A name stored before input refused it still comes out harmless in the export."""
     await seed_candidate(services.candidates, clock.now(), 1001, name='\u200d=HYPERLINK("x")')
-    reply = await services.staff.export(ADMIN, ["pipeline"])
-    [file] = [a for a in reply.response.actions if isinstance(a, SendFile)]
+    reply = await services.staff.exports.command(ADMIN, ["pipeline"])
+    [file] = [a for a in reply.actions if isinstance(a, SendFile)]
     text = file.content.decode("utf-8-sig")
     assert '\'=HYPERLINK(""x"")' in text
     assert "\u200d" not in text

@@ -11,9 +11,10 @@ from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram
 from bot.kernel.actions import EditPressed, Toast
 from bot.kernel.clock import FakeClock
+from bot.pipeline.models import Cohort
+from bot.pipeline.store import CohortFull, PipelineStore
 from bot.screening.store import iso
 from bot.services import Services
-from bot.staff.store import Cohort, CohortFull, PipelineStore
 from tests.botharness import Chat, admin, running_bot, site_staff, with_staff
 from tests.botharness import services_of as svc
 from tests.test_staff_service import ADMIN, GONESSE, buttons, seed_candidate, texts
@@ -112,10 +113,10 @@ async def test_site_staff_are_told_to_ask_an_admin_who_gets_a_confirm_button(
     assert "est complète : 1 admis pour 1 place(s)" in texts(local)
     assert "demande à un admin" in texts(local)
     assert buttons(local) == {}
-    assert isinstance(local.response.actions[0], Toast)
+    assert isinstance(local.actions[0], Toast)
     forged = await staff.button(GONESSE, f"st:mo:{second}:{cohort.id}")
     assert "Seul un admin" in texts(forged)
-    typed = await staff.move_command(GONESSE, [str(second), "admis"])  # not placed: which cohort
+    typed = await staff.moves.command(GONESSE, [str(second), "admis"])  # not placed: which cohort
     assert "Pour quelle promo" in texts(typed)
     assert await services.pipeline.stage_of(second) is Stage.INTERVIEW
 
@@ -124,7 +125,7 @@ async def test_site_staff_are_told_to_ask_an_admin_who_gets_a_confirm_button(
     assert buttons(refused) == {"✅ Admettre quand même": f"st:mo:{second}:{cohort.id}"}
     confirmed = await staff.button(ADMIN, f"st:mo:{second}:{cohort.id}")
     assert "Entretien → Admis" in texts(confirmed)
-    assert any(isinstance(a, EditPressed) for a in confirmed.response.actions)
+    assert any(isinstance(a, EditPressed) for a in confirmed.actions)
     assert sorted(await seated(services, cohort.id)) == [first, second]
     audit = [e for e in await services.pipeline.audit_log() if e["action"] == "over_capacity"]
     assert [(e["staff_id"], e["cohort_id"], e["detail"]) for e in audit] == [

@@ -16,8 +16,8 @@ from bot.fakeapi import FakeTelegram
 from bot.kernel.actions import Response, Send
 from bot.kernel.clock import FakeClock
 from bot.outbox.store import OutboxStore
+from bot.pipeline.digest import DIGEST_KIND, WeeklyDigest, digest_key, next_digest_at
 from bot.services import Services
-from bot.staff.digest import DIGEST_KIND, WeeklyDigest, digest_key, next_digest_at
 from tests.botharness import dispatcher_runs, running_bot, services_of, wait_for
 from tests.test_staff_service import seed_candidate
 
@@ -27,7 +27,7 @@ PARIS = ZoneInfo("Europe/Paris")
 def weekly(services: Services) -> WeeklyDigest:
     """The weekly digest's planner and message kind, as the composition root builds them."""
     return WeeklyDigest(
-        settings=services.settings, db=services.db, digest_of=services.staff.digest_response
+        settings=services.settings, db=services.db, digest_of=services.staff.digest.response
     )
 
 
@@ -203,12 +203,12 @@ async def test_long_digest_sends_the_call_list_as_a_second_message(
         await weekly(services).plan(clock.now())
         row = await OutboxStore(services.db).by_key("digest:2026-W50")
         assert row is not None
-        recruitment = await services.staff.digest_text()
+        recruitment = await services.staff.digest.text()
 
         async def long_digest(sites: object = None) -> str:  # many open cohorts, shortlists
             return recruitment + "\n" + "x" * (4096 - len(recruitment) - 20)
 
-        monkeypatch.setattr(services.staff, "digest_text", long_digest)
+        monkeypatch.setattr(services.staff.digest, "text", long_digest)
         response = await weekly(services).render(row)
         assert response is not None
         sends = [a.text for a in response.actions if isinstance(a, Send)]
@@ -228,8 +228,8 @@ async def test_digest_command_has_the_call_list_of_the_members_sites(
         clock.set(clock.now() + dt.timedelta(days=11))
         admin = StaffMember(1, "admin")
         marcq = StaffMember(2, "staff", frozenset({"marcq"}))
-        (for_admin,) = _texts((await services.staff.digest(admin)).response)
-        (for_marcq,) = _texts((await services.staff.digest(marcq)).response)
+        (for_admin,) = _texts(await services.staff.digest.command(admin))
+        (for_marcq,) = _texts(await services.staff.digest.command(marcq))
         assert f"Bilal #{silent}" in for_admin and "Anciens à appeler : 1" in for_admin
         assert "Bilal" not in for_marcq and "Anciens à appeler : 0" in for_marcq
     finally:

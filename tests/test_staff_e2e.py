@@ -13,10 +13,10 @@ from bot.config import Settings
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
-from bot.handlers.staff import COMMANDS
 from bot.kernel.clock import FakeClock
+from bot.pipeline.handlers import COMMANDS
+from bot.pipeline.store import PipelineStore
 from bot.screening.store import CandidateStore
-from bot.staff.store import PipelineStore
 from tests.botharness import Chat, handled, running_bot, site_staff, with_staff
 from tests.botharness import admin as admin_of
 from tests.test_staff_service import seed_candidate

@@ -8,11 +8,11 @@ import datetime as dt
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.fakeapi.html_check import check_telegram_html
-from bot.kernel.actions import Send, Toast
+from bot.kernel.actions import Response, Send, Toast
 from bot.kernel.clock import FakeClock
+from bot.pipeline.cards import NOTE_MAX
+from bot.pipeline.views import card_notes, note_pages, plain_length
 from bot.services import Services
-from bot.staff.service import NOTE_MAX, StaffReply
-from bot.staff.views import card_notes, note_pages, plain_length
 from tests.botharness import Chat, admin, running_bot, with_staff
 from tests.botharness import services_of as svc
 from tests.test_staff_service import ADMIN, MARCQ, buttons, seed_candidate, texts
@@ -24,8 +24,8 @@ def note(n: int, size: int) -> dict[str, object]:
     return {"at": f"{n:02d}/12/2026 10:00", "by": 500, "text": f"N{n:02d} " + "x" * (size - 4)}
 
 
-def sends(reply: StaffReply) -> list[Send]:
-    return [a for a in reply.response.actions if isinstance(a, Send)]
+def sends(reply: Response) -> list[Send]:
+    return [a for a in reply.actions if isinstance(a, Send)]
 
 
 def test_card_notes_newest_first_within_the_budget() -> None:
@@ -70,9 +70,9 @@ async def test_a_card_with_long_notes_fits_and_pages_show_them_all(
         text = f"Note{n} " + "&<é " * 248  # 1,000 characters, HTML-escaped on the card
         assert len(text) <= NOTE_MAX
         typed.append(text)
-        assert "Note ajoutée" in texts(await staff.note(ADMIN, [str(cid), *text.split(" ")]))
+        assert "Note ajoutée" in texts(await staff.cards.note(ADMIN, [str(cid), *text.split(" ")]))
     stored = [" ".join(t.split()) for t in typed]
-    card = await staff.find(ADMIN, str(cid))
+    card = await staff.cards.find(ADMIN, str(cid))
     [message] = sends(card)
     shown = check_telegram_html(message.text)
     assert plain_length(message.text) == len(shown) < TELEGRAM_MAX
@@ -94,15 +94,15 @@ async def test_a_card_with_long_notes_fits_and_pages_show_them_all(
 
     for stale in (f"st:nl:{cid}:3", f"st:nl:{cid}:x", "st:nl:99999:0"):
         reply = await staff.button(ADMIN, stale)
-        assert isinstance(reply.response.actions[0], Toast) and not sends(reply)
+        assert isinstance(reply.actions[0], Toast) and not sends(reply)
     other_site = await staff.button(MARCQ, f"st:nl:{cid}:0")
     assert not sends(other_site)  # a Gonesse candidate is not found for Marcq staff
 
 
 async def test_short_notes_need_no_button(services: Services, clock: FakeClock) -> None:
     cid = await seed_candidate(services.candidates, clock.now(), 1001)
-    await services.staff.note(ADMIN, [str(cid), "A", "rappeler"])
-    card = await services.staff.find(ADMIN, str(cid))
+    await services.staff.cards.note(ADMIN, [str(cid), "A", "rappeler"])
+    card = await services.staff.cards.find(ADMIN, str(cid))
     assert "A rappeler" in texts(card) and "de plus" not in texts(card)
     assert "📝 Toutes les notes" not in buttons(card)
 
@@ -112,7 +112,7 @@ async def test_a_note_too_long_is_refused_and_shown_back(
 ) -> None:
     cid = await seed_candidate(services.candidates, clock.now(), 1001)
     words = ["<b>mot&</b>"] * 200  # 2,399 characters
-    reply = await services.staff.note(ADMIN, [str(cid), *words])
+    reply = await services.staff.cards.note(ADMIN, [str(cid), *words])
     explain, back = sends(reply)
     assert "2399 caractères, 1000 au maximum" in check_telegram_html(explain.text)
     assert "pas enregistrée" in check_telegram_html(explain.text)
@@ -120,7 +120,7 @@ async def test_a_note_too_long_is_refused_and_shown_back(
     events = await services.candidates.events(cid)
     assert not [e for e in events if e["kind"] == "note"]
     exact = ["y" * NOTE_MAX]
-    assert "Note ajoutée" in texts(await services.staff.note(ADMIN, [str(cid), *exact]))
+    assert "Note ajoutée" in texts(await services.staff.cards.note(ADMIN, [str(cid), *exact]))
 
 
 async def test_long_notes_through_the_bot_api(

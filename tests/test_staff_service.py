@@ -10,11 +10,10 @@ from typing import Any
 from bot.config import StaffMember
 from bot.core.pipeline import Stage
 from bot.fakeapi.html_check import check_telegram_html
-from bot.kernel.actions import Send, SendFile, Toast
+from bot.kernel.actions import Response, Send, SendFile, Tell, Toast
 from bot.kernel.clock import FakeClock
 from bot.screening.store import CandidateStore
 from bot.services import Services
-from bot.staff.service import StaffReply
 from tests import flowscript as fs
 
 ADMIN = StaffMember(500, "admin")
@@ -52,17 +51,20 @@ async def seed_candidate(
     return c.id
 
 
-def texts(reply: StaffReply) -> str:
+def texts(reply: Response) -> str:
     """The plain text staff see (HTML checked as Telegram would)."""
-    return "\n".join(
-        check_telegram_html(a.text) for a in reply.response.actions if isinstance(a, Send)
-    )
+    return "\n".join(check_telegram_html(a.text) for a in reply.actions if isinstance(a, Send))
 
 
-def buttons(reply: StaffReply) -> dict[str, str]:
+def told(reply: Response) -> list[tuple[int, Response]]:
+    """The messages to other chats (candidates told of a staff decision)."""
+    return [(a.chat_id, a.response) for a in reply.actions if isinstance(a, Tell)]
+
+
+def buttons(reply: Response) -> dict[str, str]:
     return {
         b.text: b.data
-        for a in reply.response.actions
+        for a in reply.actions
         if isinstance(a, Send)
         for row in a.keyboard
         for b in row
@@ -80,22 +82,22 @@ async def test_review_overturn_tells_the_candidate_and_offers_a_session(
         result="oriented",
         reasons=["qualification_higher"],
     )
-    queue = await staff.review_queue(GONESSE)
+    queue = await staff.review.queue(GONESSE)
     assert "À relire : 1" in texts(queue) and "diplôme au-dessus du bac" in texts(queue)
-    assert await staff.review_queue(MARCQ) is not None
-    assert "Rien à relire" in texts(await staff.review_queue(MARCQ))
+    assert await staff.review.queue(MARCQ) is not None
+    assert "Rien à relire" in texts(await staff.review.queue(MARCQ))
     # another site's staff pressing a forged button: a short notice, nothing changes
     forged = await staff.button(MARCQ, f"st:r:{cid}:o")
-    assert forged.notify == [] and await services.pipeline.stage_of(cid) is Stage.TO_REVIEW
+    assert told(forged) == [] and await services.pipeline.stage_of(cid) is Stage.TO_REVIEW
     reply = await staff.button(GONESSE, f"st:r:{cid}:o")
     assert await services.pipeline.stage_of(cid) is Stage.ELIGIBLE
-    [(chat, message)] = reply.notify
+    [(chat, message)] = told(reply)
     assert chat == 1001
     [send] = [a for a in message.actions if isinstance(a, Send)]
     assert "Bonne nouvelle Léa" in send.text
     assert send.keyboard[0][0].data == "s:offer"
     again = await staff.button(GONESSE, f"st:r:{cid}:o")
-    assert again.notify == [] and isinstance(again.response.actions[0], Toast)
+    assert told(again) == [] and isinstance(again.actions[0], Toast)
     audit = await services.pipeline.audit_log(cid)
     assert audit[-1]["action"] == "review" and audit[-1]["staff_id"] == GONESSE.user_id
 
@@ -106,10 +108,10 @@ async def test_human_requests_are_in_the_queue_until_handled(
     cid = await seed_candidate(services.candidates, clock.now(), 1001)
     await services.candidates.add_event(cid, "human_requested", clock.now())
     await services.candidates.update(cid, clock.now(), human_requested_at="x")
-    queue = await services.staff.review_queue(ADMIN)
+    queue = await services.staff.review.queue(ADMIN)
     assert "À relire : 1" in texts(queue) and "🙋 Demande traitée" in buttons(queue)
     await services.staff.button(ADMIN, f"st:r:{cid}:h")
-    assert "Rien à relire" in texts(await services.staff.review_queue(ADMIN))
+    assert "Rien à relire" in texts(await services.staff.review.queue(ADMIN))
 
 
 async def test_search_is_forgiving_and_limited_to_the_sites(
@@ -119,19 +121,19 @@ async def test_search_is_forgiving_and_limited_to_the_sites(
     a = await seed_candidate(store, clock.now(), 1001, name="Léa")
     await seed_candidate(store, clock.now(), 1002, name="LÉANE")
     await seed_candidate(store, clock.now(), 1003, name="Zoé", site="marcq")
-    several = await services.staff.find(ADMIN, "lea")
+    several = await services.staff.cards.find(ADMIN, "lea")
     assert "2 candidats" in texts(several) and len(buttons(several)) == 2
-    assert "Zoé" in texts(await services.staff.find(ADMIN, "ZOE"))
-    assert "Aucun candidat" in texts(await services.staff.find(GONESSE, "zoe"))
-    card = await services.staff.find(GONESSE, str(a))
+    assert "Zoé" in texts(await services.staff.cards.find(ADMIN, "ZOE"))
+    assert "Aucun candidat" in texts(await services.staff.cards.find(GONESSE, "zoe"))
+    card = await services.staff.cards.find(GONESSE, str(a))
     assert "Étape : Éligible" in texts(card)
-    assert "Aucun candidat" in texts(await services.staff.find(MARCQ, str(a)))
-    assert "Aucun candidat" in texts(await services.staff.find(MARCQ, "#" + str(a)))
+    assert "Aucun candidat" in texts(await services.staff.cards.find(MARCQ, str(a)))
+    assert "Aucun candidat" in texts(await services.staff.cards.find(MARCQ, "#" + str(a)))
 
 
 async def test_card_never_shows_gender(services: Services, clock: FakeClock) -> None:
     cid = await seed_candidate(services.candidates, clock.now(), 1001, answers={"gender": "femme"})
-    text = texts(await services.staff.find(ADMIN, str(cid)))
+    text = texts(await services.staff.cards.find(ADMIN, str(cid)))
     assert "Femme" not in text and "Genre" not in text and "femme" not in text
     assert "Code postal : 95500" in text and "Code postal avec un QPV" in text
 
@@ -144,13 +146,13 @@ async def test_moves_from_the_card_with_cohort_choice(services: Services, clock:
     await staff.button(ADMIN, f"st:m:{cid}:interview")
     no_cohort = await staff.button(ADMIN, f"st:m:{cid}:admitted")
     assert "Aucune promo ouverte" in texts(no_cohort)
-    created = await staff.new_cohort(
+    created = await staff.cohorts.create(
         ADMIN, ["gonesse", "01/03/2027", "30/09/2027", "12", "Promo", "Mars", "2027"]
     )
     assert "Promo Mars 2027" in texts(created)
-    denied = await staff.new_cohort(GONESSE, ["gonesse", "01/03/2027", "30/09/2027", "12", "X"])
+    denied = await staff.cohorts.create(GONESSE, ["gonesse", "01/03/2027", "30/09/2027", "12", "X"])
     assert "Seul un admin" in texts(denied)
-    bad_date = await staff.new_cohort(ADMIN, ["gonesse", "31/02/2027", "x", "12", "X"])
+    bad_date = await staff.cohorts.create(ADMIN, ["gonesse", "31/02/2027", "x", "12", "X"])
     assert "Écris" in texts(bad_date)
     choose = await staff.button(ADMIN, f"st:m:{cid}:admitted")
     [data] = buttons(choose).values()
@@ -167,21 +169,21 @@ async def test_moves_from_the_card_with_cohort_choice(services: Services, clock:
     wrong = await staff.button(ADMIN, f"st:m:{cid}:admitted:{marcq_cohort.id}")
     assert "autre site" in texts(wrong)
     forged = await staff.button(GONESSE, f"st:m:{cid}:admitted:{marcq_cohort.id}")
-    assert isinstance(forged.response.actions[0], Toast) and not texts(forged)
+    assert isinstance(forged.actions[0], Toast) and not texts(forged)
     done = await staff.button(ADMIN, data)
     assert "Entretien → Admis" in texts(done)
     assert await services.pipeline.members(cohort_id) == [cid]
-    refused = await staff.move_command(ADMIN, [str(cid), "sorti", "fin"])
+    refused = await staff.moves.command(ADMIN, [str(cid), "sorti", "fin"])
     assert "Impossible de passer de « Admis » à « Sorti (alumni) »" in texts(refused)
     assert "En formation" in texts(refused)
-    ok = await staff.move_command(ADMIN, [str(cid), "en formation", "a", "commencé"])
+    ok = await staff.moves.command(ADMIN, [str(cid), "en formation", "a", "commencé"])
     assert "Admis → En formation" in texts(ok) and "(a commencé)" in texts(ok)
-    cohorts = await staff.cohorts(ADMIN)
+    cohorts = await staff.cohorts.command(ADMIN)
     assert "1/12 admis" in texts(cohorts)
-    assert "Promo Mars 2027" not in texts(await staff.cohorts(MARCQ))
-    note = await staff.note(ADMIN, [str(cid), "Très", "motivée"])
+    assert "Promo Mars 2027" not in texts(await staff.cohorts.command(MARCQ))
+    note = await staff.cards.note(ADMIN, [str(cid), "Très", "motivée"])
     assert "Note ajoutée" in texts(note)
-    card = texts(await staff.find(ADMIN, str(cid)))
+    card = texts(await staff.cards.find(ADMIN, str(cid)))
     assert "Très motivée" in card and "→ En formation" in card and "(a commencé)" not in card
 
 
@@ -200,8 +202,8 @@ async def test_unknown_or_forged_buttons_get_a_short_notice(services: Services) 
         "st:m:1",
     ):
         reply = await services.staff.button(ADMIN, data)
-        assert reply.response.actions == [Toast("Ce bouton n'est plus valable.")] or (
-            reply.response.actions[0] == Toast("Candidat introuvable.")
+        assert reply.actions == [Toast("Ce bouton n'est plus valable.")] or (
+            reply.actions[0] == Toast("Candidat introuvable.")
         ), data
 
 
@@ -215,7 +217,7 @@ async def test_pipeline_funnel_dropoff_and_sources(services: Services, clock: Fa
     await seed_candidate(store, clock.now(), 1003, stop_after="postcode", result=None)
     await seed_candidate(store, clock.now(), 1004)
     await seed_candidate(store, clock.now(), 1005, site="marcq", source=None)
-    text = texts(await services.staff.pipeline_report(ADMIN, []))
+    text = texts(await services.staff.report.pipeline(ADMIN, []))
     assert "5 candidats" in text
     assert "Ont lancé le bot : 7" in text and "Ont donné leur accord : 5 (−29 %)" in text
     assert "Questionnaire fini : 2 (−60 %)" in text
@@ -224,13 +226,13 @@ async def test_pipeline_funnel_dropoff_and_sources(services: Services, clock: Fa
     after_postcode = fs.label("fr", f"title.{fs.next_key('postcode')}")
     assert f"{after_name} : 1 (33 %)" in text and f"{after_postcode} : 2 (67 %)" in text
     assert "mission-locale : 4" in text and "sans lien : 1" in text
-    site_text = texts(await services.staff.pipeline_report(GONESSE, []))
+    site_text = texts(await services.staff.report.pipeline(GONESSE, []))
     assert "4 candidats" in site_text and "Ont lancé" not in site_text
     assert "Je ne connais pas ce site" in texts(
-        await services.staff.pipeline_report(GONESSE, ["marcq"])
+        await services.staff.report.pipeline(GONESSE, ["marcq"])
     )
     assert "Pipeline Marcq-en-Barœul" in texts(
-        await services.staff.pipeline_report(ADMIN, ["marcq en baroeul"])
+        await services.staff.report.pipeline(ADMIN, ["marcq en baroeul"])
     )
 
 
@@ -279,7 +281,7 @@ async def test_shortlist_order_reasons_and_masked_aggregates(
     services: Services, clock: FakeClock
 ) -> None:
     await make_cohort_with_people(services, clock)
-    text = texts(await services.staff.shortlist(GONESSE, ["promo", "mars", "2027"]))
+    text = texts(await services.staff.shortlist.command(GONESSE, ["promo", "mars", "2027"]))
     lines = [line for line in text.splitlines() if line[:2].rstrip(".").isdigit()]
     assert lines[0].startswith("1. ⭐ #") and "Cand5" in lines[0]  # attended a session
     assert "Cand1" in lines[-1]  # not available: last
@@ -298,13 +300,13 @@ async def test_shortlist_order_reasons_and_masked_aggregates(
     for forbidden in ("Femme", "Homme", "Genre"):
         assert forbidden not in text
     assert "Aucun candidat ni promo" in texts(
-        await services.staff.shortlist(MARCQ, ["promo", "mars", "2027"])
+        await services.staff.shortlist.command(MARCQ, ["promo", "mars", "2027"])
     )
-    top3 = texts(await services.staff.shortlist(ADMIN, ["promo", "mars", "2027", "3"]))
+    top3 = texts(await services.staff.shortlist.command(ADMIN, ["promo", "mars", "2027", "3"]))
     # fewer than 5 added people: no "what if", their genders would show by difference
     assert "Si les 3 premiers étaient admis : pas de calcul sous 5 personnes" in top3
     assert top3.count("⭐") == 3 and "part des femmes" in top3
-    top5 = texts(await services.staff.shortlist(ADMIN, ["promo", "mars", "2027", "5"]))
+    top5 = texts(await services.staff.shortlist.command(ADMIN, ["promo", "mars", "2027", "5"]))
     assert "Si les 5 premiers (⭐) étaient admis : 11 personnes" in top5
 
 
@@ -321,15 +323,15 @@ async def test_digest_counts_and_suggests_outreach(services: Services, clock: Fa
         await services.pipeline.move(
             cid, to="admitted", by=1, at=clock.now(), cohort_id=cohort_id, over_capacity=True
         )
-    services.staff.bot_username = "fabnum_bot"
-    text = await services.staff.digest_text()
+    services.staff.digest.bot_username = "fabnum_bot"
+    text = await services.staff.digest.text()
     assert "part des femmes : <b>&lt; 39 %</b>" in text
     assert "Nouveaux candidats : <b>15</b>" in text  # in the last 7 days (8 + the 7 above)
     assert "Promo Mars 2027" in text and "8 sur la shortlist" in text
     assert "sous l'objectif de 40 % de femmes" in text
     assert "https://t.me/fabnum_bot?start=partenaire-femmes-numerique" in text
     clock.advance(dt.timedelta(days=30))
-    later = await services.staff.digest_text({"marcq"})
+    later = await services.staff.digest.text({"marcq"})
     assert "Nouveaux candidats : <b>0</b>" in later and "Aucune promo ouverte" in later
 
 
@@ -337,7 +339,7 @@ async def test_card_shows_every_answer_of_the_flow_but_gender(
     services: Services, clock: FakeClock
 ) -> None:
     cid = await seed_candidate(services.candidates, clock.now(), 1001)
-    card = texts(await services.staff.find(ADMIN, str(cid)))
+    card = texts(await services.staff.cards.find(ADMIN, str(cid)))
     given = fs.profile(gender="no_answer")
     for line in fs.lines(given, but=("first_name", "gender")):  # the name is the card's title
         assert line in card, line
@@ -349,8 +351,8 @@ async def test_pipeline_export_has_a_column_per_question_in_the_flow_order(
     services: Services, clock: FakeClock
 ) -> None:
     await seed_candidate(services.candidates, clock.now(), 1001, name="Léa")
-    reply = await services.staff.export(ADMIN, ["pipeline"])
-    [file] = [a for a in reply.response.actions if isinstance(a, SendFile)]
+    reply = await services.staff.exports.command(ADMIN, ["pipeline"])
+    [file] = [a for a in reply.actions if isinstance(a, SendFile)]
     rows = list(csv.reader(io.StringIO(file.content.decode("utf-8-sig")), delimiter=";"))
     header, row = rows[0], dict(zip(rows[0], rows[1], strict=True))
     labels = fs._renderer().labels("fr")
@@ -377,8 +379,8 @@ async def test_pipeline_export_has_a_column_per_question_in_the_flow_order(
 
 async def test_exports_are_audited(services: Services, clock: FakeClock) -> None:
     await seed_candidate(services.candidates, clock.now(), 1001)
-    reply = await services.staff.export(ADMIN, ["pipeline"])
-    [file] = [a for a in reply.response.actions if isinstance(a, SendFile)]
+    reply = await services.staff.exports.command(ADMIN, ["pipeline"])
+    [file] = [a for a in reply.actions if isinstance(a, SendFile)]
     assert file.filename == "pipeline-2026-11-25.csv"
     log = await services.pipeline.audit_log()
     assert log[-1]["action"] == "export" and log[-1]["detail"] == {"what": "pipeline", "rows": 1}

@@ -12,8 +12,8 @@ from bot.config import Settings, StaffMember
 from bot.kernel.actions import Response, Send
 from bot.kernel.clock import FakeClock
 from bot.outbox.store import OutboxStore
+from bot.pipeline.digest import DIGEST_KIND
 from bot.services import Services
-from bot.staff.digest import DIGEST_KIND
 from tests.test_staff_digest import weekly
 from tests.test_staff_service import seed_candidate
 

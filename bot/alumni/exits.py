@@ -17,7 +17,7 @@ from bot.core.text import fold
 from bot.db.database import Database
 from bot.kernel.actions import Response
 from bot.outbox import store as outbox
-from bot.staff.store import PipelineStore
+from bot.pipeline.store import PipelineStore
 
 log = logging.getLogger(__name__)
 

@@ -283,7 +283,7 @@ class AlumniStore:
                 "UPDATE candidates SET last_contact_at = ?, updated_at = ? WHERE id = ?",
                 (iso(now), iso(now), candidate_id),
             )
-            # Same row shape as bot/staff/store.py writes for every staff action. The audit
+            # Same row shape as bot/pipeline/store.py writes for every staff action. The audit
             # outlives the person's erasure, so it says who recorded which survey, not the answer.
             await conn.execute(
                 "INSERT INTO staff_audit (at, staff_id, action, candidate_id, detail)"

@@ -16,9 +16,9 @@ import aiosqlite
 from bot.core import reengagement as core
 from bot.core.pipeline import Stage
 from bot.outbox.store import schedule
+from bot.pipeline.store import CohortCreated, Moved
 from bot.reengagement import store
 from bot.reengagement.kinds import ASK_KIND, ASK_VALID, COHORT_KIND, subject
-from bot.staff.store import CohortCreated, Moved
 
 log = logging.getLogger(__name__)
 

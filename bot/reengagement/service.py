@@ -43,13 +43,13 @@ from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow
+from bot.pipeline.store import PipelineStore
 from bot.reengagement import store
 from bot.reengagement.buttons import CODEC, Apply, OptIn, OptOut, Withdraw
 from bot.reengagement.kinds import ASK_KIND, AT_MOST_ONCE, COHORT_KIND, subject
 from bot.screening.service import ScreeningService
 from bot.screening.store import CandidateStore
 from bot.sessions.booking import Booking
-from bot.staff.store import PipelineStore
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ import aiosqlite
 from bot.core import reengagement as core
 from bot.db.database import Database
 from bot.outbox.store import cancel, iso
+from bot.pipeline.store import current_stage
 from bot.reengagement.kinds import subject
 from bot.screening.store import insert_event
-from bot.staff.store import current_stage
 
 
 async def optin(db: Database, candidate_id: int) -> aiosqlite.Row | None:

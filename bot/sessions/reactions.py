@@ -12,9 +12,9 @@ from __future__ import annotations
 import aiosqlite
 
 from bot.core.pipeline import Stage
+from bot.pipeline.store import Moved
 from bot.screening.store import ScreeningRestarted
 from bot.sessions.store import SessionStore
-from bot.staff.store import Moved
 
 # Stages from which an information session no longer makes sense.
 PAST_SESSIONS = frozenset(

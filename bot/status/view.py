@@ -8,6 +8,7 @@ from bot.core.pipeline import Stage
 from bot.core.sites import Programme
 from bot.kernel.actions import Button, Response
 from bot.kernel.rendering import Renderer
+from bot.pipeline.store import PipelineStore
 from bot.screening.buttons import Human
 from bot.screening.buttons import encode as screening_button
 from bot.screening.store import Candidate
@@ -16,7 +17,6 @@ from bot.sessions.buttons import encode as session_button
 from bot.sessions.rules import date_words
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
-from bot.staff.store import PipelineStore
 
 # Stages from which the person may book an information session (the offer button).
 MAY_BOOK = frozenset({Stage.ELIGIBLE, Stage.ABSENT})

@@ -12,17 +12,23 @@ Day and hour: FABNUM_DIGEST_DAY, FABNUM_DIGEST_HOUR.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from zoneinfo import ZoneInfo
 
-from bot.config import Settings
+from bot.config import Settings, StaffMember
 from bot.db.database import Database
 from bot.kernel.actions import Response
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, schedule
+from bot.pipeline.context import TELEGRAM_MAX_TEXT, PipelineContext
+from bot.pipeline.review import in_queue
+from bot.pipeline.shortlist import Shortlist
+from bot.pipeline.views import fr_date, visible_sites
 
-# The digest's text for some sites (None: every site), from StaffService.digest_response.
+# The digest's text for some sites (None: every site), from DigestText.response.
 DigestOf = Callable[[frozenset[str] | None], Awaitable[Response]]
+# A section another feature adds to the digest (the alumni to call), for some sites.
+Section = Callable[[frozenset[str] | None], Awaitable[str]]
 
 DIGEST_KIND = "staff_digest"
 LATE = dt.timedelta(days=2)  # a digest more than 2 days late is stale: the next one follows
@@ -93,8 +99,82 @@ class WeeklyDigest:
 
         The call list is capped (bot/alumni/rules.DIGEST_CALL_LINES, then "and N more:
         /appels"); if the recruitment part is already long, the call list follows as a second
-        message rather than going over Telegram's limit (StaffService.digest_response, also
-        behind /digest).
+        message rather than going over Telegram's limit (DigestText.response, also behind
+        /digest).
         """
         site = row.payload.get("site")
         return await self.digest_of(frozenset({site}) if site else None)
+
+
+class DigestText:
+    """The digest's text: new candidates, reviews waiting, shortlists of open cohorts, then the
+    sections of other features; also /digest, the same digest now for the member's sites."""
+
+    def __init__(
+        self, ctx: PipelineContext, shortlist: Shortlist, sections: Sequence[Section] = ()
+    ) -> None:
+        self.ctx = ctx
+        self.shortlist = shortlist
+        self.sections = tuple(sections)  # sections other features add (the alumni to call)
+        self.bot_username: str | None = None  # known once connected, for the deep link
+
+    async def text(self, sites: Collection[str] | None = None) -> str:
+        """The weekly digest: new candidates, reviews waiting, shortlists of open cohorts."""
+        ctx = self.ctx
+        now = ctx.now()
+        since = now - dt.timedelta(days=7)
+        views = await ctx.store.candidates(sites)
+        new = [v for v in views if dt.datetime.fromisoformat(v.created_at) >= since]
+        finished = [
+            v
+            for v in views
+            if v.submitted_at and dt.datetime.fromisoformat(v.submitted_at) >= since
+        ]
+        reviews = sum(1 for v in views if in_queue(v))
+        cohorts = []
+        for cohort in await ctx.store.cohorts(sites):
+            if not cohort.is_open(ctx.today()):
+                continue
+            sv = await self.shortlist.view(cohort)
+            shown = self.shortlist.context(sv)
+            cohorts.append(
+                {
+                    "cohort": shown["cohort"],
+                    "total": shown["total"],
+                    "top_n": shown["top_n"],
+                    "shortlist": shown["shortlist"],
+                    "admitted": shown["admitted"],
+                    "what_if": shown["what_if"],
+                }
+            )
+        link = None
+        if ctx.rules.outreach_source:
+            bot = self.bot_username or "<bot>"
+            link = f"https://t.me/{bot}?start={ctx.rules.outreach_source}"
+        return ctx.render(
+            "digest",
+            since=fr_date(since.astimezone(ctx.tz).date()),
+            new=len(new),
+            finished=len(finished),
+            reviews=reviews,
+            cohorts=cohorts,
+            target=round(100 * ctx.rules.women_target),
+            outreach_link=link,
+        )
+
+    async def response(self, sites: frozenset[str] | None = None) -> Response:
+        """The digest: recruitment, then the other services' sections (alumni to call), in one
+        message if it fits Telegram's 4096 characters, else one message per part."""
+        parts = [await self.text(sites)]
+        parts += [await section(sites) for section in self.sections]
+        together = "\n\n".join(parts)
+        if len(together) <= TELEGRAM_MAX_TEXT:
+            return Response().send(together)
+        response = Response()
+        for part in parts:
+            response.send(part)
+        return response
+
+    async def command(self, member: StaffMember) -> Response:
+        """/digest: the same digest now, for the member's sites."""
+        return await self.response(visible_sites(member))

@@ -14,7 +14,7 @@ from bot.config import StaffMember
 from bot.core.diversity import QpvList
 from bot.core.pipeline import Stage
 from bot.core.text import fold
-from bot.staff.store import CandidateView
+from bot.pipeline.models import CandidateView
 
 FOLLOWED = frozenset({"mission_locale", "france_travail", "cej"})
 _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")

@@ -10,14 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from bot.core.pipeline import (
     COHORT_STAGES,
-    Derived,
     Facts,
     Stage,
     TransitionRefused,
@@ -27,6 +26,7 @@ from bot.core.pipeline import (
 from bot.core.text import fold
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
+from bot.pipeline.models import CandidateView, Cohort, Event
 from bot.screening.store import insert_event as _event
 from bot.screening.store import iso
 
@@ -52,32 +52,6 @@ SEATED = frozenset({Stage.ADMITTED, Stage.IN_TRAINING})
 
 
 @dataclass(frozen=True)
-class Cohort:
-    id: int
-    site: str
-    name: str
-    start_date: dt.date
-    end_date: dt.date
-    capacity: int
-    created_at: str
-
-    @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Cohort:
-        return cls(
-            id=int(row["id"]),
-            site=str(row["site"]),
-            name=str(row["name"]),
-            start_date=dt.date.fromisoformat(row["start_date"]),
-            end_date=dt.date.fromisoformat(row["end_date"]),
-            capacity=int(row["capacity"]),
-            created_at=str(row["created_at"]),
-        )
-
-    def is_open(self, today: dt.date) -> bool:
-        return self.end_date >= today
-
-
-@dataclass(frozen=True)
 class Moved:
     """A stage change, raised inside the move's transaction (handled before it commits)."""
 
@@ -97,75 +71,6 @@ class CohortCreated:
     """Raised inside the transaction that creates a cohort."""
 
     cohort: Cohort
-
-
-@dataclass(frozen=True)
-class Event:
-    at: str
-    kind: str
-    detail: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class CandidateView:
-    """One candidate as the staff side sees them: row, answers, history, stage, cohort."""
-
-    id: int
-    chat_id: int
-    language: str
-    source: str | None
-    status: str
-    result: str | None
-    reasons: list[str]
-    review_status: str | None
-    human_requested_at: str | None
-    created_at: str
-    submitted_at: str | None
-    answers: dict[str, Any]
-    events: list[Event] = field(default_factory=list)
-    cohort_id: int | None = None
-
-    @property
-    def site(self) -> str | None:
-        site = self.answers.get("site")
-        return str(site) if site is not None else None
-
-    @property
-    def first_name(self) -> str:
-        return str(self.answers.get("first_name") or "")
-
-    @property
-    def derived(self) -> Derived:
-        return derive(
-            Facts(
-                status=self.status,
-                result=self.result,
-                review_status=self.review_status,
-                events=tuple((e.kind, e.detail) for e in self.events),
-            )
-        )
-
-    @property
-    def stage(self) -> Stage:
-        return self.derived.stage
-
-    @property
-    def human_pending(self) -> bool:
-        """Asked for a person (/humain) and no staff member has marked it handled since."""
-        pending = False
-        for event in self.events:
-            if event.kind == "human_requested":
-                pending = True
-            elif event.kind == "review" and event.detail.get("decision") == "human_handled":
-                pending = False
-        return pending or (
-            self.human_requested_at is not None
-            and not any(e.kind == "human_requested" for e in self.events)
-            and not any(e.detail.get("decision") == "human_handled" for e in self.events)
-        )
-
-    def first_event_at(self, kind: str) -> str | None:
-        return next((e.at for e in self.events if e.kind == kind), None)
 
 
 def _event_row(row: aiosqlite.Row) -> Event:
@@ -331,7 +236,7 @@ class PipelineStore:
         target = Stage(to) if isinstance(to, str) else to
         async with self.work() as work:
             conn = work.conn
-            current = await _current_stage(conn, candidate_id)
+            current = await current_stage(conn, candidate_id)
             if current is None:
                 raise TransitionRefused(Stage.SCREENING, target, "unknown")
             check_move(current, target)
@@ -418,7 +323,7 @@ class PipelineStore:
         if decision not in ("confirmed", "overturned", "human_handled"):
             raise ValueError(decision)
         async with self.db.transaction() as conn:
-            current = await _current_stage(conn, candidate_id)
+            current = await current_stage(conn, candidate_id)
             if current is None:
                 raise TransitionRefused(Stage.SCREENING, decision, "unknown")
             if decision != "human_handled":
@@ -477,10 +382,6 @@ class PipelineStore:
 
 async def current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:
     """A candidate's stage read through the caller's connection (inside its transaction)."""
-    return await _current_stage(conn, candidate_id)
-
-
-async def _current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:
     cursor = await conn.execute(
         "SELECT status, result, review_status FROM candidates WHERE id = ?", (candidate_id,)
     )
@@ -511,7 +412,7 @@ async def _seats(
     )
     seated = 0
     for (other,) in await cursor.fetchall():
-        if await _current_stage(conn, int(other)) in SEATED:
+        if await current_stage(conn, int(other)) in SEATED:
             seated += 1
     return int(row["capacity"]), seated
 

@@ -1,0 +1,196 @@
+"""/candidat: find a candidate by number or first name and show their card (answers, history,
+notes, the moves they can make); /note and the notes pages of a card."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from bot.config import StaffMember
+from bot.core.pipeline import Stage, allowed_moves
+from bot.core.text import fold
+from bot.kernel.actions import Button, Keyboard, Response, rows
+from bot.pipeline.buttons import Card, Move, Note, Notes, encode
+from bot.pipeline.context import MAX_LIST, TELEGRAM_MAX_TEXT, PipelineContext
+from bot.pipeline.models import CandidateView
+from bot.pipeline.review import Review
+from bot.pipeline.views import card_notes, fr_datetime, note_pages, plain_length
+
+log = logging.getLogger(__name__)
+
+NOTE_MAX = 1000  # characters in one note
+CARD_NOTES = 700  # characters of notes on a candidate's card; the rest under "all notes"
+NOTES_PAGE = 3500  # characters of notes (with their date and author) in one message
+# Stages staff can move a candidate to with a button on the card (reviews have their own).
+CARD_MOVES = (
+    Stage.INTERVIEW,
+    Stage.ADMITTED,
+    Stage.WAITLISTED,
+    Stage.NOT_SELECTED,
+    Stage.IN_TRAINING,
+    Stage.EXITED,
+    Stage.ELIGIBLE,
+)
+
+
+class Cards:
+    def __init__(self, ctx: PipelineContext, review: Review) -> None:
+        self.ctx = ctx
+        self.review = review  # a card to review carries the review's buttons
+
+    async def find(self, member: StaffMember, query: str) -> Response:
+        ctx = self.ctx
+        query = query.strip().lstrip("#")
+        if not query:
+            return ctx.usage("candidate")
+        if query.isdigit():
+            view = await ctx.candidate(member, int(query))
+            if view is None:
+                return ctx.say("not_found", query=query)
+            return self.card(view)
+        wanted = fold(query)
+        found = [v for v in await ctx.visible(member) if wanted and wanted in fold(v.first_name)]
+        if not found:
+            return ctx.say("not_found", query=query)
+        if len(found) == 1:
+            return self.card(found[0])
+        buttons = [
+            Button(f"#{v.id} {v.first_name[:30]} · {ctx.site_name(v.site)}", encode(Card(v.id)))
+            for v in found[:MAX_LIST]
+        ]
+        return ctx.say(
+            "search_results", rows(buttons), query=query, count=len(found), shown=len(buttons)
+        )
+
+    async def show(self, member: StaffMember, candidate_id: int) -> Response | None:
+        """The card of a candidate (button st:c); None if not found or of another site."""
+        view = await self.ctx.candidate(member, candidate_id)
+        return self.card(view) if view else None
+
+    def card(self, view: CandidateView) -> Response:
+        context = self._card_context(view)
+        text = self.ctx.render("card", **context)
+        while plain_length(text) > TELEGRAM_MAX_TEXT and context["history"]:
+            context["history"] = context["history"][1:]  # the oldest lines go first
+            text = self.ctx.render("card", **context)
+        return Response().send(text, self.keyboard(view))
+
+    def _notes(self, view: CandidateView) -> list[dict[str, Any]]:
+        """The candidate's notes, newest first."""
+        return [
+            {
+                "at": fr_datetime(event.at, self.ctx.tz),
+                "by": event.detail.get("by"),
+                "text": str(event.detail.get("text", "")),
+            }
+            for event in reversed(view.events)
+            if event.kind == "note"
+        ]
+
+    async def notes_page(
+        self, member: StaffMember, candidate_id: int, page: int
+    ) -> Response | None:
+        """Every note of a candidate, newest first, a page per message (button st:nl); None for
+        a candidate not found (or of another site) or a page that is not there."""
+        ctx = self.ctx
+        view = await ctx.candidate(member, candidate_id)
+        pages = note_pages(self._notes(view), NOTES_PAGE) if view else []
+        if view is None or not 0 <= page < len(pages):
+            return None
+        keyboard: Keyboard = ()
+        if page + 1 < len(pages):
+            data = encode(Notes(view.id, page + 1))
+            keyboard = ((Button(ctx.label("staff.btn.older_notes"), data),),)
+        notes = [{**n, "text": str(n["text"])[:NOTES_PAGE]} for n in pages[page]]
+        return ctx.say(
+            "notes",
+            keyboard,
+            c=ctx.summary(view),
+            notes=notes,
+            page=page + 1,
+            pages=len(pages),
+        )
+
+    def _card_context(self, view: CandidateView) -> dict[str, Any]:
+        ctx = self.ctx
+        answers = []
+        for step in ctx.flow.steps:
+            if step.key in ("gender", "first_name"):
+                continue  # gender is never shown per candidate; the name is in the title
+            if step.key in view.answers:
+                answers.append(
+                    {
+                        "title": ctx.label(f"title.{step.key}"),
+                        "value": ctx.screening.display(ctx.lang, step, view.answers[step.key]),
+                    }
+                )
+        history = []
+        for event in view.events:
+            if event.kind in ("answered", "edited", "note"):
+                continue
+            history.append(
+                {
+                    "at": fr_datetime(event.at, ctx.tz),
+                    "kind": event.kind,
+                    "to": ctx.stage(event.detail["to"])
+                    if event.kind == "stage" and event.detail.get("to") in set(Stage)
+                    else None,
+                    "decision": event.detail.get("decision"),
+                    "result": event.detail.get("result"),
+                    "by": event.detail.get("by"),
+                    "reason": event.detail.get("reason") or event.detail.get("comment"),
+                }
+            )
+        return {
+            "c": ctx.summary(view),
+            "source": view.source,
+            "reasons": view.reasons,
+            "answers": answers,
+            "history": history[-12:],
+            "notes": card_notes(self._notes(view), CARD_NOTES),
+            "human": view.human_pending,
+            "qpv": ctx.qpv.contains(view.answers.get("postcode")),
+        }
+
+    def keyboard(self, view: CandidateView) -> Keyboard:
+        ctx = self.ctx
+        buttons = [
+            Button(ctx.label(f"staff.move.{s.value}"), encode(Move(view.id, s.value)))
+            for s in allowed_moves(view.stage)
+            if s in CARD_MOVES and view.stage is not Stage.TO_REVIEW
+        ]
+        keyboard = list(rows(buttons, 2))
+        if view.stage is Stage.TO_REVIEW or view.human_pending:
+            keyboard.extend(self.review.item(view)[1][:-1])
+        keyboard.append((Button(ctx.label("staff.btn.note"), encode(Note(view.id))),))
+        if not card_notes(self._notes(view), CARD_NOTES).complete:
+            keyboard.append((Button(ctx.label("staff.btn.all_notes"), encode(Notes(view.id, 0))),))
+        return tuple(keyboard)
+
+    async def note_how(self, member: StaffMember, candidate_id: int) -> Response | None:
+        """How to write a note (button st:n); None if not found or of another site."""
+        view = await self.ctx.candidate(member, candidate_id)
+        return self.ctx.say("note_how", c=self.ctx.summary(view)) if view else None
+
+    async def note(self, member: StaffMember, args: Sequence[str]) -> Response:
+        """/note <number> <text>"""
+        ctx = self.ctx
+        if len(args) < 2 or not args[0].lstrip("#").isdigit():
+            return ctx.usage("note")
+        candidate_id = int(args[0].lstrip("#"))
+        view = await ctx.candidate(member, candidate_id)
+        if view is None:
+            return ctx.say("not_found", query=args[0])
+        text = " ".join(args[1:]).strip()
+        if len(text) > NOTE_MAX:
+            # Nothing is stored; what they typed comes back so they can shorten it.
+            log.info("staff note on candidate %s refused: %s characters", candidate_id, len(text))
+            response = ctx.say(
+                "note_too_long", c=ctx.summary(view), length=len(text), most=NOTE_MAX
+            )
+            response.send(ctx.render("note_back", id=view.id, text=text))
+            return response
+        await ctx.store.add_note(candidate_id, text=text, by=member.user_id, at=ctx.now())
+        log.info("staff note on candidate %s", candidate_id)
+        return ctx.say("noted", c=ctx.summary(view))

@@ -1,0 +1,110 @@
+"""/staff (the staff commands) and /pipeline: candidates per stage, the funnel with its drop-off,
+where screening stops, sources; for all the member's sites or one."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from bot.config import StaffMember
+from bot.core.pipeline import FUNNEL, ORDER, Stage, counts_by_stage
+from bot.core.pipeline import funnel as funnel_counts
+from bot.kernel.actions import Button, Keyboard, Response, rows
+from bot.pipeline.buttons import SiteReport, encode
+from bot.pipeline.context import MAX_LIST, PipelineContext
+from bot.pipeline.models import CandidateView
+from bot.pipeline.views import match_site, visible_sites
+
+
+class Report:
+    def __init__(self, ctx: PipelineContext) -> None:
+        self.ctx = ctx
+
+    async def help(self, member: StaffMember) -> Response:
+        ctx = self.ctx
+        sites = [ctx.site_name(s) for s in ctx.allowed_sites(member)]
+        return ctx.say("help", is_admin=member.is_admin, sites=sites)
+
+    async def pipeline(self, member: StaffMember, args: Sequence[str]) -> Response:
+        ctx = self.ctx
+        site: str | None = None
+        if args:
+            names = {k: s.name for k, s in ctx.programme.sites.items()}
+            site = match_site(" ".join(args), names, visible_sites(member))
+            if site is None:
+                return ctx.say("unknown_site", sites=ctx.site_choices(member))
+        views = await ctx.visible(member)
+        if site is not None:
+            views = [v for v in views if v.site == site]
+        starts = await ctx.store.start_counts() if member.is_admin and site is None else None
+        text = self._text(views, site, starts)
+        return Response().send(text, self._site_keyboard(member))
+
+    async def site(self, member: StaffMember, site: str) -> Response | None:
+        """One site's report (button st:p); None for a site unknown or not the member's."""
+        if site in self.ctx.programme.sites and member.can_see_site(site):
+            return await self.pipeline(member, [site])
+        return None
+
+    def _site_keyboard(self, member: StaffMember) -> Keyboard:
+        ctx = self.ctx
+        buttons = [
+            Button(ctx.site_name(s), encode(SiteReport(s))) for s in ctx.allowed_sites(member)
+        ]
+        if len(buttons) < 2:
+            return ()
+        return rows(buttons, 3)
+
+    def _text(
+        self, views: list[CandidateView], site: str | None, starts: dict[str, int] | None
+    ) -> str:
+        ctx = self.ctx
+        derived = [v.derived for v in views]
+        stages = counts_by_stage(d.stage for d in derived)
+        funnel = funnel_counts(derived)
+        steps: list[dict[str, Any]] = []
+        previous: int | None = None
+        if starts is not None:
+            # /start before consent is counted anonymously; consented people started too.
+            started = max(sum(starts.values()), len(views))
+            steps.append({"label": ctx.label("funnel.started"), "count": started, "drop": None})
+            previous = started
+        for step in FUNNEL:
+            count = funnel[step]
+            drop = None
+            if previous and count < previous:
+                drop = round(100 * (previous - count) / previous)
+            steps.append({"label": ctx.label(f"funnel.{step}"), "count": count, "drop": drop})
+            previous = count
+        stopped = Counter(
+            step.key
+            for v in views
+            if v.stage is Stage.SCREENING
+            for step in [ctx.flow.next_step(v.answers)]
+            if step is not None
+        )
+        in_screening = stages[Stage.SCREENING]
+        dropoff = [
+            {
+                "label": ctx.label(f"title.{step.key}"),
+                "count": stopped[step.key],
+                "percent": round(100 * stopped[step.key] / in_screening) if in_screening else 0,
+            }
+            for step in ctx.flow.steps
+            if stopped[step.key]
+        ]
+        sources = Counter(v.source or "" for v in views)
+        return ctx.render(
+            "pipeline",
+            site=ctx.site_name(site) if site else None,
+            all_sites=site is None,
+            total=len(views),
+            stages=[{"label": ctx.stage(s), "count": stages[s]} for s in ORDER if stages[s]],
+            funnel=steps,
+            dropoff=dropoff,
+            sources=[
+                {"source": k, "count": n}
+                for k, n in sorted(sources.items(), key=lambda kv: (-kv[1], kv[0]))
+            ][:MAX_LIST],
+        )
