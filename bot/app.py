@@ -29,6 +29,9 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.handlers import staff as staff_handlers
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
+from bot.messages import handlers as messages_handlers
+from bot.messages.service import Messaging
+from bot.messages.store import MessageStore
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
@@ -111,6 +114,8 @@ STAFF_MENU: list[tuple[str, str]] = [
     ("sorties", "menu.outcomes"),
     ("appels", "menu.calls"),
     ("export", "menu.export"),
+    ("ecrire", "menu.write"),
+    ("clore", "menu.close"),
 ]
 
 
@@ -185,12 +190,21 @@ def build_services(
         default_language=settings.language,
     )
     consent = Consent(conversation)
+    messaging = Messaging(
+        db=db,
+        store=MessageStore(db),
+        candidates=candidates,
+        renderer=renderer,
+        settings=settings,
+        clock=clock,
+        stage_of=pipeline.stage_of,
+    )
     screening = ScreeningService(
         conversation=conversation,
         consent=consent,
         # an eligible result offers the sessions
         answering=Answering(conversation, after_eligible=session_booking.after_eligible),
-        commands=Commands(conversation, consent),
+        commands=Commands(conversation, consent, after_human=messaging.on_human),
         data_rights=DataRights(conversation),
     )
     alumni_ctx = AlumniContext(
@@ -260,9 +274,10 @@ def build_services(
             *sessions.reminders.kinds(),
             *alumni.kinds(),
             *reengagement.kinds(),
+            *messaging.kinds(),
             *extra_kinds,  # tests of the outbox itself add their own
         ],
-        planners=[digest.plan, nudges.plan],
+        planners=[digest.plan, nudges.plan, messaging.plan],
     )
     return Services(
         settings=settings,
@@ -279,6 +294,7 @@ def build_services(
         alumni=alumni,
         reengagement=reengagement,
         retention=retention,
+        messages=messaging,
     )
 
 
@@ -337,6 +353,7 @@ def build_application(
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
+    messages_handlers.register(application, services)  # relays first (group -1), /ecrire, "msg:"
     screening_handlers.register(application, services)
     screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls
     application.add_error_handler(_on_error)

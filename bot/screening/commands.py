@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from bot.kernel.actions import EditPressed, Response, Toast
 from bot.kernel.person import Person
 from bot.screening.buttons import KeepAnswers, PickLanguage, StartOver
@@ -12,10 +14,16 @@ from bot.screening.store import Candidate
 
 
 class Commands:
-    def __init__(self, conversation: Conversation, consent: Consent) -> None:
+    def __init__(
+        self,
+        conversation: Conversation,
+        consent: Consent,
+        after_human: Callable[[Candidate], Awaitable[None]] | None = None,
+    ) -> None:
         self.conversation = conversation
         self.store = conversation.store
         self.consent = consent  # /recommencer before consent is /start
+        self.after_human = after_human  # relays the request to staff (bot/messages)
 
     async def _lang(self, person: Person) -> tuple[Candidate | None, str]:
         candidate = await self.store.by_telegram_id(person.user_id)
@@ -127,4 +135,6 @@ class Commands:
                 human_requested_at=c.now().isoformat(timespec="seconds"),
             )
             await self.store.add_event(candidate.id, "human_requested", c.now())
+        if self.after_human is not None:
+            await self.after_human(candidate)
         return Response().send(c.render(lang, "human", stored=True))
