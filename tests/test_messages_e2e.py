@@ -215,8 +215,10 @@ async def test_candidates_cannot_write_or_close_through_staff_commands_or_forged
         target = mallory.messages[-1]
         forged = MESSAGES.encode(CloseThread(cid))
         query = server.press_button(mallory.user, target, data=forged)
-        await server.wait_for_callback_answer(query)
-        await mallory.expect("")
+        answer = await server.wait_for_callback_answer(query)
+        assert answer.get("text") == "Ce bouton n'est plus actif : voici où on en est."
+        # a staff member pressing the same data in a group that is not theirs would need the
+        # site: here, the thread is untouched and Mallory learnt nothing about Léa
         assert (await rows(services, "message_threads", cid))[0]["closed_at"] is None
         assert not any("Léa" in m.plain_text for m in mallory.messages)
         assert await rows(services, "messages", other_id) == []
