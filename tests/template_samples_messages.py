@@ -29,4 +29,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "messages/write_how": [{"number": 12}],
     "messages/no_thread": [{"number": 12}],
     "messages/closed_staff": [{"number": 12}],
+    "messages/digest_unanswered": [
+        {"total": 0, "people": [], "more": 0},
+        {
+            "total": 12,
+            "people": [{"number": 3, "first_name": NASTY, "since": "25/11"}] * 10,
+            "more": 2,
+        },
+    ],
 }

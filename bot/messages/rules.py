@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 SILENCE = dt.timedelta(days=14)
 ANSWER_WORKING_DAYS = 2
 MAX_TEXT = 3000  # a relayed text, so the message with its header stays under Telegram's 4,096
+MAX_CAPTION = 700  # a relayed photo's or document's caption: with its header, under 1,024
+DIGEST_LINES = 10  # pending requests listed in the digest and /revue, then "and N more"
 
 
 def working_days_later(start: dt.datetime, days: int, timezone: ZoneInfo) -> dt.datetime:

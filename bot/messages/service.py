@@ -123,7 +123,7 @@ class Messaging:
                 direction=FROM_CANDIDATE,
                 kind=kind,
                 now=now,
-                text=(text or "")[: rules.MAX_TEXT] or None,
+                text=(text or "")[: rules.MAX_CAPTION if media else rules.MAX_TEXT] or None,
                 file_id=file_id,
             )
             await self._relay(conn, candidate, message_id, now)
@@ -314,6 +314,26 @@ class Messaging:
                 Pending(candidate.id, name if isinstance(name, str) else "", site, thread.opened_at)
             )
         return found
+
+    async def digest_unanswered_text(self, sites: frozenset[str] | None = None) -> str:
+        """The section of the weekly digest (and of /revue) listing the /humain requests no one
+        answered within 2 working days, the first DIGEST_LINES, then how many more; `sites`:
+        only those (None: all). Same signature as StaffService's `digest_sections`."""
+        pending = await self.unanswered(self.clock.now(), sites)
+        return self.renderer.render(
+            self.staff_language,
+            "messages/digest_unanswered",
+            total=len(pending),
+            people=[
+                {
+                    "number": p.candidate_id,
+                    "first_name": p.first_name,
+                    "since": p.opened_at.astimezone(self.timezone).strftime("%d/%m"),
+                }
+                for p in pending[: rules.DIGEST_LINES]
+            ],
+            more=max(0, len(pending) - rules.DIGEST_LINES),
+        )
 
     def card_button(self, language: str, candidate_id: int) -> Button:
         """The "✍️ Écrire" button of the staff card."""
