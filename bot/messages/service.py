@@ -83,8 +83,14 @@ class Messaging:
 
     # ------------------------------------------------------------------ candidates
     async def on_human(self, candidate: Candidate) -> None:
-        """/humain: open a thread (nothing more if one is open) and relay the request."""
+        """/humain: open a thread (nothing more if one is open) and relay the request. With no
+        staff to relay it to (no FABNUM_STAFF_IDS, no staff chat), no thread opens: the request
+        stays a review flag only, and what the candidate types goes to the screening as before."""
         if await self.store.open_thread(candidate.id) is not None:
+            return
+        chats = await self._destinations(candidate)
+        if not chats:
+            log.warning("candidate %s: /humain with no staff to relay it to", candidate.id)
             return
         now = self.clock.now()
         async with self.db.transaction() as conn:
@@ -132,16 +138,7 @@ class Messaging:
     async def _relay(
         self, conn: aiosqlite.Connection, candidate: Candidate, message_id: int, now: dt.datetime
     ) -> None:
-        site = (await self.candidates.answers(candidate.id)).complete.get("site")
-        staff = [
-            rules.StaffWho(m.user_id, m.is_admin, m.sites) for m in self.settings.staff.values()
-        ]
-        chats = rules.destinations(
-            site if isinstance(site, str) else None,
-            staff_chat_id=self.settings.staff_chat_id,
-            site_chats=self.settings.site_chats,
-            staff=staff,
-        )
+        chats = await self._destinations(candidate)
         for chat_id in chats:
             await schedule(
                 conn,
@@ -156,6 +153,18 @@ class Messaging:
             )
         if not chats:
             log.warning("message %s: no staff to relay it to (FABNUM_STAFF_IDS)", message_id)
+
+    async def _destinations(self, candidate: Candidate) -> list[int]:
+        site = (await self.candidates.answers(candidate.id)).complete.get("site")
+        staff = [
+            rules.StaffWho(m.user_id, m.is_admin, m.sites) for m in self.settings.staff.values()
+        ]
+        return rules.destinations(
+            site if isinstance(site, str) else None,
+            staff_chat_id=self.settings.staff_chat_id,
+            site_chats=self.settings.site_chats,
+            staff=staff,
+        )
 
     # ------------------------------------------------------------------ staff
     async def _candidate_for(self, member: StaffMember, candidate_id: int) -> Candidate | None:
