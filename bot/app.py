@@ -353,7 +353,7 @@ def build_application(
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
-    messages_handlers.register(application, services)  # relays first (group -1), /ecrire, "msg:"
+    messages_handlers.register(application, services)  # relays first (group -10), /ecrire, "msg:"
     screening_handlers.register(application, services)
     screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls
     application.add_error_handler(_on_error)

@@ -1,7 +1,7 @@
 """Thin PTB handlers of the staff-candidate threads (bot/messages/service.py does the work).
 
-- group -2: every update from a staff member stores their first name (how candidates see them).
-- group -1: a staff member's Telegram reply to a relayed message, and a candidate's message while
+- group -20: every update from a staff member stores their first name (how candidates see them).
+- group -10: a staff member's Telegram reply to a relayed message, and a candidate's message while
   a thread is open, are taken here (ApplicationHandlerStop); anything else goes on to the
   screening's handlers in group 0 as before.
 - /ecrire (/write), /clore (/close): staff only, through the gate (anyone else: unknown command).
@@ -29,6 +29,9 @@ from bot.telegram.gate import NEW_MESSAGE, PRIVATE, person_of, staff_sender
 from bot.telegram.io import perform
 
 Context = ContextTypes.DEFAULT_TYPE
+# Handler groups run in increasing order, before the features' group 0; these leave the groups
+# near 0 free (a test records every update in group -1).
+REMEMBER_GROUP, RELAY_GROUP = -20, -10
 RELAYABLE = (filters.TEXT & ~filters.COMMAND) | filters.PHOTO | filters.Document.ALL
 
 
@@ -71,10 +74,10 @@ def register(application: Application, services: Services) -> None:  # type: ign
         kick(context)
         raise ApplicationHandlerStop
 
-    application.add_handler(TypeHandler(Update, remember), group=-2)
+    application.add_handler(TypeHandler(Update, remember), group=REMEMBER_GROUP)
     application.add_handler(
         MessageHandler(NEW_MESSAGE & (PRIVATE | filters.ChatType.GROUPS) & RELAYABLE, relay),
-        group=-1,
+        group=RELAY_GROUP,
     )
 
     async def write(update: Update, context: Context) -> None:
