@@ -28,6 +28,9 @@ from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
+from bot.messages import handlers as messages_handlers
+from bot.messages.service import Messaging
+from bot.messages.store import MessageStore
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
@@ -123,6 +126,8 @@ STAFF_MENU: list[tuple[str, str]] = [
     ("sorties", "menu.outcomes"),
     ("appels", "menu.calls"),
     ("export", "menu.export"),
+    ("ecrire", "menu.write"),
+    ("clore", "menu.close"),
 ]
 
 
@@ -209,12 +214,26 @@ def build_services(
         ).of,  # /start and /statut once the application is sent
     )
     consent = Consent(conversation)
+    messaging = Messaging(
+        db=db,
+        store=MessageStore(db),
+        candidates=candidates,
+        renderer=renderer,
+        settings=settings,
+        clock=clock,
+        stage_of=pipeline.stage_of,
+    )
     screening = ScreeningService(
         conversation=conversation,
         consent=consent,
         # an eligible result offers the sessions
         answering=Answering(conversation, after_eligible=session_booking.after_eligible),
-        commands=Commands(conversation, consent, booked_when=session_booking.booked_when),
+        commands=Commands(
+            conversation,
+            consent,
+            booked_when=session_booking.booked_when,
+            after_human=messaging.on_human,
+        ),
         data_rights=DataRights(conversation),
     )
     alumni_ctx = AlumniContext(
@@ -251,8 +270,8 @@ def build_services(
         rules=load_rules(settings.shortlist_file),
         qpv=load_qpv(settings.qpv_file),
     )
-    review = Review(staff_ctx)
-    cards = Cards(staff_ctx, review)
+    review = Review(staff_ctx, unanswered=messaging.digest_unanswered_text)
+    cards = Cards(staff_ctx, review, write_button=messaging.card_button)
     shortlist = Shortlist(staff_ctx)
     staff = Pipeline(
         ctx=staff_ctx,
@@ -264,7 +283,12 @@ def build_services(
         shortlist=shortlist,
         exports=Exports(staff_ctx, shortlist),
         # the alumni to call
-        digest=DigestText(staff_ctx, shortlist, sections=[alumni.calls.digest_calls_text]),
+        digest=DigestText(
+            staff_ctx,
+            shortlist,
+            # the alumni to call; the /humain requests unanswered for 2 working days
+            sections=[alumni.calls.digest_calls_text, messaging.digest_unanswered_text],
+        ),
     )
     reengagement = ReengagementService(
         db=db,
@@ -298,9 +322,10 @@ def build_services(
             *sessions.reminders.kinds(),
             *alumni.kinds(),
             *reengagement.kinds(),
+            *messaging.kinds(),
             *extra_kinds,  # tests of the outbox itself add their own
         ],
-        planners=[digest.plan, nudges.plan],
+        planners=[digest.plan, nudges.plan, messaging.plan],
     )
     return Services(
         settings=settings,
@@ -317,6 +342,7 @@ def build_services(
         alumni=alumni,
         reengagement=reengagement,
         retention=retention,
+        messages=messaging,
     )
 
 
@@ -375,6 +401,7 @@ def build_application(
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
+    messages_handlers.register(application, services)  # relays first (group -10), /ecrire, "msg:"
     screening_handlers.register(application, services)
     screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls
     application.add_error_handler(_on_error)

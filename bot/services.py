@@ -10,6 +10,7 @@ from bot.core.sites import Programme
 from bot.db.database import Database
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
+from bot.messages.service import Messaging
 from bot.outbox.dispatcher import Dispatcher
 from bot.pipeline.service import Pipeline
 from bot.pipeline.store import PipelineStore
@@ -36,3 +37,4 @@ class Services:
     alumni: Alumni  # issue 5: exits, follow-up surveys, calls, outcomes
     reengagement: ReengagementService  # issue 5: "tell me when the next cohort opens"
     retention: Retention  # issue 5: the daily purge of people whose time is up
+    messages: Messaging  # issue 12: staff and candidates write to each other

@@ -39,7 +39,9 @@ SITE_STAFF = StaffMember(7_345_678_902, "staff", frozenset({"gonesse"}))
 NOTE = f"{NAME} : RQTH, suivie par son éducatrice PJJ"
 REASON = f"{NAME} très motivée, suivie par son éducatrice"
 COMMENT = f"Appelé la mère de {NAME}, situation familiale compliquée"
-FREE_TEXTS = (NAME, *BIRTH, POSTCODE, NOTE, REASON, COMMENT)
+TO_STAFF = f"Je suis {NAME}, mon éducatrice PJJ peut venir ?"
+FROM_STAFF = f"Oui {NAME}, ton éducatrice PJJ est la bienvenue"
+FREE_TEXTS = (NAME, *BIRTH, POSTCODE, NOTE, REASON, COMMENT, TO_STAFF, FROM_STAFF)
 
 
 @pytest.fixture
@@ -76,6 +78,14 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     await s.pipeline.review(
         cid, decision="human_handled", by=ADMIN.user_id, at=clock.now(), comment=COMMENT
     )
+
+    # the thread /humain opened (issue 12): the person writes, staff answer, a relay recorded
+    thread = await s.messages.store.open_thread(cid)
+    assert thread is not None
+    assert await s.messages.from_candidate(PERSON, text=TO_STAFF) is not None
+    await s.messages.write(ADMIN, f"{cid} {FROM_STAFF}")
+    await s.messages.store.add_relay(-1001234567890, 77, thread.id)
+    assert len(await s.messages.store.messages(thread.id)) == 3
 
     # a session three days ahead, booked and confirmed (reminders in the outbox), then attended
     session_id = await s.sessions.admin.create_session(

@@ -43,13 +43,25 @@ class UserSide(ServerCore):
         self._users[user.id] = user
         return user
 
-    def send_text(self, user: FakeUser, text: str) -> int:
-        """The user sends ``text`` to the bot in private; returns the update_id."""
+    def send_text(self, user: FakeUser, text: str, *, reply_to: int | None = None) -> int:
+        """The user sends ``text`` to the bot in private; returns the update_id. ``reply_to``:
+        the id of a message of that chat it answers (Telegram's reply, ``reply_to_message``)."""
         content: JsonDict = {"text": text}
         entities = command_entities(text)
         if entities:
             content["entities"] = entities
+        if reply_to is not None:
+            content["reply_to_message"] = self._replied(user.id, reply_to)
         return self._user_message(user, content)
+
+    def _replied(self, chat_id: int, message_id: int) -> JsonDict:
+        """The message a user's reply quotes, as Telegram nests it (without its own reply)."""
+        target: JsonDict | None = self._user_by_id.get((chat_id, message_id))
+        if target is None and (chat_id, message_id) in self._bot_by_id:
+            target = self._bot_by_id[(chat_id, message_id)].raw
+        if target is None:
+            raise ValueError(f"no message {message_id} in chat {chat_id} to reply to")
+        return {k: v for k, v in copy.deepcopy(target).items() if k != "reply_to_message"}
 
     def send_command(self, user: FakeUser, command: str, args: str = "") -> int:
         """``send_command(u, "start", "ref42")`` sends "/start ref42"."""
@@ -231,8 +243,10 @@ class UserSide(ServerCore):
         *,
         group_type: str = "supergroup",
         title: str | None = None,
+        reply_to: int | None = None,
     ) -> int:
-        """The user writes in a group the bot is a member of (the bot can then write there)."""
+        """The user writes in a group the bot is a member of (the bot can then write there);
+        ``reply_to``: the id of a message of that group it answers."""
         if group_type not in ("group", "supergroup"):
             raise ValueError("group_type must be 'group' or 'supergroup'")
         if group_id in self._left_groups:
@@ -247,6 +261,8 @@ class UserSide(ServerCore):
         entities = command_entities(text)
         if entities:
             content["entities"] = entities
+        if reply_to is not None:
+            content["reply_to_message"] = self._replied(group_id, reply_to)
         return self._user_message(user, content, chat=chat)
 
     def add_bot_to_group(

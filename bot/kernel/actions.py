@@ -48,6 +48,16 @@ class SendPhoto:
 
 
 @dataclass(frozen=True)
+class SendMedia:
+    """A photo or a document Telegram already has (its file_id), with an HTML caption."""
+
+    kind: str  # "photo" or "document"
+    file_id: str
+    caption: str = ""
+    keyboard: Keyboard = ()
+
+
+@dataclass(frozen=True)
 class Tell:
     """Messages to another chat (a candidate told of a staff decision), sent after this chat's.
 
@@ -73,7 +83,7 @@ class Toast:
     text: str
 
 
-Action = Send | SendFile | SendPhoto | Tell | EditPressed | Toast
+Action = Send | SendFile | SendPhoto | SendMedia | Tell | EditPressed | Toast
 
 
 @dataclass

@@ -39,8 +39,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # Sends a rendered row (bot/telegram/io.py perform_scheduled): the bot passed to run_once, the
-# chat, the response, bulk or not; raises bot/outbox/errors.py's errors.
-Perform = Callable[[Any, int, Response, bool], Awaitable[None]]
+# chat, the response, bulk or not; raises bot/outbox/errors.py's errors; may return the ids of
+# the messages sent (given to the kind's `delivered`).
+Perform = Callable[[Any, int, Response, bool], Awaitable[Sequence[int] | None]]
 
 
 @dataclass
@@ -204,7 +205,7 @@ class Dispatcher:
                 stats.dropped += 1
                 stats.note("not_needed")
                 return
-            await self.perform(bot, row.chat_id, response, row.bulk)
+            sent_ids = await self.perform(bot, row.chat_id, response, row.bulk)
         except Unreachable:
             await self.store.finish(row.id, FAILED, self.clock.now(), "forbidden")
             stats.failed += 1
@@ -234,6 +235,11 @@ class Dispatcher:
         else:
             await self.store.finish(row.id, SENT, self.clock.now())
             stats.sent += 1
+            if kind.delivered is not None:
+                try:
+                    await kind.delivered(row, sent_ids or ())
+                except Exception:
+                    log.exception("outbox row %s (%s): after-send hook failed", row.id, row.kind)
 
     async def _again(
         self, row: OutboxRow, reason: str, wait: dt.timedelta | None, stats: RunStats

@@ -8,7 +8,7 @@ the features, and no feature needs a bag of every service.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.kernel.actions import Response
@@ -16,6 +16,9 @@ from bot.outbox.store import OutboxRow
 
 # The message of a row, rendered at send time (None: nothing to send any more, the row is dropped).
 Render = Callable[[OutboxRow], Awaitable[Response | None]]
+# After a row was sent: the ids of the messages it made in its chat (a relay records them, so a
+# Telegram reply to one finds its way back).
+Delivered = Callable[[OutboxRow, Sequence[int]], Awaitable[None]]
 # Adds rows that became due by the passing of time; returns how many it added.
 Planner = Callable[[dt.datetime], Awaitable[int]]
 
@@ -27,3 +30,4 @@ class MessageKind:
     # After a crash between the send and its record: at-least-once kinds are sent again (a
     # reminder twice is better than none), at-most-once kinds are not (an unsolicited message).
     at_most_once: bool = False
+    delivered: Delivered | None = None

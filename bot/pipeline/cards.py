@@ -4,7 +4,7 @@ notes, the moves they can make); /note and the notes pages of a card."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.config import StaffMember
@@ -34,10 +34,17 @@ CARD_MOVES = (
 )
 
 
+# The "✍️ Écrire" button of a card, in a language, for a candidate (bot/messages).
+WriteButton = Callable[[str, int], Button]
+
+
 class Cards:
-    def __init__(self, ctx: PipelineContext, review: Review) -> None:
+    def __init__(
+        self, ctx: PipelineContext, review: Review, write_button: WriteButton | None = None
+    ) -> None:
         self.ctx = ctx
         self.review = review  # a card to review carries the review's buttons
+        self.write_button = write_button
 
     async def find(self, member: StaffMember, query: str) -> Response:
         ctx = self.ctx
@@ -164,6 +171,8 @@ class Cards:
         if view.stage is Stage.TO_REVIEW or view.human_pending:
             keyboard.extend(self.review.item(view)[1][:-1])
         keyboard.append((Button(ctx.label("staff.btn.note"), encode(Note(view.id))),))
+        if self.write_button is not None:
+            keyboard.append((self.write_button(ctx.lang, view.id),))
         if not card_notes(self._notes(view), CARD_NOTES).complete:
             keyboard.append((Button(ctx.label("staff.btn.all_notes"), encode(Notes(view.id, 0))),))
         return tuple(keyboard)

@@ -166,7 +166,7 @@ class DigestText:
         """The digest: recruitment, then the other services' sections (alumni to call), in one
         message if it fits Telegram's 4096 characters, else one message per part."""
         parts = [await self.text(sites)]
-        parts += [await section(sites) for section in self.sections]
+        parts += [text for section in self.sections if (text := await section(sites))]
         together = "\n\n".join(parts)
         if len(together) <= TELEGRAM_MAX_TEXT:
             return Response().send(together)

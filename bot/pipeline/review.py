@@ -5,6 +5,7 @@ decision (confirm, overturn, handled) from the buttons. An overturned result tel
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from bot.config import StaffMember
 from bot.core.pipeline import Stage, TransitionRefused
@@ -22,9 +23,15 @@ def in_queue(view: CandidateView) -> bool:
     return view.stage is Stage.TO_REVIEW or view.human_pending
 
 
+# The /humain requests unanswered for 2 working days, for some sites (None: all), as a text
+# (bot/messages: Messaging.digest_unanswered_text); empty when there are none.
+Unanswered = Callable[[frozenset[str] | None], Awaitable[str]]
+
+
 class Review:
-    def __init__(self, ctx: PipelineContext) -> None:
+    def __init__(self, ctx: PipelineContext, unanswered: Unanswered | None = None) -> None:
         self.ctx = ctx
+        self.unanswered = unanswered
 
     async def queue(self, member: StaffMember) -> Response:
         ctx = self.ctx
@@ -36,6 +43,10 @@ class Review:
         )
         for view in views[:MAX_REVIEW_ITEMS]:
             response.send(*self.item(view))
+        if self.unanswered is not None:
+            late = await self.unanswered(None if member.is_admin else frozenset(member.sites))
+            if late:
+                response.send(late)
         return response
 
     def item(self, view: CandidateView) -> tuple[str, Keyboard]:

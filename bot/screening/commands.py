@@ -18,12 +18,17 @@ BookedWhen = Callable[[int, str], Awaitable[str | None]]
 
 class Commands:
     def __init__(
-        self, conversation: Conversation, consent: Consent, booked_when: BookedWhen | None = None
+        self,
+        conversation: Conversation,
+        consent: Consent,
+        booked_when: BookedWhen | None = None,
+        after_human: Callable[[Candidate], Awaitable[None]] | None = None,
     ) -> None:
         self.conversation = conversation
         self.store = conversation.store
         self.consent = consent  # /recommencer before consent is /start
         self.booked_when = booked_when  # /recommencer says that the booking goes too
+        self.after_human = after_human  # relays the request to staff (bot/messages)
 
     async def _lang(self, person: Person) -> tuple[Candidate | None, str]:
         candidate = await self.store.by_telegram_id(person.user_id)
@@ -147,4 +152,6 @@ class Commands:
                 human_requested_at=c.now().isoformat(timespec="seconds"),
             )
             await self.store.add_event(candidate.id, "human_requested", c.now())
+        if self.after_human is not None:
+            await self.after_human(candidate)
         return Response().send(c.render(lang, "human", stored=True))

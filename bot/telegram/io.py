@@ -23,6 +23,7 @@ from bot.kernel.actions import (
     Response,
     Send,
     SendFile,
+    SendMedia,
     SendPhoto,
     Tell,
     Toast,
@@ -38,11 +39,14 @@ BULK: dict[str, Any] = {
 OPTIONAL: dict[str, Any] = {"optional": True}  # a tidy-up edit, skipped rather than delayed
 
 
-async def perform_scheduled(bot: ExtBot[Any], chat_id: int, response: Response, bulk: bool) -> None:
+async def perform_scheduled(
+    bot: ExtBot[Any], chat_id: int, response: Response, bulk: bool
+) -> list[int]:
     """How the outbox dispatcher sends a rendered row: the Bot API's errors in the outbox's words
-    (bot/outbox/errors.py), so the dispatcher knows nothing of Telegram."""
+    (bot/outbox/errors.py), so the dispatcher knows nothing of Telegram. Returns the ids of the
+    messages sent in `chat_id`."""
     try:
-        await perform(bot, chat_id, response, bulk=bulk)
+        return await perform(bot, chat_id, response, bulk=bulk)
     except Forbidden as error:
         raise Unreachable() from error
     except RetryAfter as error:
@@ -78,7 +82,7 @@ async def perform(
     query: CallbackQuery | None = None,
     *,
     bulk: bool = False,
-) -> None:
+) -> list[int]:
     """Answer the button press first (it stops the spinner), then send in order, then edit.
 
     When new messages go out, the edit of the pressed message ("✅ noted", buttons removed) only
@@ -90,7 +94,10 @@ async def perform(
     `bulk` marks scheduled sends (bot/outbox): the rate limiter lets interactive replies pass
     first. A 403 (blocked, deactivated) is raised to the caller: the outbox dispatcher marks the
     person unreachable; for an interactive reply the error handler logs it.
+
+    Returns the ids of the messages sent in `chat_id` (not those of Tell).
     """
+    sent: list[Message] = []
     limit = BULK if bulk else None
     if query is not None:
         toast = next((a.text for a in response.actions if isinstance(a, Toast)), None)
@@ -101,35 +108,45 @@ async def perform(
     edits: list[EditPressed] = []
     for action in response.actions:
         if isinstance(action, Send):
-            await bot.send_message(
-                chat_id,
-                action.text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup(action.keyboard),
-                link_preview_options=NO_PREVIEW,
-                rate_limit_args=limit,
+            sent.append(
+                await bot.send_message(
+                    chat_id,
+                    action.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup(action.keyboard),
+                    link_preview_options=NO_PREVIEW,
+                    rate_limit_args=limit,
+                )
             )
         elif isinstance(action, SendFile):
-            await bot.send_document(
-                chat_id,
-                document=InputFile(action.content, filename=action.filename),
-                caption=action.caption or None,
-                parse_mode=ParseMode.HTML,
-                rate_limit_args=limit,
+            sent.append(
+                await bot.send_document(
+                    chat_id,
+                    document=InputFile(action.content, filename=action.filename),
+                    caption=action.caption or None,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=limit,
+                )
             )
         elif isinstance(action, SendPhoto):
-            await bot.send_photo(
-                chat_id,
-                photo=InputFile(action.content, filename=action.filename),
-                caption=action.caption or None,
-                parse_mode=ParseMode.HTML,
-                rate_limit_args=limit,
+            sent.append(
+                await bot.send_photo(
+                    chat_id,
+                    photo=InputFile(action.content, filename=action.filename),
+                    caption=action.caption or None,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=limit,
+                )
             )
+        elif isinstance(action, SendMedia):
+            sent.append(await _send_media(bot, chat_id, action, limit))
         elif isinstance(action, EditPressed) and query is not None:
             edits.append(action)
     if query is not None:
         # With new messages sent, the edit only tidies up: it may be skipped rather than wait.
-        cosmetic = any(isinstance(a, Send | SendFile | SendPhoto) for a in response.actions)
+        cosmetic = any(
+            isinstance(a, Send | SendFile | SendPhoto | SendMedia) for a in response.actions
+        )
         for edit in edits:
             await _edit_pressed(bot, query, edit, cosmetic=cosmetic)
     for told in (a for a in response.actions if isinstance(a, Tell)):
@@ -138,6 +155,31 @@ async def perform(
         except (Forbidden, BadRequest) as exc:
             # Blocked the bot or deleted the account: the sender's own reply went out anyway.
             log.warning("message to another chat not delivered: %s", type(exc).__name__)
+    return [m.message_id for m in sent]
+
+
+async def _send_media(
+    bot: ExtBot[Any], chat_id: int, action: SendMedia, limit: dict[str, Any] | None
+) -> Message:
+    """A photo or document re-sent by its file_id (Telegram keeps the file)."""
+    caption = action.caption or None
+    if action.kind == "photo":
+        return await bot.send_photo(
+            chat_id,
+            photo=action.file_id,
+            caption=caption,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup(action.keyboard),
+            rate_limit_args=limit,
+        )
+    return await bot.send_document(
+        chat_id,
+        document=action.file_id,
+        caption=caption,
+        parse_mode=ParseMode.HTML,
+        reply_markup=markup(action.keyboard),
+        rate_limit_args=limit,
+    )
 
 
 async def _edit_pressed(
