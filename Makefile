@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-any-hour run migrate lint format typecheck bench clean
+.PHONY: demo demo-fresh demo-staff test test-any-hour run migrate lint format typecheck bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m bot demo
+
+demo-fresh: $(STAMP)
+	$(BIN)/python -m bot demo --fresh
+
+demo-staff: $(STAMP)
+	$(BIN)/python -m bot demo --staff
 
 run: $(STAMP)
 	$(BIN)/python -m bot run

@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("run", help="run the bot with the token from .env (long polling)")
     demo = sub.add_parser("demo", help="chat with the bot in this terminal, no Telegram needed")
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
+    demo.add_argument(
+        "--staff", action="store_true", help="be a staff admin (/staff, /pipeline), not a candidate"
+    )
     sub.add_parser("migrate", help="create or update the database schema")
     purge_cmd = sub.add_parser("purge", help="erase the people whose retention period is over")
     purge_cmd.add_argument("--dry-run", action="store_true", help="only show what would go")
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "demo":
             from bot.demo import run_demo
 
-            asyncio.run(run_demo(settings, fresh=args.fresh))
+            asyncio.run(run_demo(settings, fresh=args.fresh, staff=args.staff))
         elif args.command == "migrate":
             asyncio.run(migrate(settings))
         elif args.command == "purge":

@@ -2,8 +2,14 @@
 
 Bot messages are printed as plain text with their buttons numbered; typing a number presses
 that button of the latest message that has buttons, ``/quit`` or end of input leaves. After each
-line, the client waits for the bot's reply (then for ``settle`` seconds of quiet) before reading
-the next one, so a file of lines piped into it replays a whole conversation deterministically.
+line, the client waits until the bot is idle before reading (or prompting for) the next one: with
+an ``idle`` check (the demo gives one: the update was handled and nothing is due in the chat),
+whatever the bot's pacing; without one, for the bot's reply then ``settle`` seconds of quiet. So a
+file of lines piped into it replays a whole conversation deterministically.
+
+An edit of a message already shown is one short line when only buttons changed or text was
+appended ("✅ Gonesse"), the whole message again otherwise. Files the bot sends are saved under
+``files_dir`` when given, and their path printed.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ import asyncio
 import contextlib
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.fakeapi.models import FakeUser, SentMessage
 from bot.fakeapi.server import FakeTelegram
 
-__all__ = ["chat_in_terminal", "lines_from_stdin", "render_message"]
+__all__ = ["Idle", "chat_in_terminal", "lines_from_stdin", "render_message", "save_file"]
+
+# Whether the bot is idle after the update of this id: it was handled and nothing is due in the
+# chat. The demo builds it from the bot's update processor and outbox (bot/demo.py).
+Idle = Callable[[int], Awaitable[bool]]
 
 
 def _resolve(future: asyncio.Future[str], value: str) -> None:
@@ -56,18 +67,47 @@ def _keyboard_labels(message: SentMessage) -> list[list[str]]:
     return message.keyboard
 
 
-def render_message(message: SentMessage, *, edited: bool = False, name: str = "bot") -> str:
-    """The terminal rendering of a bot message: plain text, media, numbered buttons."""
+def save_file(folder: Path, filename: str, content: bytes) -> Path:
+    """Save a file the bot sent under `folder` (created); a different file of the same name gets
+    "-2", "-3"... before its extension. Returns the path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(filename).name or "fichier"
+    stem, suffix = Path(name).stem, Path(name).suffix
+    path = folder / name
+    number = 1
+    while path.exists() and path.read_bytes() != content:
+        number += 1
+        path = folder / f"{stem}-{number}{suffix}"
+    path.write_bytes(content)
+    return path
+
+
+def render_message(
+    message: SentMessage,
+    *,
+    edited: bool = False,
+    name: str = "bot",
+    saved: Path | None = None,
+    text: str | None = None,
+) -> str:
+    """The terminal rendering of a bot message: plain text, media, numbered buttons. `saved`:
+    where its file was saved; `text`: shown instead of its text (the appended part of an edit)."""
     body: list[str] = []
+    where = f" → {saved}" if saved is not None else ""
     if message.document is not None:
-        body.append(f"[document: {message.document.filename}, {message.document.size} octets]")
+        body.append(
+            f"[document: {message.document.filename}, {message.document.size} octets{where}]"
+        )
     if message.photo is not None:
-        body.append(f"[photo: {len(message.photo)} octets]")
-    if message.plain_text:
-        body.extend(message.plain_text.split("\n"))
+        body.append(f"[photo: {len(message.photo)} octets{where}]")
+    shown = message.plain_text if text is None else text
+    if shown:
+        body.extend(shown.split("\n"))
     prefix = f"{name}: " + ("(modifié) " if edited else "")
     indent = " " * len(f"{name}: ")
     lines = [(prefix if i == 0 else indent) + line for i, line in enumerate(body or [""])]
+    if edited and not body:
+        lines = [prefix.rstrip()]
     number = 0
     for row in _keyboard_labels(message):
         cells = []
@@ -81,11 +121,15 @@ def render_message(message: SentMessage, *, edited: bool = False, name: str = "b
 class _Screen:
     """What has been shown of the user's chat, and how to show what changed since."""
 
-    def __init__(self, server: FakeTelegram, chat_id: int, out: TextIO) -> None:
+    def __init__(
+        self, server: FakeTelegram, chat_id: int, out: TextIO, files_dir: Path | None = None
+    ) -> None:
         self.server = server
         self.chat_id = chat_id
         self.out = out
+        self.files_dir = files_dir
         self.shown: dict[int, tuple[int, bool]] = {}  # message_id -> (edit_count, deleted)
+        self.texts: dict[int, str] = {}  # message_id -> the text last shown
         self.events = 0
 
     def refresh(self) -> int:
@@ -103,10 +147,28 @@ class _Screen:
                     self.print(f"({name} a supprimé un message)")
                     printed += 1
                 continue
-            self.print(render_message(message, edited=previous is not None, name=name))
+            self.print(self._render(message, edited=previous is not None))
             printed += 1
         self.events += printed
         return printed
+
+    def _render(self, message: SentMessage, *, edited: bool) -> str:
+        name = self.server.bot_first_name
+        old = self.texts.get(message.message_id)
+        self.texts[message.message_id] = message.plain_text
+        if edited and old is not None and message.plain_text.startswith(old):
+            # Buttons changed or a line was appended ("✅ Gonesse"): that part only.
+            added = message.plain_text[len(old) :].strip()
+            return render_message(message, edited=True, name=name, text=added)
+        saved = None
+        if self.files_dir is not None and not edited:
+            if message.document is not None:
+                saved = save_file(
+                    self.files_dir, message.document.filename, message.document.content
+                )
+            elif message.photo is not None:
+                saved = save_file(self.files_dir, f"photo-{message.message_id}.png", message.photo)
+        return render_message(message, edited=edited, name=name, saved=saved)
 
     def print(self, text: str) -> None:
         self.out.write(text + "\n")
@@ -135,11 +197,45 @@ async def _next_line(lines: AsyncIterator[str], screen: _Screen) -> str | None:
     return read.result()
 
 
+def _show_answer(screen: _Screen, query_id: str | None, shown: bool) -> bool:
+    """Print the answer to a button press once it came (a toast or an alert); True when it did."""
+    answers = screen.server.callback_answers
+    if query_id is None or shown or query_id not in answers:
+        return shown
+    answer = answers[query_id]
+    if answer.get("text"):
+        kind = "alerte" if answer.get("show_alert") else "notification"
+        screen.print(f"({kind}: {answer['text']})")
+    return True
+
+
+async def _wait_until_idle(
+    screen: _Screen, update_id: int, query_id: str | None, idle: Idle, reply_timeout: float
+) -> None:
+    """Show what the bot does until `idle(update_id)` says it is done: its update handled and
+    nothing due in the chat, however long its pacing makes that."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + reply_timeout
+    answered = False
+    while True:
+        screen.refresh()
+        answered = _show_answer(screen, query_id, answered)
+        if await idle(update_id):
+            screen.refresh()
+            _show_answer(screen, query_id, answered)
+            return
+        if loop.time() > deadline:
+            screen.print(f"(le bot n'a pas fini après {reply_timeout:g} s)")
+            return
+        # Idleness also depends on the bot's own state: look again at least every 20 ms.
+        await screen.server.wait_for_change(0.02)
+
+
 async def _wait_for_reply(
     screen: _Screen, query_id: str | None, reply_timeout: float, settle: float
 ) -> None:
-    """Wait for at least one bot event (message, edit, deletion, callback answer), then for
-    ``settle`` seconds without any."""
+    """Without an idle check: wait for at least one bot event (message, edit, deletion, callback
+    answer), then for ``settle`` seconds without any."""
     loop = asyncio.get_running_loop()
     server = screen.server
     start = loop.time()
@@ -150,13 +246,9 @@ async def _wait_for_reply(
         now = loop.time()
         if screen.refresh():
             last_event = now
-        if query_id is not None and not answered and query_id in server.callback_answers:
+        if not answered and _show_answer(screen, query_id, answered):
             answered = True
             last_event = now
-            answer = server.callback_answers[query_id]
-            if answer.get("text"):
-                kind = "alerte" if answer.get("show_alert") else "notification"
-                screen.print(f"({kind}: {answer['text']})")
         got_reply = answered or screen.events > start_events
         if got_reply and last_event is not None:
             remaining = settle - (now - last_event)
@@ -178,16 +270,30 @@ async def chat_in_terminal(
     *,
     reply_timeout: float = 10.0,
     settle: float = 0.3,
+    idle: Idle | None = None,
+    first_update: int | None = None,
+    files_dir: Path | None = None,
 ) -> None:
     """Let a person (or a list of lines) chat with the bot as ``user``.
 
     Input: a number N presses button N of the latest message with buttons (another number is
     sent as text), "/..." is a command,
     "/quit" or end of input stops, an empty line does nothing, anything else is sent as text.
+    `idle`: how to know the bot is done with an update (see `Idle`); `first_update`: an update
+    already sent (the demo's /start), waited for before the first line is read.
     """
     interactive = lines is None and sys.stdin.isatty()
     source = lines if lines is not None else lines_from_stdin()
-    screen = _Screen(server, user.chat_id, out)
+    screen = _Screen(server, user.chat_id, out, files_dir)
+
+    async def settle_after(update_id: int, query_id: str | None) -> None:
+        if idle is not None:
+            await _wait_until_idle(screen, update_id, query_id, idle, reply_timeout)
+        else:
+            await _wait_for_reply(screen, query_id, reply_timeout, settle)
+
+    if first_update is not None:
+        await settle_after(first_update, None)
     screen.refresh()
     while True:
         if interactive:
@@ -215,8 +321,9 @@ async def chat_in_terminal(
                     screen.print(f"(lien : {button.url})")
                     continue
                 query_id = server.press_button(user, target, index=number - 1)
+                update_id = server.update_id_of(query_id)
             else:
-                server.send_text(user, labels[number - 1])
+                update_id = server.send_text(user, labels[number - 1])
         else:
-            server.send_text(user, text)
-        await _wait_for_reply(screen, query_id, reply_timeout, settle)
+            update_id = server.send_text(user, text)
+        await settle_after(update_id, query_id)

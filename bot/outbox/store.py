@@ -157,6 +157,15 @@ class OutboxStore:
         )
         return [OutboxRow.from_row(r) for r in rows]
 
+    async def due_in_chat(self, chat_id: int, now: dt.datetime) -> int:
+        """Rows of this chat due by `now` and not settled yet (pending or being sent)."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM outbox WHERE chat_id = ? AND state IN ('pending', 'sending')"
+            " AND due_at <= ?",
+            (chat_id, iso(now)),
+        )
+        return int(row[0]) if row else 0
+
     async def next_due_at(self) -> dt.datetime | None:
         row = await self.db.fetchone(
             "SELECT MIN(due_at) FROM outbox WHERE state = 'pending'",
