@@ -25,7 +25,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "sessions/slot_button": [{"slot": s} for s in SLOTS],
     "sessions/offer": [
         {"slots": SLOTS, "all_full": False, "intro": intro}
-        for intro in (None, "full", "seat_free", "noshow")
+        for intro in (None, "full", "seat_free", "new_date", "noshow")
     ]
     + [
         {"slots": [], "all_full": True, "intro": None},
@@ -43,7 +43,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for m in (True, False)
         for s in (True, False)
     ],
-    "sessions/waitlisted": [{}],
+    "sessions/waitlisted": [{"dates": False}, {"dates": True}],
     "sessions/stopped": [{}],
     "sessions/session_cancelled": [{"session": SESSION}],
     "sessions/staff_list": [

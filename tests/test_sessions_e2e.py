@@ -173,7 +173,7 @@ async def test_waitlist_change_and_cancel(
         # Ana moves to a new session: her seat frees, Bob is told (through the outbox).
         second = await new_session(services, MONDAY_10H, capacity=5)
         await dispatch(app)
-        await b.expect("une place s'est libérée")  # a new session is news too
+        await b.expect("une nouvelle date de réunion est fixée")  # a new session is news too
         await a.command("reunion", "Ta réunion d'information")
         await a.press("🔁 Changer de créneau", expect="Choisis le créneau")
         await a.press("📅 lun. 30/11 10h00 · 5 places", expect="C'est changé")
@@ -314,3 +314,30 @@ async def test_restart_sends_each_due_message_once(
         texts = [m.plain_text for m in chat.messages]
         assert sum("Rappel : ta réunion" in t for t in texts) == 1
         assert sum("C'est bientôt" in t for t in texts) == 1
+
+
+async def test_no_session_at_all_the_team_will_propose_dates_and_the_person_hears_of_them(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    async with running_bot(server, settings, clock) as app:
+        services = svc(app)
+        lea = await eligible(server, services, "Léa")
+        offer = await lea.command("reunion", "l'équipe va proposer des dates")
+        labels = [b.text for row in offer.buttons for b in row]
+        assert labels == ["🔔 Me prévenir quand une date est fixée"]
+        assert "place se libère" not in offer.plain_text
+        await lea.press("🔔 Me prévenir quand une date est fixée", expect="date de réunion est")
+        # A date is set: the person is told (through the outbox) and can book.
+        await new_session(services, MONDAY_10H)
+        await dispatch(app)
+        await lea.expect("une nouvelle date de réunion est fixée")
+        # Full sessions are another matter: a seat may free up.
+        bob = await eligible(server, services, "Bob")
+        await services.sessions.admin.edit_session(
+            (await services.sessions.store.upcoming("gonesse", clock.now()))[0].id, capacity=1
+        )
+        await lea.press("📅 lun. 30/11 10h00", expect="C'est réservé")
+        full = await bob.command("reunion", "complètes")
+        assert [b.text for row in full.buttons for b in row] == [
+            "⏳ Me prévenir quand une place se libère"
+        ]

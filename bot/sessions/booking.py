@@ -71,9 +71,10 @@ class Booking:
             for slot in slots
         ]
         if not slots:
-            buttons.append(
-                Button(self.views.label(lang, "sessions.btn_waitlist"), encode(JoinWaitlist()))
-            )
+            # Sessions exist but are full: a seat may free up. None at all (a site with no date
+            # yet): the team will propose dates, and the same list tells the person then.
+            label = "sessions.btn_waitlist" if chosen.all_full else "sessions.btn_notify_dates"
+            buttons.append(Button(self.views.label(lang, label), encode(JoinWaitlist())))
         text = self.views.render(
             lang, "sessions/offer", slots=slots, all_full=chosen.all_full, intro=intro
         )
@@ -215,13 +216,17 @@ class Booking:
     async def _join_waitlist(self, candidate: Candidate) -> Response:
         lang = candidate.language
         site = await self.views.site_of(candidate.id)
+        now = self.clock.now()
+        dates = True  # no session at all: waiting for dates, not for a seat
         if site is not None:
-            await self.store.join_waitlist(candidate.id, site, self.clock.now())
+            await self.store.join_waitlist(candidate.id, site, now)
+            dates = not await self.store.upcoming(site, now)
+        label = "sessions.btn_notify_dates" if dates else "sessions.btn_waitlist"
         return (
             Response()
             .add(Toast(""))
-            .add(EditPressed(append="✅ " + self.views.label(lang, "sessions.btn_waitlist")))
-            .send(self.views.render(lang, "sessions/waitlisted"))
+            .add(EditPressed(append="✅ " + self.views.label(lang, label)))
+            .send(self.views.render(lang, "sessions/waitlisted", dates=dates))
         )
 
     async def stop(self, person: Person) -> Response:

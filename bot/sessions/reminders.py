@@ -101,7 +101,9 @@ class Reminders:
             return None
         if await self.store.live_booking(candidate.id) is not None:
             return None
-        response = await self.booking.offer_for(candidate, intro="seat_free")
+        # A new session ("session:" trigger) is a date set, not a seat freed.
+        intro = "new_date" if row.payload.get("trigger") == "session" else "seat_free"
+        response = await self.booking.offer_for(candidate, intro=intro)
         if not any(
             isinstance(SESSIONS.decode(b.data), Book)
             for a in response.actions

@@ -229,7 +229,7 @@ class SessionStore:
                 candidate_id=candidate_id,
                 subject=f"candidate:{candidate_id}",
                 due_at=now,
-                payload={"site": site},
+                payload={"site": site, "trigger": trigger.partition(":")[0]},
                 now=now,
             )
         if waiting:
