@@ -142,7 +142,9 @@ async def run_demo(settings: Settings, *, fresh: bool = False, staff: bool = Fal
             user = admin if staff else candidate
             out = sys.stdout
             out.write(banner(staff=staff, user_id=user.id, database=database, files=files))
-            first = server.send_command(user, "staff" if staff else "start")
+            command = "staff" if staff else "start"
+            out.write(f"vous: /{command}\n")
+            first = server.send_command(user, command)
             await chat_in_terminal(
                 server,
                 user,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +23,8 @@ from telegram.ext import (
 )
 
 from bot.fakeapi import FakeTelegram, SentDocument, SentMessage, chat_in_terminal
-from bot.fakeapi.terminal import lines_from_stdin, render_message
+from bot.fakeapi.terminal import lines_from_stdin, render_message, save_file
+from tests.botharness import PINNED_TIME_SETTINGS
 
 SITES = InlineKeyboardMarkup(
     [
@@ -162,3 +166,109 @@ def test_render_message() -> None:
 async def test_lines_from_stdin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("un\ndeux\r\n\ntrois"))
     assert [line async for line in lines_from_stdin()] == ["un", "deux", "", "trois"]
+
+
+# ------------------------------------------------------------- the demo, as `make demo` runs it
+ROOT = Path(__file__).resolve().parent.parent
+# /start, the notice, then an eligible screening (tests/flowscript.py's ELIGIBLE), a session.
+APPLY = [
+    "1",  # ✅ J'accepte
+    "1",  # Gonesse
+    "Léa",
+    "06/2005",
+    "4",  # Rien de tout ça
+    "1",  # Aucun diplôme
+    "3",  # il y a plus d'1 an
+    "95500",
+    "1",  # disponible
+    "1",  # tick 💻 Coder
+    "7",  # ➡️ Valider
+    "1",  # Mission Locale
+    "1",  # Femme
+    "12",  # ✅ C'est bon, j'envoie
+    "1",  # the first session offered
+    "/quit",
+]
+
+
+def run_demo(tmp_path: Path, lines: Sequence[str], *args: str) -> str:
+    """`python -m bot demo` in a subprocess, its input piped; returns what it printed."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("FABNUM_", "TELEGRAM_"))},
+        **PINNED_TIME_SETTINGS,
+        "FABNUM_ENV_FILE": str(tmp_path / "none.env"),
+        "FABNUM_DEMO_DATABASE": str(tmp_path / "demo.db"),
+        "FABNUM_DEMO_FILES": str(tmp_path / "files"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", *args],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr
+    return done.stdout
+
+
+def in_order(shown: str, *pieces: str) -> None:
+    """Each piece appears after the previous one (first occurrences: a line typed before its
+    question was shown would fail)."""
+    position = -1
+    for piece in pieces:
+        found = shown.find(piece, position + 1)
+        assert found > position, (piece, pieces)
+        assert shown.index(piece) == found or piece.startswith("vous: 1"), (piece, pieces)
+        position = found
+
+
+def test_piped_demo_applies_and_books_then_runs_again(tmp_path: Path) -> None:
+    shown = run_demo(tmp_path, APPLY, "--fresh")
+    assert "You are a candidate (user id 1001)" in shown
+    assert str(tmp_path / "demo.db") in shown
+    # Each line is read once the bot is idle: it answers the question shown, never an old one.
+    in_order(shown, "Quel est ton prénom", "vous: Léa", "quel mois", "vous: 06/2005")
+    in_order(shown, "code postal", "vous: 95500", "4 jours par semaine")
+    in_order(shown, "Tes réponses", "vous: 12", "est bien envoyée", "Choisis le créneau")
+    in_order(shown, "Choisis le créneau", "vous: 1\n", "C'est réservé")
+    assert "Il n'y a pas encore de réunion" not in shown  # the demo database has sessions
+    assert "(le bot n'a pas fini" not in shown
+    # An edit is one short line: the 20-line notice is shown once.
+    assert shown.count("Tu es d'accord pour continuer") == 1
+    assert "FabNum: (modifié) ✅ J'accepte" in shown
+    assert "FabNum: (modifié)\n  [1] ✅ 💻 Coder" in shown  # a tick: the buttons only
+    assert "• Code postal : 95500" in shown and "• Ce qui te plaît : 💻 Coder" in shown
+
+    # Again, on the same database: /start now gives the person's status, whatever it is.
+    again = run_demo(tmp_path, ["2", "1", "/mes_donnees"])
+    in_order(again, "vous: /start", "Ta réunion", "vous: 2", "Choisis le créneau", "vous: 1")
+    assert "C'est changé" in again
+    assert b'"95500"' in saved_file(again, "mes-donnees").read_bytes()
+    assert "Il n'y a pas encore de réunion" not in again
+
+
+def test_staff_demo_reaches_the_pipeline_and_saves_files(tmp_path: Path) -> None:
+    shown = run_demo(tmp_path, ["/pipeline", "/export", "1", "/mes_donnees"], "--fresh", "--staff")
+    assert "You are a staff admin (user id 1002" in shown
+    in_order(shown, "vous: /staff", "Espace équipe", "vous: /pipeline", "Pipeline tous sites")
+    assert saved_file(shown, "pipeline-").read_bytes().startswith(b"\xef\xbb\xbf")  # as sent
+
+
+def saved_file(shown: str, prefix: str) -> Path:
+    """The file the terminal says it saved, checked to be in the demo files folder."""
+    line = next(line for line in shown.splitlines() if f"[document: {prefix}" in line)
+    path = Path(line.split("→ ")[1].rstrip("]"))
+    assert path.parent.name == "files" and path.is_file()
+    return path
+
+
+def test_save_file_keeps_a_different_file_of_the_same_name(tmp_path: Path) -> None:
+    first = save_file(tmp_path / "out", "export.csv", b"a")
+    assert save_file(tmp_path / "out", "export.csv", b"a") == first  # the same file again
+    second = save_file(tmp_path / "out", "../export.csv", b"b")  # never outside the folder
+    assert (first.name, second.name) == ("export.csv", "export-2.csv")
+    assert (first.read_bytes(), second.read_bytes()) == (b"a", b"b")
