@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 import os
 import sys
 from pathlib import Path
@@ -23,8 +22,6 @@ from bot.fakeapi.terminal import Idle, chat_in_terminal
 from bot.pipeline.store import CohortExists
 from bot.services import Services
 from bot.telegram.update_processor import PerChatUpdateProcessor
-
-log = logging.getLogger(__name__)
 
 # The fake API gives ids from 1001 up: the candidate is created first, the staff admin second.
 CANDIDATE_ID = 1001
@@ -132,16 +129,22 @@ async def run_demo(settings: Settings, *, fresh: bool = False, staff: bool = Fal
             token=server.token,
             api_url=server.base_url,
             database=database,
-            staff={**settings.staff, STAFF_ID: StaffMember(STAFF_ID, "admin")},
+            staff={**settings.staff, STAFF_ID: StaffMember(STAFF_ID, "admin")}
+            if staff
+            else settings.staff,
         )
         application = build_application(demo_settings)
         services: Services = application.bot_data["services"]
         async with polling(application, poll_timeout=5):
             sessions, cohorts = await seed(services)
-            log.info("demo: %d session(s), %d cohort(s) added", sessions, cohorts)
             user = admin if staff else candidate
             out = sys.stdout
             out.write(banner(staff=staff, user_id=user.id, database=database, files=files))
+            if sessions or cohorts:
+                out.write(
+                    f"(added to the demo database, dated from today: {sessions} example"
+                    f" information sessions, {cohorts} cohorts)\n\n"
+                )
             command = "staff" if staff else "start"
             out.write(f"vous: /{command}\n")
             first = server.send_command(user, command)

@@ -230,6 +230,7 @@ def test_piped_demo_applies_and_books_then_runs_again(tmp_path: Path) -> None:
     shown = run_demo(tmp_path, APPLY, "--fresh")
     assert "You are a candidate (user id 1001)" in shown
     assert str(tmp_path / "demo.db") in shown
+    assert "6 example information sessions, 2 cohorts" in shown  # 3 per site, dated from today
     # Each line is read once the bot is idle: it answers the question shown, never an old one.
     in_order(shown, "Quel est ton prénom", "vous: Léa", "quel mois", "vous: 06/2005")
     in_order(shown, "code postal", "vous: 95500", "4 jours par semaine")
@@ -247,6 +248,7 @@ def test_piped_demo_applies_and_books_then_runs_again(tmp_path: Path) -> None:
     again = run_demo(tmp_path, ["2", "1", "/mes_donnees"])
     in_order(again, "vous: /start", "Ta réunion", "vous: 2", "Choisis le créneau", "vous: 1")
     assert "C'est changé" in again
+    assert "added to the demo database" not in again  # upcoming sessions: nothing added
     assert b'"95500"' in saved_file(again, "mes-donnees").read_bytes()
     assert "Il n'y a pas encore de réunion" not in again
 
