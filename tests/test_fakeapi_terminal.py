@@ -254,15 +254,19 @@ def test_piped_demo_applies_and_books_then_runs_again(tmp_path: Path) -> None:
 
 
 def test_staff_demo_reaches_the_pipeline_and_saves_files(tmp_path: Path) -> None:
-    shown = run_demo(tmp_path, ["/pipeline", "/export", "1", "/mes_donnees"], "--fresh", "--staff")
+    lines = ["/pipeline", "/export", "1", "/export", "2"]
+    shown = run_demo(tmp_path, lines, "--fresh", "--staff")
     assert "You are a staff admin (user id 1002" in shown
     in_order(shown, "vous: /staff", "Espace équipe", "vous: /pipeline", "Pipeline tous sites")
     assert saved_file(shown, "pipeline-").read_bytes().startswith(b"\xef\xbb\xbf")  # as sent
+    chart = next(line for line in shown.splitlines() if "[photo: " in line)
+    assert chart.startswith("FabNum: [photo: ")
+    assert Path(chart.split("→ ")[1].rstrip("]")).read_bytes().startswith(b"\x89PNG")
 
 
 def saved_file(shown: str, prefix: str) -> Path:
     """The file the terminal says it saved, checked to be in the demo files folder."""
-    line = next(line for line in shown.splitlines() if f"[document: {prefix}" in line)
+    line = next(line for line in shown.splitlines() if f"FabNum: [document: {prefix}" in line)
     path = Path(line.split("→ ")[1].rstrip("]"))
     assert path.parent.name == "files" and path.is_file()
     return path

@@ -167,7 +167,9 @@ class _Screen:
                     self.files_dir, message.document.filename, message.document.content
                 )
             elif message.photo is not None:
-                saved = save_file(self.files_dir, f"photo-{message.message_id}.png", message.photo)
+                suffix = ".png" if message.photo.startswith(b"\x89PNG") else ".jpg"
+                filename = f"photo-{message.message_id}{suffix}"
+                saved = save_file(self.files_dir, filename, message.photo)
         return render_message(message, edited=edited, name=name, saved=saved)
 
     def print(self, text: str) -> None:
