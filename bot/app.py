@@ -149,7 +149,7 @@ def build_services(
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
     session_store = SessionStore(db, settings)
     session_reactions = SessionReactions(store=session_store)
-    interview_base = InterviewBase.of(db, settings, renderer, programme)
+    interview_base = InterviewBase.of(db, settings, renderer, programme, clock)
     work = UnitOfWork(
         db,
         {
@@ -296,7 +296,7 @@ def build_services(
             sections=[alumni.calls.digest_calls_text, messaging.digest_unanswered_text],
         ),
     )
-    interviews = interview_base.build(ctx=staff_ctx, candidates=candidates, clock=clock)
+    interviews = interview_base.build(ctx=staff_ctx, candidates=candidates)
     reengagement = ReengagementService(
         db=db,
         candidates=candidates,

@@ -12,6 +12,7 @@ from bot.interviews.answers import Answers
 from bot.interviews.planning import Planning
 from bot.interviews.reactions import InterviewReactions
 from bot.interviews.reminders import Reminders
+from bot.interviews.rules import Interview
 from bot.interviews.store import InterviewStore
 from bot.interviews.views import InterviewViews
 from bot.kernel.clock import Clock
@@ -36,19 +37,28 @@ class InterviewBase:
     store: InterviewStore
     views: InterviewViews
     reactions: InterviewReactions
+    clock: Clock
     language: str  # staff's
 
     @classmethod
     def of(
-        cls, db: Database, settings: Settings, renderer: Renderer, programme: Programme
+        cls,
+        db: Database,
+        settings: Settings,
+        renderer: Renderer,
+        programme: Programme,
+        clock: Clock,
     ) -> InterviewBase:
         store = InterviewStore(db, settings)
         views = InterviewViews(renderer=renderer, programme=programme, timezone=settings.timezone)
-        return cls(store, views, InterviewReactions(store=store), settings.language)
+        return cls(store, views, InterviewReactions(store=store), clock, settings.language)
 
-    def build(
-        self, *, ctx: PipelineContext, candidates: CandidateStore, clock: Clock
-    ) -> Interviews:
+    async def upcoming(self, candidate_id: int) -> Interview | None:
+        """The candidate's live interview still to come (/statut)."""
+        live = await self.store.live(candidate_id)
+        return live if live is not None and live.starts_at > self.clock.now() else None
+
+    def build(self, *, ctx: PipelineContext, candidates: CandidateStore) -> Interviews:
         store, views = self.store, self.views
         return Interviews(
             store=store,
@@ -58,7 +68,7 @@ class InterviewBase:
                 store=store,
                 candidates=candidates,
                 views=views,
-                clock=clock,
+                clock=self.clock,
                 staff_language=self.language,
                 default_language=self.language,
             ),

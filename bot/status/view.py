@@ -39,7 +39,7 @@ class StatusView:
         self.session_views = session_views
         self.renderer = renderer
         self.programme = programme
-        self.interviews = interviews.store
+        self.interviews = interviews
         self.interview_views = interviews.views
 
     async def of(self, candidate: Candidate) -> Response:
@@ -47,7 +47,7 @@ class StatusView:
         view = await self.pipeline.candidate(candidate.id)
         stage = view.stage if view is not None else Stage.TO_REVIEW
         live = await self.sessions.live_booking(candidate.id)
-        interview = await self.interviews.live(candidate.id)
+        interview = await self.interviews.upcoming(candidate.id)
         cohort = None
         if view is not None and view.cohort_id is not None:
             cohort = await self.pipeline.cohort(view.cohort_id)
