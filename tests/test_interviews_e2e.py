@@ -148,6 +148,13 @@ async def test_typed_interview_change_replace_and_cannot_come_tell_staff(
         assert "Mairie, 1 place du Marché" in invite.plain_text
         first = await pending_reminders(services, cid)
         assert len(first) == 2
+        # The same command again (sent twice): nothing changes, the candidate is not told again.
+        again = server.send_command(
+            nadia, "entretien", f"{cid} 02/12 10:00 Mairie ; 1 place du Marché"
+        )
+        await handled(server, app, again)
+        assert await statuses(services, cid) == ["planned"]
+        assert sum("propose un entretien" in m.plain_text for m in lea.messages) == 1
 
         await lea.press("🔄 Changer", expect="l'équipe va te proposer un autre moment")
         told = await staff.expect("demande un autre moment")

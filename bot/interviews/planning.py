@@ -86,7 +86,9 @@ class Planning:
         place = self._site_place(view)
         if place is None:
             return self._say("staff_error", what="no_site_place")
-        return await self._set(member, view, starts_at, *place)
+        response = await self._set(member, view, starts_at, *place)
+        label = self.views.label(self.lang, "iv.btn_at_site")
+        return response.add(EditPressed(append=label))
 
     # ------------------------------------------------------------------ the steps
     def _days(self, view: CandidateView) -> Response:
@@ -135,6 +137,14 @@ class Planning:
         if candidate is None:
             return self.ctx.say("not_found", query=str(view.id))
         now = self.ctx.now()
+        live = await self.store.live(view.id)
+        if live is not None and (live.starts_at, live.place, live.address) == (
+            starts_at,
+            place,
+            address,
+        ):
+            # the same again (a double tap, a command sent twice): nothing changes, nobody told
+            return self._done(view, live, replaced=False, moved=False)
         try:
             async with self.ctx.store.work() as work:
                 if view.stage is not Stage.INTERVIEW:
@@ -166,14 +176,21 @@ class Planning:
             self.views.answer_keyboard(lang, interview.id),
         )
         log.info("interview %s set by staff for candidate %s", interview.id, view.id)
-        done = self._say(
+        done = self._done(
+            view, interview, replaced=replaced is not None, moved=view.stage is not Stage.INTERVIEW
+        )
+        return done.add(Tell(candidate.chat_id, told))
+
+    def _done(
+        self, view: CandidateView, interview: Interview, *, replaced: bool, moved: bool
+    ) -> Response:
+        return self._say(
             "staff_set",
             c=self.ctx.summary(view),
             interview=self.views.describe(interview, self.lang),
-            replaced=replaced is not None,
-            moved=view.stage is not Stage.INTERVIEW,
+            replaced=replaced,
+            moved=moved,
         )
-        return done.add(Tell(candidate.chat_id, told))
 
     # ------------------------------------------------------------------ helpers
     async def _candidate(self, member: StaffMember, candidate_id: int) -> CandidateView | None:
