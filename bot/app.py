@@ -26,6 +26,8 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
+from bot.interviews import handlers as interviews_handlers
+from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
@@ -121,6 +123,7 @@ STAFF_MENU: list[tuple[str, str]] = [
     ("revue", "menu.review"),
     ("candidat", "menu.candidate"),
     ("sessions", "menu.sessions"),
+    ("entretien", "menu.interview"),
     ("cohortes", "menu.cohorts"),
     ("shortlist", "menu.shortlist"),
     ("sorties", "menu.outcomes"),
@@ -146,12 +149,14 @@ def build_services(
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
     session_store = SessionStore(db, settings)
     session_reactions = SessionReactions(store=session_store)
+    interview_base = InterviewBase.of(db, settings, renderer, programme, clock)
     work = UnitOfWork(
         db,
         {
             Moved: [
                 reengagement_reactions.on_moved,  # waiting list -> ask about the next one
                 session_reactions.on_moved,  # past the sessions -> a live booking goes
+                interview_base.reactions.on_moved,  # past the interview -> a planned one goes
             ],
             CohortCreated: [reengagement_reactions.on_cohort_created],  # tell the opted-in
             ScreeningRestarted: [session_reactions.on_restarted],  # its booking goes too
@@ -211,6 +216,7 @@ def build_services(
             session_views=session_views,
             renderer=renderer,
             programme=programme,
+            interviews=interview_base,
         ).of,  # /start and /statut once the application is sent
     )
     consent = Consent(conversation)
@@ -290,6 +296,7 @@ def build_services(
             sections=[alumni.calls.digest_calls_text, messaging.digest_unanswered_text],
         ),
     )
+    interviews = interview_base.build(ctx=staff_ctx, candidates=candidates)
     reengagement = ReengagementService(
         db=db,
         candidates=candidates,
@@ -320,6 +327,7 @@ def build_services(
             digest.kind(),
             *nudges.kinds(),
             *sessions.reminders.kinds(),
+            *interviews.reminders.kinds(),
             *alumni.kinds(),
             *reengagement.kinds(),
             *messaging.kinds(),
@@ -343,6 +351,7 @@ def build_services(
         reengagement=reengagement,
         retention=retention,
         messages=messaging,
+        interviews=interviews,
     )
 
 
@@ -399,6 +408,7 @@ def build_application(
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
     retention_handlers.register(application, services)  # the daily purge job
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
+    interviews_handlers.register(application, services, services.interviews)  # /entretien, "iv:"
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
     messages_handlers.register(application, services)  # relays first (group -10), /ecrire, "msg:"

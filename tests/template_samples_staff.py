@@ -95,6 +95,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             },
             "human": True,
             "qpv": True,
+            "interview": {"at": "03/12/2026 14:00", "place": NASTY, "answer": None},
         },
         {
             "c": C_EMPTY,
@@ -105,6 +106,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "notes": {"shown": [], "more": 0, "cut": False},
             "human": False,
             "qpv": False,
+            "interview": None,
         },
         {
             "c": C,
@@ -119,6 +121,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             },
             "human": False,
             "qpv": False,
+            "interview": {"at": "03/12/2026 14:00", "place": NASTY, "answer": "cannot"},
         },
         {
             "c": C,
@@ -133,6 +136,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             },
             "human": False,
             "qpv": False,
+            "interview": {"at": "03/12/2026 14:00", "place": "FabNum", "answer": "coming"},
         },
     ],
     "staff/no_cohort": [{"site": "Gonesse"}, {"site": None}],

@@ -23,6 +23,7 @@ import pytest
 from bot.alumni.buttons import SurveyAnswer
 from bot.config import Settings, StaffMember
 from bot.db.database import Database
+from bot.interviews.buttons import Coming
 from bot.kernel.actions import Response, Send, SendFile
 from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
@@ -106,6 +107,12 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     # staff: a note and a move with a reason, both typed about the person
     await s.staff.cards.note(SITE_STAFF, [f"#{cid}", *NOTE.split(" ")])
     await s.staff.moves.command(SITE_STAFF, [f"#{cid}", "entretien", *REASON.split(" ")])
+    # an interview set by staff and answered (its reminders in the outbox)
+    when = (clock.now() + dt.timedelta(days=2)).astimezone(s.settings.timezone)
+    await s.interviews.planning.command(SITE_STAFF, [f"#{cid}", f"{when:%d/%m}", "14:00"])
+    interview = await s.interviews.store.live(cid)
+    assert interview is not None
+    await s.interviews.answers.button(PERSON, Coming(interview.id))
 
     # a cohort; its waiting list (re-engagement question through the outbox, answered yes)
     start = clock.now().date() + dt.timedelta(days=20)
@@ -201,9 +208,13 @@ async def check_before(services: Services, cid: int) -> None:
     kinds = await db.fetchall(
         "SELECT DISTINCT kind FROM outbox WHERE candidate_id = ? ORDER BY kind", (cid,)
     )
-    assert {"fu_survey", "reengage.ask", "sessions.reminder_j1", "sessions.reminder_2h"} <= {
-        str(k[0]) for k in kinds
-    }
+    assert {
+        "fu_survey",
+        "reengage.ask",
+        "sessions.reminder_j1",
+        "sessions.reminder_2h",
+        "interviews.reminder_j1",
+    } <= {str(k[0]) for k in kinds}
     before = "\n".join(await traces(db, cid))
     for text in (NAME, NOTE, REASON, COMMENT, str(PERSON.user_id)):
         assert text in before, text

@@ -119,6 +119,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "cohort": {"name": NASTY, "start": "1er mars 2027"}
             if stage in ("admitted", "waitlisted", "in_training", "exited")
             else None,
+            "interview": {"when": "jeudi 3 décembre à 14h00", "place": NASTY, "address": NASTY}
+            if stage == "interview"
+            else None,
         }
         for stage in (
             "to_review",

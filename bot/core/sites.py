@@ -46,6 +46,8 @@ class Site:
     mission_locale: str
     mission_locale_contact: str
     rules: SiteRules
+    place: str = ""  # where interviews happen by default (/entretien); "" if not given
+    address: str = ""
 
     def covers(self, postcode: str) -> bool:
         return postcode in self.postcodes or any(
@@ -131,6 +133,8 @@ def load_programme(path: Path) -> Programme:
             mission_locale=str(raw.get("mission_locale", "la Mission Locale")),
             mission_locale_contact=str(raw.get("mission_locale_contact", "")),
             rules=_rules(raw.get("rules", {}), base, at + ".rules"),
+            place=str(raw.get("place", "")),
+            address=str(raw.get("address", "")),
         )
     if not sites:
         raise RulesError(f"{where}: no [sites.<id>] table")

@@ -158,7 +158,26 @@ class Cards:
             "notes": card_notes(self._notes(view), CARD_NOTES),
             "human": view.human_pending,
             "qpv": ctx.qpv.contains(view.answers.get("postcode")),
+            "interview": self._interview(view),
         }
+
+    def _interview(self, view: CandidateView) -> dict[str, Any] | None:
+        """The last interview set (bot/interviews) and the candidate's answer, from the history."""
+        found: dict[str, Any] | None = None
+        for event in view.events:
+            if event.kind == "interview_set":
+                found = {
+                    "id": event.detail.get("interview_id"),
+                    "at": fr_datetime(event.detail.get("starts_at"), self.ctx.tz),
+                    "place": event.detail.get("place"),
+                    "answer": None,
+                }
+            elif found is not None and event.detail.get("interview_id") == found["id"]:
+                if event.kind == "interview_answer":
+                    found["answer"] = event.detail.get("answer")
+                elif event.kind == "interview_cancelled":
+                    found["answer"] = "cancelled"
+        return found
 
     def keyboard(self, view: CandidateView) -> Keyboard:
         ctx = self.ctx

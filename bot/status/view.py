@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.core.pipeline import Stage
 from bot.core.sites import Programme
+from bot.interviews.feature import InterviewBase
 from bot.kernel.actions import Button, Response
 from bot.kernel.rendering import Renderer
 from bot.pipeline.store import PipelineStore
@@ -31,18 +32,22 @@ class StatusView:
         session_views: SessionViews,
         renderer: Renderer,
         programme: Programme,
+        interviews: InterviewBase,
     ) -> None:
         self.pipeline = pipeline
         self.sessions = sessions
         self.session_views = session_views
         self.renderer = renderer
         self.programme = programme
+        self.interviews = interviews
+        self.interview_views = interviews.views
 
     async def of(self, candidate: Candidate) -> Response:
         lang = candidate.language
         view = await self.pipeline.candidate(candidate.id)
         stage = view.stage if view is not None else Stage.TO_REVIEW
         live = await self.sessions.live_booking(candidate.id)
+        interview = await self.interviews.upcoming(candidate.id)
         cohort = None
         if view is not None and view.cohort_id is not None:
             cohort = await self.pipeline.cohort(view.cohort_id)
@@ -51,12 +56,15 @@ class StatusView:
             "first_name": view.first_name if view is not None else "",
             "human_requested": candidate.human_requested_at is not None,
             "session": self.session_views.describe(live[1], lang) if live else None,
+            "interview": self.interview_views.describe(interview, lang) if interview else None,
             "cohort": None
             if cohort is None
             else {"name": cohort.name, "start": date_words(cohort.start_date, lang)},
         }
         text = self.renderer.render(lang, "status", programme=self.programme, **context)
         keyboard: list[tuple[Button, ...]] = []
+        if interview is not None and interview.answer is None:
+            keyboard.extend(self.interview_views.answer_keyboard(lang, interview.id))
         if live is not None:
             keyboard.extend(self.session_views.booking_keyboard(lang, live[0], live[1]))
         elif stage in MAY_BOOK:
