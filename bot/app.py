@@ -7,8 +7,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat, Update
-from telegram.error import TelegramError
+from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from bot.alumni import handlers as alumni_handlers
@@ -79,6 +78,7 @@ from bot.status.view import StatusView
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter
+from bot.telegram.menu import set_commands
 from bot.telegram.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING
@@ -86,52 +86,6 @@ from conversations.screening import SCREENING
 log = logging.getLogger(__name__)
 
 App = Application[Any, Any, Any, Any, Any, Any]
-
-# Commands in Telegram's menu, per language: (command, key of its description in labels.j2).
-MENU: dict[str, list[tuple[str, str]]] = {
-    "fr": [
-        ("start", "menu.start"),
-        ("statut", "menu.status"),
-        ("aide", "menu.help"),
-        ("annuler", "menu.pause"),
-        ("recommencer", "menu.restart"),
-        ("humain", "menu.human"),
-        ("mes_donnees", "menu.my_data"),
-        ("supprimer", "menu.delete"),
-        ("langue", "menu.language"),
-        ("reunion", "menu.session"),
-        ("stop", "menu.stop"),
-    ],
-    "en": [
-        ("start", "menu.start"),
-        ("status", "menu.status"),
-        ("help", "menu.help"),
-        ("cancel", "menu.pause"),
-        ("restart", "menu.restart"),
-        ("human", "menu.human"),
-        ("my_data", "menu.my_data"),
-        ("delete", "menu.delete"),
-        ("language", "menu.language"),
-        ("reunion", "menu.session"),
-        ("stop", "menu.stop"),
-    ],
-}
-# Added in each staff member's own chat (the French command names work in both languages).
-STAFF_MENU: list[tuple[str, str]] = [
-    ("staff", "menu.staff"),
-    ("pipeline", "menu.pipeline"),
-    ("revue", "menu.review"),
-    ("candidat", "menu.candidate"),
-    ("sessions", "menu.sessions"),
-    ("entretien", "menu.interview"),
-    ("cohortes", "menu.cohorts"),
-    ("shortlist", "menu.shortlist"),
-    ("sorties", "menu.outcomes"),
-    ("appels", "menu.calls"),
-    ("export", "menu.export"),
-    ("ecrire", "menu.write"),
-    ("clore", "menu.close"),
-]
 
 
 def build_services(
@@ -374,7 +328,7 @@ def build_application(
                 " bookings go to each staff member's private chat (each must have sent /start to"
                 " the bot once) and there is no weekly digest"
             )
-        await _set_commands(application)
+        await set_commands(application.bot, services.renderer, services.settings)
 
     async def on_stop(application: App) -> None:
         # Before the bot's connection closes: queued updates dropped, running ones given a grace.
@@ -464,29 +418,6 @@ def _schedule_outbox(application: App, services: Services) -> None:
         name="outbox",
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
     )
-
-
-async def _set_commands(application: App) -> None:
-    services: Services = application.bot_data["services"]
-    renderer = services.renderer
-
-    def menu(language: str, commands: list[tuple[str, str]]) -> list[BotCommand]:
-        return [BotCommand(c, renderer.label(language, key)) for c, key in commands]
-
-    scope = BotCommandScopeAllPrivateChats()
-    for language, commands in MENU.items():
-        await application.bot.set_my_commands(
-            menu(language, commands),
-            scope=scope,
-            language_code=None if language == "fr" else language,
-        )
-    language = services.settings.language if services.settings.language in MENU else "fr"
-    staff_menu = menu(language, MENU[language] + STAFF_MENU)
-    for user_id in services.settings.staff:
-        try:  # a chat scope needs a chat: a staff member who never wrote to the bot has none
-            await application.bot.set_my_commands(staff_menu, scope=BotCommandScopeChat(user_id))
-        except TelegramError as exc:
-            log.info("staff menu not set for one staff member: %s", type(exc).__name__)
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
