@@ -26,6 +26,8 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
+from bot.decisions import handlers as decisions_handlers
+from bot.decisions.service import DecisionReactions, Decisions
 from bot.kernel.clock import Clock, SystemClock
 from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
@@ -45,7 +47,7 @@ from bot.pipeline.report import Report
 from bot.pipeline.review import Review
 from bot.pipeline.service import Pipeline
 from bot.pipeline.shortlist import Shortlist
-from bot.pipeline.store import CohortCreated, Moved, PipelineStore
+from bot.pipeline.store import CohortCreated, Moved, PipelineStore, Reviewed
 from bot.reachability import handlers as reachability_handlers
 from bot.reengagement import handlers as reengagement_handlers
 from bot.reengagement.reactions import ReengagementReactions
@@ -128,6 +130,7 @@ STAFF_MENU: list[tuple[str, str]] = [
     ("export", "menu.export"),
     ("ecrire", "menu.write"),
     ("clore", "menu.close"),
+    ("message", "menu.decision_message"),
 ]
 
 
@@ -146,13 +149,16 @@ def build_services(
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
     session_store = SessionStore(db, settings)
     session_reactions = SessionReactions(store=session_store)
+    decision_reactions = DecisionReactions(renderer, programme, settings)
     work = UnitOfWork(
         db,
         {
             Moved: [
                 reengagement_reactions.on_moved,  # waiting list -> ask about the next one
                 session_reactions.on_moved,  # past the sessions -> a live booking goes
+                decision_reactions.on_moved,  # admitted, not selected... -> tell the candidate
             ],
+            Reviewed: [decision_reactions.on_reviewed],  # orientation confirmed -> tell them
             CohortCreated: [reengagement_reactions.on_cohort_created],  # tell the opted-in
             ScreeningRestarted: [session_reactions.on_restarted],  # its booking goes too
         },
@@ -300,6 +306,7 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
     )
+    decisions = Decisions(db, decision_reactions.texts, clock, visible=staff_ctx.candidate)
     digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest.response)
     outbox_store = OutboxStore(db)
     nudges = Nudges(
@@ -323,6 +330,7 @@ def build_services(
             *alumni.kinds(),
             *reengagement.kinds(),
             *messaging.kinds(),
+            *decisions.kinds(),
             *extra_kinds,  # tests of the outbox itself add their own
         ],
         planners=[digest.plan, nudges.plan, messaging.plan],
@@ -343,6 +351,7 @@ def build_services(
         reengagement=reengagement,
         retention=retention,
         messages=messaging,
+        decisions=decisions,
     )
 
 
@@ -401,6 +410,7 @@ def build_application(
     sessions_handlers.register(application, services, services.sessions)  # before catch-alls
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
+    decisions_handlers.register(application, services)  # "dec:" previews, /message
     messages_handlers.register(application, services)  # relays first (group -10), /ecrire, "msg:"
     screening_handlers.register(application, services)
     screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls

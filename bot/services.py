@@ -8,6 +8,7 @@ from bot.alumni.service import Alumni
 from bot.config import Settings
 from bot.core.sites import Programme
 from bot.db.database import Database
+from bot.decisions.service import Decisions
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.messages.service import Messaging
@@ -38,3 +39,4 @@ class Services:
     reengagement: ReengagementService  # issue 5: "tell me when the next cohort opens"
     retention: Retention  # issue 5: the daily purge of people whose time is up
     messages: Messaging  # issue 12: staff and candidates write to each other
+    decisions: Decisions  # issue 12: every staff decision reaches the candidate

@@ -46,6 +46,12 @@ class Site:
     mission_locale: str
     mission_locale_contact: str
     rules: SiteRules
+    # For the messages that tell candidates a decision (bot/decisions); all optional.
+    adult_referral: str = "France Travail"  # over max_age: never the Mission Locale (16-25)
+    adult_referral_contact: str = "francetravail.fr"
+    address: str = ""  # where the training takes place ("" : the team gives it)
+    bring: str = ""  # what to bring on the first day ("" : a generic list in the template)
+    contact: str = ""  # who admitted learners contact ("" : answer in the bot)
 
     def covers(self, postcode: str) -> bool:
         return postcode in self.postcodes or any(
@@ -131,6 +137,11 @@ def load_programme(path: Path) -> Programme:
             mission_locale=str(raw.get("mission_locale", "la Mission Locale")),
             mission_locale_contact=str(raw.get("mission_locale_contact", "")),
             rules=_rules(raw.get("rules", {}), base, at + ".rules"),
+            adult_referral=str(raw.get("adult_referral", "France Travail")),
+            adult_referral_contact=str(raw.get("adult_referral_contact", "francetravail.fr")),
+            address=str(raw.get("address", "")),
+            bring=str(raw.get("bring", "")),
+            contact=str(raw.get("contact", "")),
         )
     if not sites:
         raise RulesError(f"{where}: no [sites.<id>] table")

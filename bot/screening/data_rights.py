@@ -18,9 +18,19 @@ from bot.screening.store import Candidate
 log = logging.getLogger(__name__)
 
 # Columns and history keys that hold a staff member's Telegram id (who moved, noted, marked
-# attendance or an exit, recorded a phone answer, created a session or a cohort).
+# attendance or an exit, recorded a phone answer, created a session or a cohort, decided a
+# decision message).
 STAFF_ID_KEYS = frozenset(
-    {"by", "staff_id", "marked_by", "attendance_by", "answered_by", "created_by", "closed_by"}
+    {
+        "by",
+        "staff_id",
+        "marked_by",
+        "attendance_by",
+        "answered_by",
+        "created_by",
+        "closed_by",
+        "decided_by",
+    }
 )
 # Text columns of other tables that hold JSON (staff_audit.detail, outbox.payload,
 # followups.answers): decoded in the export, so what they hold is checked and reads as JSON.
