@@ -177,7 +177,8 @@ async def test_each_decision_reaches_the_candidate_in_their_language(
         seen = len(staff.messages)
         await staff.command("candidat", "", args=str(lea_id))
         card = await in_chat(server, nadia.id, "Historique", seen)
-        assert card.plain_text.count("message de décision envoyé") == 3
+        for shown in ("admission", "entrée en formation", "sortie"):
+            assert f"✉️ message envoyé : {shown} (par {nadia.id})" in card.plain_text
 
 
 async def test_a_refused_preview_sends_nothing_and_modifier_changes_the_text(

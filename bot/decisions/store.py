@@ -146,7 +146,7 @@ async def record(
 ) -> None:
     """A message on its way: in the candidate's history and in staff_audit (the kind of message
     and who sent it, never its text)."""
-    detail = {"message": message.kind, "by": by}
+    detail = {"decision": message.kind, "by": by}  # the card shows it (staff/card.j2)
     await insert_event(conn, message.candidate_id, at, "decision_message", detail)
     await conn.execute(
         "INSERT INTO staff_audit (at, staff_id, action, candidate_id, detail)"
