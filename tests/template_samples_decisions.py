@@ -26,18 +26,42 @@ REFERRALS = [
 
 def candidate(**extra: Any) -> list[dict[str, Any]]:
     return [
-        {"first_name": name, "site": site, "cohort": cohort, "start": start, "referral": r, **extra}
-        for name in (NASTY, None)
+        {
+            "first_name": name,
+            "site": site,
+            "cohort": cohort,
+            "start": start,
+            "referral": r,
+            "minor": minor,
+            **extra,
+        }
+        for name, minor in ((NASTY, True), (None, False))
         for site, cohort, start in ((SITE, "Mars 2027", "01/03/2027"), (BARE, NASTY, None))
         for r in REFERRALS
-    ] + [{"first_name": None, "site": None, "cohort": None, "start": None, "referral": None}]
+    ] + [
+        {
+            "first_name": None,
+            "site": None,
+            "cohort": None,
+            "start": None,
+            "referral": None,
+            "minor": False,
+        }
+    ]
 
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     **{f"decisions/{kind}": candidate() for kind in ("oriented", "not_selected", "in_training")},
     "decisions/admitted": [
         *candidate(),
-        {"first_name": None, "site": NASTY_SITE, "cohort": "A", "start": "x", "referral": None},
+        {
+            "first_name": None,
+            "site": NASTY_SITE,
+            "cohort": "A",
+            "start": "x",
+            "referral": None,
+            "minor": True,
+        },
     ],
     "decisions/exited": candidate(),
     "decisions/staff_preview": [

@@ -65,3 +65,11 @@ def referral(site: Site, birth: str | None, on: dt.date) -> Referral:
         if youngest < site.rules.min_age:
             return Referral(Partner.SCHOOL, "", "")
     return Referral(Partner.MISSION_LOCALE, site.mission_locale, site.mission_locale_contact)
+
+
+def may_be_minor(birth: str | None, on: dt.date, adult_age: int = 18) -> bool:
+    """Whether someone born that month may be under 18 on `on` (a parent signs the enrolment)."""
+    if not isinstance(birth, str) or len(birth.split("-")) != 2:
+        return False
+    youngest, _oldest = possible_ages(birth, on)
+    return youngest < adult_age

@@ -43,6 +43,8 @@ class Texts:
             context["referral"] = rules.referral(site, person.birth, on)
         else:
             context["referral"] = None
+        start = cohort.start if cohort else today
+        context["minor"] = rules.may_be_minor(person.birth, max(start, today))
         return self.renderer.render(person.language, f"decisions/{kind.value}", **context)
 
     def candidate_keyboard(self, kind: str, language: str) -> Keyboard:
