@@ -25,6 +25,8 @@ from bot.core.ranking import load_rules
 from bot.core.sites import load_programme
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
+from bot.decisions import handlers as decisions_handlers
+from bot.decisions.service import DecisionReactions, Decisions
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
@@ -46,7 +48,7 @@ from bot.pipeline.report import Report
 from bot.pipeline.review import Review
 from bot.pipeline.service import Pipeline
 from bot.pipeline.shortlist import Shortlist
-from bot.pipeline.store import CohortCreated, Moved, PipelineStore
+from bot.pipeline.store import CohortCreated, Moved, PipelineStore, Reviewed
 from bot.reachability import handlers as reachability_handlers
 from bot.reengagement import handlers as reengagement_handlers
 from bot.reengagement.reactions import ReengagementReactions
@@ -104,6 +106,7 @@ def build_services(
     session_store = SessionStore(db, settings)
     session_reactions = SessionReactions(store=session_store)
     interview_base = InterviewBase.of(db, settings, renderer, programme, clock)
+    decision_reactions = DecisionReactions(renderer, programme, settings)
     work = UnitOfWork(
         db,
         {
@@ -111,7 +114,9 @@ def build_services(
                 reengagement_reactions.on_moved,  # waiting list -> ask about the next one
                 session_reactions.on_moved,  # past the sessions -> a live booking goes
                 interview_base.reactions.on_moved,  # past the interview -> a planned one goes
+                decision_reactions.on_moved,  # admitted, not selected... -> tell the candidate
             ],
+            Reviewed: [decision_reactions.on_reviewed],  # orientation confirmed -> tell them
             CohortCreated: [reengagement_reactions.on_cohort_created],  # tell the opted-in
             ScreeningRestarted: [session_reactions.on_restarted],  # its booking goes too
         },
@@ -261,6 +266,7 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
     )
+    decisions = Decisions(db, decision_reactions.texts, clock, visible=staff_ctx.candidate)
     digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest.response)
     outbox_store = OutboxStore(db)
     nudges = Nudges(
@@ -285,6 +291,7 @@ def build_services(
             *alumni.kinds(),
             *reengagement.kinds(),
             *messaging.kinds(),
+            *decisions.kinds(),
             *extra_kinds,  # tests of the outbox itself add their own
         ],
         planners=[digest.plan, nudges.plan, messaging.plan],
@@ -306,6 +313,7 @@ def build_services(
         retention=retention,
         messages=messaging,
         interviews=interviews,
+        decisions=decisions,
     )
 
 
@@ -365,6 +373,7 @@ def build_application(
     interviews_handlers.register(application, services, services.interviews)  # /entretien, "iv:"
     reachability_handlers.register(application, services)  # my_chat_member: (un)blocked
     reengagement_handlers.register(application, services.reengagement)  # "re:", before catch-alls
+    decisions_handlers.register(application, services)  # "dec:" previews, /message
     messages_handlers.register(application, services)  # relays first (group -10), /ecrire, "msg:"
     screening_handlers.register(application, services)
     screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls

@@ -8,6 +8,7 @@ from bot.alumni.service import Alumni
 from bot.config import Settings
 from bot.core.sites import Programme
 from bot.db.database import Database
+from bot.decisions.service import Decisions
 from bot.interviews.feature import Interviews
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
@@ -40,3 +41,4 @@ class Services:
     retention: Retention  # issue 5: the daily purge of people whose time is up
     messages: Messaging  # issue 12: staff and candidates write to each other
     interviews: Interviews  # issue 12: staff set interviews, candidates answer, reminders
+    decisions: Decisions  # issue 12: every staff decision reaches the candidate

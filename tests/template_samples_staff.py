@@ -86,6 +86,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                     ("paused", None, None, None),
                     ("restarted", None, None, None),
                     ("session_booked", None, None, None),
+                    ("decision_message", "admitted", 42, None),
+                    ("decision_message", "weird", 42, None),
                 )
             ],
             "notes": {

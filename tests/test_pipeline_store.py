@@ -88,7 +88,9 @@ async def test_move_through_the_pipeline_to_exited(services: Services, clock: Fa
     assert [e["to"] for e in stage_events] == ["interview", "admitted", "in_training", "exited"]
     assert stage_events[0]["reason"] == "bon profil" and stage_events[0]["by"] == STAFF
     audit = await p.audit_log(cid)
-    assert [a["action"] for a in audit] == ["stage"] * 4
+    # starting the training and the exit each tell the candidate at once (bot/decisions)
+    stage, told = "stage", "decision_message"
+    assert [a["action"] for a in audit] == [stage, stage, stage, told, stage, told]
     assert audit[0]["detail"]["from"] == "eligible"
 
 

@@ -42,7 +42,8 @@ REASON = f"{NAME} très motivée, suivie par son éducatrice"
 COMMENT = f"Appelé la mère de {NAME}, situation familiale compliquée"
 TO_STAFF = f"Je suis {NAME}, mon éducatrice PJJ peut venir ?"
 FROM_STAFF = f"Oui {NAME}, ton éducatrice PJJ est la bienvenue"
-FREE_TEXTS = (NAME, *BIRTH, POSTCODE, NOTE, REASON, COMMENT, TO_STAFF, FROM_STAFF)
+DECISION = f"{NAME}, viens avec ton éducatrice PJJ le premier jour"
+FREE_TEXTS = (NAME, *BIRTH, POSTCODE, NOTE, REASON, COMMENT, TO_STAFF, FROM_STAFF, DECISION)
 
 
 @pytest.fixture
@@ -129,6 +130,13 @@ async def live_person(services: Services, clock: FakeClock) -> int:
 
     # admitted, in training, exit: surveys planned; one answered in Telegram, one by phone
     await s.pipeline.move(cid, to="admitted", by=ADMIN.user_id, at=clock.now())
+    # the admission's message (bot/decisions): a draft, rewritten by staff, then sent
+    draft = await s.decisions.store.latest_draft(cid)
+    assert draft is not None and draft.kind == "admitted"
+    await s.decisions.command(ADMIN, f"{cid} {DECISION}")
+    assert await s.decisions.pressed(ADMIN, f"dec:s:{draft.id}") is not None
+    sent = await s.decisions.store.get(draft.id)
+    assert sent is not None and sent.state == "sent" and DECISION in sent.text
     await s.pipeline.move(cid, to="in_training", by=ADMIN.user_id, at=clock.now())
     await s.alumni.exits.command(ADMIN, [f"#{cid}"])
     await s.alumni.surveys.button(PERSON.user_id, SurveyAnswer(0, "situation", "cdi"))

@@ -27,6 +27,7 @@ class Origin(StrEnum):
 
     RESULT = "r"  # the screening result, availability "not now"
     WAITLIST = "w"  # the message sent when staff put them on a waiting list
+    NOT_SELECTED = "n"  # the message telling them they were not selected (bot/decisions)
 
 
 def offer_at_result(findings: Iterable[tuple[str, Outcome]]) -> bool:
@@ -49,6 +50,8 @@ def may_opt_in(origin: Origin, *, said_not_now: bool, visited: Iterable[Stage]) 
     """
     if origin is Origin.RESULT:
         return said_not_now
+    if origin is Origin.NOT_SELECTED:
+        return Stage.NOT_SELECTED in set(visited)
     return Stage.WAITLISTED in set(visited)
 
 

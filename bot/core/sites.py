@@ -48,6 +48,11 @@ class Site:
     rules: SiteRules
     place: str = ""  # where interviews happen by default (/entretien); "" if not given
     address: str = ""
+    # For the messages that tell candidates a decision (bot/decisions); all optional.
+    adult_referral: str = "France Travail"  # over max_age: never the Mission Locale (16-25)
+    adult_referral_contact: str = "francetravail.fr"
+    bring: str = ""  # what to bring on the first day ("" : a generic list in the template)
+    contact: str = ""  # who admitted learners contact ("" : answer in the bot)
 
     def covers(self, postcode: str) -> bool:
         return postcode in self.postcodes or any(
@@ -135,6 +140,10 @@ def load_programme(path: Path) -> Programme:
             rules=_rules(raw.get("rules", {}), base, at + ".rules"),
             place=str(raw.get("place", "")),
             address=str(raw.get("address", "")),
+            adult_referral=str(raw.get("adult_referral", "France Travail")),
+            adult_referral_contact=str(raw.get("adult_referral_contact", "francetravail.fr")),
+            bring=str(raw.get("bring", "")),
+            contact=str(raw.get("contact", "")),
         )
     if not sites:
         raise RulesError(f"{where}: no [sites.<id>] table")

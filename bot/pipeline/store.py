@@ -73,6 +73,17 @@ class CohortCreated:
     cohort: Cohort
 
 
+@dataclass(frozen=True)
+class Reviewed:
+    """A staff review decision (confirmed / overturned / human_handled), raised inside its
+    transaction (handled before it commits)."""
+
+    candidate_id: int
+    decision: str
+    by: int
+    at: dt.datetime
+
+
 def _event_row(row: aiosqlite.Row) -> Event:
     detail = json.loads(row["detail"]) if row["detail"] else {}
     return Event(str(row["at"]), str(row["kind"]), detail if isinstance(detail, dict) else {})
@@ -81,7 +92,7 @@ def _event_row(row: aiosqlite.Row) -> Event:
 class PipelineStore:
     def __init__(self, db: Database, work: UnitOfWork) -> None:
         self.db = db
-        self.work = work  # moves and new cohorts raise events (Moved, CohortCreated) in it
+        self.work = work  # moves, reviews and new cohorts raise events (Moved, Reviewed...) in it
 
     # ------------------------------------------------------------------ cohorts
     async def create_cohort(
@@ -322,7 +333,8 @@ class PipelineStore:
         """confirmed / overturned (a result to review), or human_handled (a /humain request)."""
         if decision not in ("confirmed", "overturned", "human_handled"):
             raise ValueError(decision)
-        async with self.db.transaction() as conn:
+        async with self.work() as work:
+            conn = work.conn
             current = await current_stage(conn, candidate_id)
             if current is None:
                 raise TransitionRefused(Stage.SCREENING, decision, "unknown")
@@ -338,6 +350,7 @@ class PipelineStore:
                 detail["comment"] = comment
             await _event(conn, candidate_id, at, "review", detail)
             await _audit(conn, at, by, "review", candidate_id=candidate_id, detail=detail)
+            work.emit(Reviewed(candidate_id, decision, by, at))
 
     async def add_note(self, candidate_id: int, *, text: str, by: int, at: dt.datetime) -> None:
         async with self.db.transaction() as conn:

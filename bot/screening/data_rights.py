@@ -18,7 +18,8 @@ from bot.screening.store import Candidate
 log = logging.getLogger(__name__)
 
 # Columns and history keys that hold a staff member's Telegram id (who moved, noted, marked
-# attendance or an exit, recorded a phone answer, created a session or a cohort, set an interview).
+# attendance or an exit, recorded a phone answer, created a session or a cohort, set an interview,
+# decided a decision message).
 STAFF_ID_KEYS = frozenset(
     {
         "by",
@@ -29,6 +30,7 @@ STAFF_ID_KEYS = frozenset(
         "created_by",
         "closed_by",
         "set_by",
+        "decided_by",
     }
 )
 # Text columns of other tables that hold JSON (staff_audit.detail, outbox.payload,

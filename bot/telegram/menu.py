@@ -57,6 +57,7 @@ STAFF_MENU: list[tuple[str, str]] = [
     ("export", "menu.export"),
     ("ecrire", "menu.write"),
     ("clore", "menu.close"),
+    ("message", "menu.decision_message"),
 ]
 
 

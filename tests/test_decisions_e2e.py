@@ -1,0 +1,268 @@
+"""Every staff decision reaches the candidate (issue 12, part 2), end to end over HTTP.
+
+Consequential decisions (orientation confirmed, admitted, not selected) first come back to the
+staff member who made them as a preview with ✉️ Envoyer / ✏️ Modifier / 🚫 Ne pas envoyer; only
+Envoyer sends, through the outbox. Starting the training and the exit are told at once. Texts
+are in the candidate's language; a candidate cannot press the staff buttons."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.config import Settings
+from bot.core.pipeline import Stage
+from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
+from bot.fakeapi.html_check import check_telegram_html
+from bot.kernel.clock import FakeClock
+from bot.pipeline.models import Cohort
+from bot.services import Services
+from tests.botharness import (
+    Chat,
+    admin,
+    dispatcher_runs,
+    running_bot,
+    services_of,
+    wait_for,
+    with_staff,
+)
+from tests.test_staff_service import seed_candidate
+
+PREVIEW = {"fr": "Voici le message pour", "en": "Here is the message for"}
+SEND, EDIT, DROP = "✉️ Envoyer", "✏️ Modifier", "🚫 Ne pas envoyer"
+UNKNOWN_BUTTON = "Ce bouton n'est plus actif : voici où on en est."
+MAX_MESSAGE = 700  # characters a candidate reads in one message (the project's rule)
+
+
+def fast(settings: Settings, *members: object) -> Settings:
+    return with_staff(dataclasses.replace(settings, outbox_interval=0.2), *members)  # type: ignore[arg-type]
+
+
+async def in_chat(server: FakeTelegram, chat_id: int, contains: str, after: int = 0) -> SentMessage:
+    return await server.wait_for_message(
+        chat_id, after=after, timeout=10.0, predicate=lambda m: contains in (m.plain_text or "")
+    )
+
+
+async def candidate(
+    server: FakeTelegram, services: Services, name: str, language: str = "fr", **seed: object
+) -> tuple[Chat, int]:
+    user = server.new_user(name)
+    cid = await seed_candidate(
+        services.candidates,
+        services.clock.now(),
+        user.id,
+        name=name,
+        **seed,  # type: ignore[arg-type]
+    )
+    await services.db.execute("UPDATE candidates SET language = ? WHERE id = ?", (language, cid))
+    chat = Chat(server, user)
+    await chat.command("start", "")  # a bot can only write to people who started it
+    return chat, cid
+
+
+async def cohort(services: Services, by: int) -> Cohort:
+    start = services.clock.now().date() + dt.timedelta(days=30)
+    return await services.pipeline.create_cohort(
+        site="gonesse",
+        name="Promo Printemps",
+        start=start,
+        end=start + dt.timedelta(days=120),
+        capacity=12,
+        by=by,
+        at=services.clock.now(),
+    )
+
+
+async def preview(server: FakeTelegram, staff: FakeUser, name: str, after: int) -> SentMessage:
+    message = await in_chat(server, staff.id, f"Voici le message pour {name}", after)
+    assert [b.text for row in message.buttons for b in row] == [SEND, EDIT, DROP]
+    return message
+
+
+async def press(server: FakeTelegram, staff: FakeUser, message: SentMessage, text: str) -> None:
+    await server.wait_for_callback_answer(server.press_button(staff, message, text=text))
+
+
+async def told(chat: Chat, contains: str) -> str:
+    message = await chat.expect(contains, within=10.0)
+    plain = check_telegram_html(message.text or "")
+    assert len(plain) <= MAX_MESSAGE, plain
+    return plain
+
+
+async def decision_rows(services: Services, cid: int) -> list[tuple[str, str]]:
+    rows = await services.db.fetchall(
+        "SELECT kind, state FROM decision_messages WHERE candidate_id = ? ORDER BY id", (cid,)
+    )
+    return [(str(r["kind"]), str(r["state"])) for r in rows]
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_each_decision_reaches_the_candidate_in_their_language(
+    server: FakeTelegram, settings: Settings, clock: FakeClock, language: str
+) -> None:
+    nadia = server.new_user("Nadia")
+    async with running_bot(server, fast(settings, admin(nadia)), clock) as app:
+        services = services_of(app)
+        staff = Chat(server, nadia)
+        await staff.command("start", "")
+        promo = await cohort(services, nadia.id)
+        en = language == "en"
+
+        # admitted: the cohort, its start, the place, what to bring, whom to contact
+        lea, lea_id = await candidate(server, services, "Léa", language)
+        await services.pipeline.move(lea_id, to=Stage.INTERVIEW, by=nadia.id, at=clock.now())
+        seen = len(staff.messages)
+        await staff.command("etape", "Pour quelle promo", args=f"{lea_id} admis")
+        await staff.press("Promo Printemps")
+        await press(server, nadia, await preview(server, nadia, "Léa", seen), SEND)
+        text = await told(lea, "admitted" if en else "admis·e")
+        assert "Promo Printemps" in text and promo.start_date.strftime("%d/%m/%Y") in text
+        assert "FabNum Gonesse" in text  # the site's address (sites.toml)
+        assert ("Bring" if en else "À apporter") in text
+
+        # not selected: kind words, a referral, and the re-engagement opt-in buttons
+        sam, sam_id = await candidate(server, services, "Sam", language)
+        await services.pipeline.move(sam_id, to=Stage.INTERVIEW, by=nadia.id, at=clock.now())
+        seen = len(staff.messages)
+        await staff.command("etape", "→", args=f"{sam_id} not_selected")
+        await press(server, nadia, await preview(server, nadia, "Sam", seen), SEND)
+        text = await told(sam, "was not selected" if en else "n'a pas été retenue")
+        assert "Mission Locale Val d'Oise Est" in text
+        opt_in = "🔔 Préviens-moi pour la prochaine promo"
+        if not en:
+            await sam.press(opt_in, "C'est noté")
+            optin = await services.reengagement.optin(sam_id)
+            assert optin is not None
+
+        # orientation confirmed (over 25): France Travail, never the Mission Locale
+        max_, max_id = await candidate(
+            server, services, "Max", language, result="review", answers={"birth": "1995-01"}
+        )
+        seen = len(staff.messages)
+        await staff.command("revue", "")
+        item = await in_chat(server, nadia.id, f"#{max_id} Max", seen)
+        await press(server, nadia, item, "✅ Confirmer l'orientation")
+        await press(server, nadia, await preview(server, nadia, "Max", seen), SEND)
+        text = await told(max_, "France Travail")
+        assert "Mission Locale" not in text and "francetravail.fr" in text
+
+        # starts training, then the exit: told at once, no preview
+        seen = len(staff.messages)
+        await services.pipeline.move(lea_id, to=Stage.IN_TRAINING, by=nadia.id, at=clock.now())
+        await told(lea, "Welcome to the training" if en else "Bienvenue en formation")
+        await services.alumni.exits.command(services.settings.staff[nadia.id], [f"#{lea_id}"])
+        await told(lea, "3, 6" if en else "3, 6 et 12 mois")
+        await dispatcher_runs(server, app)
+        assert not any("Voici le message" in m.plain_text for m in staff.messages[seen:])
+
+        assert await decision_rows(services, lea_id) == [
+            ("admitted", "sent"),
+            ("in_training", "sent"),
+            ("exited", "sent"),
+        ]
+        audit = await services.pipeline.audit_log(lea_id)
+        sent = [a for a in audit if a["action"] == "decision_message"]
+        assert [a["detail"] for a in sent] == [
+            {"message": "admitted"},
+            {"message": "in_training"},
+            {"message": "exited"},
+        ]
+        assert {a["staff_id"] for a in sent} == {nadia.id}
+        # the card's history shows them
+        seen = len(staff.messages)
+        await staff.command("candidat", "", args=str(lea_id))
+        card = await in_chat(server, nadia.id, "Historique", seen)
+        for shown in ("admission", "entrée en formation", "sortie"):
+            assert f"✉️ message envoyé : {shown} (par {nadia.id})" in card.plain_text
+
+
+async def test_a_refused_preview_sends_nothing_and_modifier_changes_the_text(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    nadia = server.new_user("Nadia")
+    async with running_bot(server, fast(settings, admin(nadia)), clock) as app:
+        services = services_of(app)
+        staff = Chat(server, nadia)
+        await staff.command("start", "")
+        await cohort(services, nadia.id)
+        lea, lea_id = await candidate(server, services, "Léa")
+        await services.pipeline.move(lea_id, to=Stage.INTERVIEW, by=nadia.id, at=clock.now())
+
+        # 🚫 Ne pas envoyer: the preview says so, nothing reaches Léa
+        seen = len(staff.messages)
+        await services.pipeline.move(lea_id, to=Stage.NOT_SELECTED, by=nadia.id, at=clock.now())
+        shown = await preview(server, nadia, "Léa", seen)
+        await press(server, nadia, shown, DROP)
+        await wait_for(_edited(server, nadia.id, shown.message_id, "Non envoyé"), what="edited")
+        await dispatcher_runs(server, app)
+        assert await decision_rows(services, lea_id) == [("not_selected", "dropped")]
+        assert not any("retenue" in m.plain_text for m in lea.messages)
+        row = await services.db.fetchone("SELECT COUNT(*) FROM outbox WHERE kind = 'decision.send'")
+        assert row is not None and row[0] == 0
+        audit = [a["action"] for a in await services.pipeline.audit_log(lea_id)]
+        assert "decision_message_dropped" in audit and "decision_message" not in audit
+
+        # ✏️ Modifier, then /message: a new preview with the typed text, which Envoyer sends
+        sam, sam_id = await candidate(server, services, "Sam")
+        await services.pipeline.move(sam_id, to=Stage.INTERVIEW, by=nadia.id, at=clock.now())
+        seen = len(staff.messages)
+        await services.pipeline.move(sam_id, to=Stage.NOT_SELECTED, by=nadia.id, at=clock.now())
+        shown = await preview(server, nadia, "Sam", seen)
+        await press(server, nadia, shown, EDIT)
+        await in_chat(server, nadia.id, f"/message {sam_id}", seen)
+        mine = "Sam, merci <vraiment> & à bientôt.\nOn se revoit à la prochaine promo ?"
+        seen = len(staff.messages)
+        await staff.command("message", "", args=f"{sam_id} {mine}")
+        edited = await preview(server, nadia, "Sam", seen)
+        assert mine in edited.plain_text and "pas été retenue" not in edited.plain_text
+        await press(server, nadia, edited, SEND)
+        got = await sam.expect("merci <vraiment>", within=10.0)
+        assert got.plain_text == mine
+        # the first preview's buttons no longer send anything
+        await press(server, nadia, shown, SEND)
+        await dispatcher_runs(server, app)
+        assert [m.plain_text for m in sam.messages].count(mine) == 1
+        assert await decision_rows(services, sam_id) == [("not_selected", "sent")]
+
+
+def _edited(
+    server: FakeTelegram, chat_id: int, message_id: int, contains: str
+) -> Callable[[], Awaitable[bool]]:
+    async def check() -> bool:
+        return any(
+            m.message_id == message_id and contains in m.plain_text
+            for m in server.messages(chat_id)
+        )
+
+    return check
+
+
+async def test_candidates_cannot_press_decision_buttons(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    nadia = server.new_user("Nadia")
+    async with running_bot(server, fast(settings, admin(nadia)), clock) as app:
+        services = services_of(app)
+        await Chat(server, nadia).command("start", "")
+        lea, lea_id = await candidate(server, services, "Léa")
+        mallory, _ = await candidate(server, services, "Mallory")
+        await services.pipeline.move(lea_id, to=Stage.INTERVIEW, by=nadia.id, at=clock.now())
+        await services.pipeline.move(lea_id, to=Stage.NOT_SELECTED, by=nadia.id, at=clock.now())
+        await preview(server, nadia, "Léa", 0)
+        draft = await services.decisions.store.latest_draft(lea_id)
+        assert draft is not None
+        await mallory.command("message", "Je ne connais pas cette commande", args=f"{lea_id} x")
+        target = mallory.messages[-1]
+        for data in (f"dec:s:{draft.id}", f"dec:d:{draft.id}", f"dec:e:{draft.id}", "dec:s:x"):
+            query = server.press_button(mallory.user, target, data=data)
+            answer = await server.wait_for_callback_answer(query)
+            assert answer.get("text") == UNKNOWN_BUTTON
+        await dispatcher_runs(server, app)
+        assert await decision_rows(services, lea_id) == [("not_selected", "draft")]
+        assert not any("retenue" in m.plain_text for m in lea.messages)
+        assert not any("Léa" in m.plain_text for m in mallory.messages)
