@@ -79,10 +79,25 @@ async def test_refusing_the_notice_stores_nothing(services: Services) -> None:
     assert row is not None and row[0] == 0
 
 
-async def test_questions_before_consent_get_the_notice_again(services: Services) -> None:
+async def test_text_before_consent_gets_a_short_line_and_the_buttons(services: Services) -> None:
+    await services.screening.start(LEA, None)
     r = await services.screening.text(LEA, "Léa")
-    assert "accord" in text_of(r, 0)
+    assert len(r.actions) == 1
+    assert "accord" in text_of(r, 0) and len(text_of(r, 0)) < 250  # not the whole notice
+    assert button(r, "J'accepte") and button(r, "Non merci")
     assert await services.candidates.by_telegram_id(LEA.user_id) is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["oui", "OUI !", "Ok", "d'accord", "D’accord", "j'accepte", "yes"]
+)
+async def test_typed_yes_at_the_notice_is_consent(services: Services, typed: str) -> None:
+    await services.screening.start(LEA, None)
+    r = await services.screening.text(LEA, typed)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert candidate.consent_version == services.programme.notice_version
+    assert fs.first_heading() in text_of(r, 0)  # thanks, then question 1
 
 
 async def test_consent_stores_version_time_and_source(services: Services) -> None:

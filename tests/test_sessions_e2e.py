@@ -173,7 +173,7 @@ async def test_waitlist_change_and_cancel(
         # Ana moves to a new session: her seat frees, Bob is told (through the outbox).
         second = await new_session(services, MONDAY_10H, capacity=5)
         await dispatch(app)
-        await b.expect("une place s'est libérée")  # a new session is news too
+        await b.expect("une nouvelle réunion vient d'être ajoutée")  # news too
         await a.command("reunion", "Ta réunion d'information")
         await a.press("🔁 Changer de créneau", expect="Choisis le créneau")
         await a.press("📅 lun. 30/11 10h00 · 5 places", expect="C'est changé")

@@ -138,7 +138,7 @@ async def test_seats_never_below_booked_and_more_seats_tell_the_waitlist(
         assert "1 personne(s) en liste d'attente prévenue(s)" in grown.plain_text
         assert "inscrit(s) prévenu(s)" not in grown.plain_text  # seats only: nobody to tell
         await dispatch(app)
-        await bob.expect("une place s'est libérée")
+        await bob.expect("il y a maintenant plus de places")
         await bob.press("📅 ven. 27/11 14h00 · 1 place", expect="C'est réservé")
 
 

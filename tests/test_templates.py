@@ -55,7 +55,7 @@ ITEMS = [{"title": "Prénom", "value": NASTY}, {"title": "Genre", "value": None}
 # One or more sample contexts per template: a new template without samples fails the test.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "welcome": [{}],
-    "notice": [{}],
+    "notice": [{"questions": 11}],
     "consent_thanks": [{}],
     "declined": [{}],
     "accept_first": [{}],

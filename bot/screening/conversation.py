@@ -203,17 +203,19 @@ class Conversation:
     def notice(self, lang: str, source: str | None, *, welcome: bool = True) -> Response:
         """The privacy notice with its buttons, after the welcome (one message: under Telegram's
         1 message/s per chat a second message would keep the person waiting)."""
+        text = self.render(lang, "notice", questions=len(self.flow.steps))
+        if welcome:
+            text = self.render(lang, "welcome") + "\n\n" + text
+        return Response().send(text, self.notice_keyboard(lang, source))
+
+    def notice_keyboard(self, lang: str, source: str | None) -> Keyboard:
         src = source or ""
         other = "en" if lang == "fr" else "fr"
-        keyboard = (
+        return (
             (self.button(lang, "btn.accept", Accept(lang, src)),),
             (self.button(lang, "btn.refuse", Refuse(lang)),),
             (self.button(other, "btn.language_self", PickLanguage(other, src)),),
         )
-        text = self.render(lang, "notice")
-        if welcome:
-            text = self.render(lang, "welcome") + "\n\n" + text
-        return Response().send(text, keyboard)
 
     def paused(self, lang: str, template: str) -> Response:
         """A paused screening's message, with the button that resumes it."""
