@@ -231,6 +231,23 @@ async def test_edit_from_summary_returns_to_summary(services: Services) -> None:
     assert "Tes réponses" in text_of(r) and "95190" in text_of(r)
 
 
+async def test_back_while_editing_from_summary_returns_to_summary(services: Services) -> None:
+    s = services.screening
+    summary = await answer_all(services)
+    r = await s.button(LEA, button(summary, "✏️ Code postal").data)
+    labels = [b.text for a in sends(r) for row in a.keyboard for b in row]
+    assert "↩️ Retour au résumé" in labels and "↩️ Question d'avant" not in labels
+    r = await s.button(LEA, button(r, "Retour au résumé").data)
+    assert "Tes réponses" in text_of(r) and "95500" in text_of(r)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.editing_step is None
+    # the first question too (it has no "previous question"), and a multi-choice one
+    for title in ("✏️ Lieu", "✏️ Ce qui te plaît"):
+        r = await s.button(LEA, button(summary, title).data)
+        r = await s.button(LEA, button(r, "Retour au résumé").data)
+        assert "Tes réponses" in text_of(r), title
+
+
 async def test_editing_situation_to_studying_hides_left_school(services: Services) -> None:
     s = services.screening
     summary = await answer_all(services)

@@ -159,7 +159,13 @@ class Answering:
         new_answers = AnswerSet(answers.complete, {**answers.drafts, step.key: ticked})
         if edit:
             number, _ = c.flow.position(step, answers.complete)
-            keyboard = c.keyboard(candidate.language, step, new_answers, number)
+            keyboard = c.keyboard(
+                candidate.language,
+                step,
+                new_answers,
+                number,
+                to_summary=c.from_summary(candidate, answers),
+            )
             return Response().add(Toast("")).add(EditPressed(keyboard=keyboard))
         return c.question(candidate.language, candidate, new_answers, step)
 
@@ -178,7 +184,14 @@ class Answering:
     async def _back(
         self, person: Person, candidate: Candidate, answers: AnswerSet, current: Step
     ) -> Response:
-        steps = self.conversation.flow.applicable(answers.complete)
+        c = self.conversation
+        if c.from_summary(candidate, answers):
+            # editing from the summary: ↩️ goes back to it, the answer unchanged
+            await self.store.update(candidate.id, c.now(), editing_step=None)
+            response = Response().add(Toast("")).add(EditPressed())
+            response.actions.extend(c.summary(candidate.language, answers).actions)
+            return response
+        steps = c.flow.applicable(answers.complete)
         keys = [s.key for s in steps]
         index = keys.index(current.key) if current.key in keys else len(keys)
         previous = next((s for s in reversed(steps[:index]) if s.key in answers.complete), None)

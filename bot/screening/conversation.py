@@ -134,6 +134,11 @@ class Conversation:
                 return step
         return self.flow.next_step(answers.complete)
 
+    def from_summary(self, candidate: Candidate, answers: AnswerSet) -> bool:
+        """An answer reopened from the summary (every question answered): its ↩️ button leads
+        back to the summary, not to the question before."""
+        return candidate.editing_step is not None and self.flow.next_step(answers.complete) is None
+
     # ------------------------------------------------------------- messages
     def question(
         self,
@@ -158,9 +163,14 @@ class Conversation:
             first_name=answers.complete.get("first_name"),
             optional=step.optional,
         )
-        return Response().send(text, self.keyboard(lang, step, answers, number))
+        keyboard = self.keyboard(
+            lang, step, answers, number, to_summary=self.from_summary(candidate, answers)
+        )
+        return Response().send(text, keyboard)
 
-    def keyboard(self, lang: str, step: Step, answers: AnswerSet, number: int) -> Keyboard:
+    def keyboard(
+        self, lang: str, step: Step, answers: AnswerSet, number: int, *, to_summary: bool = False
+    ) -> Keyboard:
         choices = choices_for(step, self.dynamic_choices)
         buttons: list[Button] = []
         if step.kind is Kind.CHOICE:
@@ -178,7 +188,9 @@ class Conversation:
         keyboard = list(rows(buttons, step.columns))
         if step.kind is Kind.MULTI:
             keyboard.append((self.button(lang, "btn.done", Done(step.key)),))
-        if number > 1:
+        if to_summary:
+            keyboard.append((self.button(lang, "btn.back_summary", Back(step.key)),))
+        elif number > 1:
             keyboard.append((self.button(lang, "btn.back", Back(step.key)),))
         return tuple(keyboard)
 
