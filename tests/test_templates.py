@@ -100,9 +100,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "is_minor": minor,
             "first_name": name,
             "cohort_start": "01/03/2027",
+            "early": False,
         }
         for outcome in ("eligible", "review", "oriented")
         for minor, name in ((True, NASTY), (False, None))
+    ]
+    + [
+        {
+            "outcome": "oriented",
+            "reasons": [reason],
+            "site": PROGRAMME.sites["gonesse"],
+            "is_minor": reason == "age_under_min",
+            "first_name": None,
+            "cohort_start": "01/03/2027",
+            "early": True,
+        }
+        for reason in ("age_under_min", "age_over_max")
     ],
     "already_submitted": [
         {"result": r, "human_requested": h} for r in ("eligible", "review") for h in (True, False)
