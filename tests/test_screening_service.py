@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from bot.kernel.actions import Button, EditPressed, Response, Send, SendFile, Toast
 from bot.config import StaffMember
+from bot.kernel.actions import Button, EditPressed, Response, Send, SendFile, Toast
 from bot.kernel.person import Person
 from bot.services import Services
 from tests import flowscript as fs
