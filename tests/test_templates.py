@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -240,3 +241,75 @@ def test_questions_exist_for_every_step() -> None:
     for language in ("fr", "en"):
         for step in SCREENING.steps:
             assert (Path(TEMPLATES_DIR) / language / "questions" / f"{step.key}.j2").is_file()
+
+
+def _with_counts(value: Any, n: int) -> Any:
+    """The sample with every count (an int in its dicts and lists, not a bool) set to n."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return n
+    if isinstance(value, dict):
+        return {k: _with_counts(v, n) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_counts(v, n) for v in value]
+    return value
+
+
+# "Promo Promo mars 2027", "la la": a word written twice (by the template around a value).
+DOUBLED = re.compile(r"\b(\w{2,})[ \t]+\1\b", re.IGNORECASE)
+# Plural words that must not follow 0 or 1 in French, or 1 in English, and singular ones that
+# must not follow 2 (those the templates write after a count).
+PLURALS = {
+    "fr": ("candidats", "places", "personnes", "inscrits", "sorties", "notes", "autres"),
+    "en": ("candidates", "places", "seats", "people", "exits", "notes"),
+}
+SINGULARS = {
+    "fr": ("candidat", "place", "personne", "inscrit", "sortie", "note"),
+    "en": ("candidate", "place", "seat", "person", "exit", "note"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_counts_of_0_1_2_read_right_and_no_word_is_doubled(language: str) -> None:
+    renderer = Renderer()
+    plurals = "|".join(PLURALS[language])
+    singulars = "|".join(SINGULARS[language])
+    not_after_one = re.compile(rf"(?<![\d/.,])(?<!session )\b1 ({plurals})\b")
+    not_after_zero = re.compile(rf"(?<![\d/.,])(?<!session )\b0 ({plurals})\b")
+    not_after_two = re.compile(rf"(?<![\d/.,])(?<!session )\b2 ({singulars})\b")
+    problems = []
+    for name in sorted(SAMPLES):
+        for context in SAMPLES[name]:
+            for n in (0, 1, 2):
+                counted = _with_counts(context, n)
+                try:
+                    text = renderer.render(language, name, programme=PROGRAMME, **counted)
+                except Exception:  # a sample whose numbers are not counts (ids, dates...)
+                    continue
+                plain = re.sub(r"<[^>]+>", "", text)
+                for pattern in (DOUBLED, not_after_one, not_after_two) + (
+                    (not_after_zero,) if language == "fr" else ()
+                ):
+                    for match in pattern.finditer(plain):
+                        problems.append((name, n, match.group(0)))
+                for wrong in ("(s)", "les 1 premiers", "the top 1 ", "les 1 plus", "the 1 oldest"):
+                    if wrong in plain:
+                        problems.append((name, n, wrong))
+    assert problems == []
+
+
+def test_plural_filter_follows_each_language() -> None:
+    env = Renderer().env
+    fr = env.get_template("fr/staff/export_caption.j2")
+    en = env.get_template("en/staff/export_caption.j2")
+    assert [fr.render(what="pipeline", count=n).split(" (")[0] for n in (0, 1, 2)] == [
+        "Pipeline : 0 candidat",
+        "Pipeline : 1 candidat",
+        "Pipeline : 2 candidats",
+    ]
+    assert [en.render(what="pipeline", count=n).split(" (")[0] for n in (0, 1, 2)] == [
+        "Pipeline: 0 candidates",
+        "Pipeline: 1 candidate",
+        "Pipeline: 2 candidates",
+    ]
