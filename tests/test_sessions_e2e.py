@@ -217,7 +217,7 @@ async def test_staff_commands_cancel_and_attendance(
         )
         marcq = Chat(server, local)
         await marcq.command(
-            "nouvelle_session", "pas dans les vôtres", args="gonesse 28/11 14:00 2 Salle ; rue"
+            "nouvelle_session", "pas dans les tiens", args="gonesse 28/11 14:00 2 Salle ; rue"
         )
         await staff.command("nouvelle_session", "Usage", args="gonesse")
         # two candidates book, then staff cancels the session
@@ -233,7 +233,7 @@ async def test_staff_commands_cancel_and_attendance(
         await staff.command("sessions", "Réunions d'information")
         await marcq.command("sessions", "Aucune réunion")  # site staff see their sites only
         await staff.press("❌", expect="Annuler la réunion #1")
-        await staff.press("Oui, annuler la réunion", expect="2 candidat(s) prévenu(s)")
+        await staff.press("Oui, annuler la réunion", expect="2 candidats prévenus")
         await dispatch(app)
         for chat in (a, b):
             await chat.expect("est annulée par l'équipe")
@@ -258,14 +258,14 @@ async def test_nudges_stop_and_start(
         user = server.new_user("Léa")
         chat = Chat(server, user)
         await begin(chat)
-        await chat.press("Gonesse", expect="prénom")  # then silence
+        await chat.press("Gonesse", expect="quel mois")  # then silence
         clock.advance(dt.timedelta(hours=23))
         await dispatch(app)
         assert "avais commencé" not in chat.messages[-1].plain_text
         clock.advance(dt.timedelta(hours=1, minutes=1))
         await dispatch(app)
         await chat.expect("avais commencé ta candidature")
-        await chat.press("▶️ Reprendre", expect="prénom")
+        await chat.press("▶️ Reprendre", expect="quel mois")
         # the second one after 72 h of silence since the last contact
         clock.advance(dt.timedelta(hours=72))
         await dispatch(app)
