@@ -101,6 +101,15 @@ async def test_typed_yes_at_the_notice_is_consent(services: Services, typed: str
     assert fs.first_heading() in text_of(r, 0)  # thanks, then question 1
 
 
+async def test_typed_consent_keeps_the_deep_link_source(services: Services) -> None:
+    await services.screening.start(LEA, "mission-locale-gonesse")
+    r = await services.screening.text(LEA, "bonjour")
+    assert button(r, "J'accepte").data.endswith("mission-locale-gonesse")
+    await services.screening.text(LEA, "oui")
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.source == "mission-locale-gonesse"
+
+
 async def test_consent_stores_version_time_and_source(services: Services) -> None:
     r = await consent(services, source="mission-locale-gonesse")
     candidate = await services.candidates.by_telegram_id(LEA.user_id)

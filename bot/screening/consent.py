@@ -44,6 +44,7 @@ class Consent:
         if candidate is None:
             source = clean_source(payload)
             await self.store.count("start", c.now(), source)
+            c.remember_source(person, source)
             return c.notice(c.lang(person, None), source)
         lang = candidate.language
         # /start again resumes reminders and nudges after a /stop, and after a block.
@@ -70,8 +71,9 @@ class Consent:
         c = self.conversation
         lang = c.lang(person, None)
         if fold(text) in CONSENT_WORDS:
-            return Response(await self._accept(person, lang, None))
-        return Response().send(c.render(lang, "accept_first"), c.notice_keyboard(lang, None))
+            return Response(await self._accept(person, lang, c.source_before_consent(person)))
+        keyboard = c.notice_keyboard(lang, c.source_before_consent(person))
+        return Response().send(c.render(lang, "accept_first"), keyboard)
 
     async def press(
         self, person: Person, candidate: Candidate | None, pressed: Accept | Refuse

@@ -74,6 +74,9 @@ class Conversation:
         self.default_language = default_language
         # Language picked before consent: nothing may be stored yet, so it is kept in memory only.
         self._pre_consent_language: dict[int, str] = {}
+        # The deep link's source of someone who has not accepted yet, for a typed "oui" (memory
+        # only, like the language: nothing is stored before consent).
+        self._pre_consent_source: dict[int, str] = {}
         # Where someone whose application is sent stands (bot/status/): stage, next step, dates.
         self.status = status
 
@@ -94,6 +97,14 @@ class Conversation:
 
     def forget_language(self, person: Person) -> None:
         self._pre_consent_language.pop(person.user_id, None)
+        self._pre_consent_source.pop(person.user_id, None)
+
+    def remember_source(self, person: Person, source: str | None) -> None:
+        if source:
+            self._pre_consent_source[person.user_id] = source
+
+    def source_before_consent(self, person: Person) -> str | None:
+        return self._pre_consent_source.get(person.user_id)
 
     def render(self, lang: str, name: str, **context: Any) -> str:
         return self.renderer.render(lang, name, programme=self.programme, **context)
