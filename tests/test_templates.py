@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 from pathlib import Path
@@ -117,6 +118,19 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "early": True,
         }
         for reason in ("age_under_min", "age_over_max")
+    ]
+    + [
+        {
+            "outcome": "oriented",
+            "reasons": ["age_over_max"],
+            "site": dataclasses.replace(
+                PROGRAMME.sites["gonesse"], adult_referral=NASTY, adult_referral_contact="01 02"
+            ),
+            "is_minor": False,
+            "first_name": None,
+            "cohort_start": "01/03/2027",
+            "early": True,
+        }
     ],
     "already_submitted": [
         {"result": r, "human_requested": h} for r in ("eligible", "review") for h in (True, False)
@@ -313,3 +327,31 @@ def test_plural_filter_follows_each_language() -> None:
         "Pipeline: 1 candidate",
         "Pipeline: 2 candidates",
     ]
+
+
+def test_over_the_age_limit_is_never_sent_to_the_mission_locale() -> None:
+    renderer = Renderer()
+    site = PROGRAMME.sites["gonesse"]
+    adult = dataclasses.replace(site, adult_referral="PLIE de Gonesse", adult_referral_contact="01")
+    for language in ("fr", "en"):
+        for where, reason in (
+            (site, "age_over_max"),
+            (adult, "age_over_max"),
+            (site, "age_under_min"),
+        ):
+            text = renderer.render(
+                language,
+                "result",
+                programme=PROGRAMME,
+                outcome="oriented",
+                reasons=[reason],
+                site=where,
+                is_minor=reason == "age_under_min",
+                first_name=None,
+                cohort_start="01/03/2027",
+                early=True,
+            )
+            assert site.mission_locale not in text and "Mission Locale" not in text
+            assert ("France Travail" in text) is (reason == "age_over_max")
+            assert ("CIO" in text) is (reason == "age_under_min")
+            assert ("PLIE de Gonesse" in text) is (where is adult)

@@ -46,6 +46,10 @@ class Site:
     mission_locale: str
     mission_locale_contact: str
     rules: SiteRules
+    # Who helps people over the age limit (the Mission Locale serves 16-25 only); empty: France
+    # Travail alone is named.
+    adult_referral: str = ""
+    adult_referral_contact: str = ""
 
     def covers(self, postcode: str) -> bool:
         return postcode in self.postcodes or any(
@@ -131,6 +135,8 @@ def load_programme(path: Path) -> Programme:
             mission_locale=str(raw.get("mission_locale", "la Mission Locale")),
             mission_locale_contact=str(raw.get("mission_locale_contact", "")),
             rules=_rules(raw.get("rules", {}), base, at + ".rules"),
+            adult_referral=str(raw.get("adult_referral", "")),
+            adult_referral_contact=str(raw.get("adult_referral_contact", "")),
         )
     if not sites:
         raise RulesError(f"{where}: no [sites.<id>] table")
