@@ -243,7 +243,7 @@ def build_services(
         report=Report(staff_ctx),
         review=review,
         cards=cards,
-        moves=Moves(staff_ctx, cards),
+        moves=Moves(staff_ctx, cards, session_start=session_store.live_session_start),
         cohorts=Cohorts(staff_ctx),
         shortlist=shortlist,
         exports=Exports(staff_ctx, shortlist),

@@ -14,7 +14,10 @@ WORKING = frozenset({"cdi", "cdd_long", "cdd_short", "apprenticeship", "business
 
 
 def _working(answers: Answers) -> bool:
-    return answers.get("situation") in WORKING
+    # Counted while the situation is not known yet, so "Question 1/4" never becomes "2/4" from
+    # "1/3": the count only drops when the question turns out not to apply.
+    situation = answers.get("situation")
+    return situation is None or situation in WORKING
 
 
 SECTORS = (

@@ -33,9 +33,11 @@ YES_NO = {"yes": ("oui", "ouais", "ok", "yes", "yep", "o", "y"), "no": ("non", "
 SCREENING = Flow(
     name="screening",
     steps=(
+        # What decides eligibility first (site, then age): someone clearly too young or too old
+        # hears it at once and is asked nothing more (bot/core/eligibility.py decided_early).
         Step("site", Kind.CHOICE, choices_from="sites"),
-        Step("first_name", Kind.TEXT, parse=_first_name),
         Step("birth", Kind.TEXT, parse=_birth),
+        Step("first_name", Kind.TEXT, parse=_first_name),
         Step(
             "situation",
             Kind.CHOICE,

@@ -22,6 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.core.eligibility import decided_early
 from bot.core.flow import Kind, ParseContext, Parsed, Step, parse_text
 from bot.core.sites import Programme, load_programme
 from bot.kernel.rendering import Renderer
@@ -88,8 +89,21 @@ def _as_answers(given: Profile) -> dict[str, Any]:
 
 
 def applicable(given: Profile = ELIGIBLE) -> list[Step]:
-    """The questions asked to a candidate who answers like this, in order."""
-    return SCREENING.applicable(_as_answers(given))
+    """The questions asked to a candidate who answers like this, in order: up to the answer that
+    orients them at once (clearly too young or too old), if any."""
+    steps = SCREENING.applicable(_as_answers(given))
+    so_far: dict[str, Any] = {}
+    for i, step in enumerate(steps[:-1]):
+        so_far[step.key] = _stored_value(step, given)
+        site = programme().sites.get(str(so_far.get("site")))
+        if site is not None and decided_early(so_far, site, TODAY):
+            return steps[: i + 1]
+    return steps
+
+
+def stops_early(given: Profile = ELIGIBLE) -> bool:
+    """Whether this candidate hears the result before the last question (and sees no summary)."""
+    return len(applicable(given)) < len(SCREENING.applicable(_as_answers(given)))
 
 
 def count(given: Profile = ELIGIBLE) -> int:
@@ -133,15 +147,16 @@ def answer_of(step: Step, given: Profile) -> Any:
 def stored(given: Profile = ELIGIBLE, today: dt.date = TODAY) -> dict[str, Any]:
     """The answers as the store holds them once this candidate answered every question asked
     (typed answers go through the question's own parse: "06/2005" is stored as "2005-06")."""
-    values = {}
-    for step in applicable(given):
-        value = answer_of(step, given)
-        if step.kind is Kind.TEXT:
-            parsed = parse_text(step, str(value), ParseContext(today))
-            assert isinstance(parsed, Parsed), (step.key, value, parsed)
-            value = parsed.value
-        values[step.key] = value
-    return values
+    return {step.key: _stored_value(step, given, today) for step in applicable(given)}
+
+
+def _stored_value(step: Step, given: Profile, today: dt.date = TODAY) -> Any:
+    value = answer_of(step, given)
+    if step.kind is Kind.TEXT:
+        parsed = parse_text(step, str(value), ParseContext(today))
+        assert isinstance(parsed, Parsed), (step.key, value, parsed)
+        value = parsed.value
+    return value
 
 
 @cache

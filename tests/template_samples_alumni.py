@@ -38,7 +38,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for n, a, c in ((12, 0, True), (1, 2, False), (0, 3, True))
     ],
     "alumni/staff_exit_refused": [
-        {"why": w} for w in ("no_cohort", "nobody", "not_in_training", "unknown")
+        {"why": w} for w in ("no_cohort", "bad_date", "nobody", "not_in_training", "unknown")
     ],
     "alumni/staff_outcomes": [
         {

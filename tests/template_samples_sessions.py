@@ -25,7 +25,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "sessions/slot_button": [{"slot": s} for s in SLOTS],
     "sessions/offer": [
         {"slots": SLOTS, "all_full": False, "intro": intro}
-        for intro in (None, "full", "seat_free", "new_date", "noshow")
+        for intro in (None, "full", "seat_free", "new_session", "more_seats", "noshow")
     ]
     + [
         {"slots": [], "all_full": True, "intro": None},

@@ -45,12 +45,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "staff/help": [{"is_admin": True, "sites": []}, {"is_admin": False, "sites": ["Gonesse"]}],
     "staff/unknown_site": [{"sites": ["gonesse (Gonesse)", "<b>"]}],
     "staff/usage": [{"what": w} for w in ("candidate", "move", "note", "new_cohort", "other")]
-    + [{"what": "move", "stages": ["interview (Entretien)"]}],
+    + [{"what": "move", "stages": [{"fr": "entretien", "en": "interview", "label": "Entretien"}]}],
     "staff/toast": [{"what": w} for w in ("not_found", "already_done", "stale")],
     "staff/review_header": [
         {"count": 0, "shown": 0},
         {"count": 3, "shown": 3},
         {"count": 20, "shown": 8},
+        {"count": 2, "shown": 1},
     ],
     "staff/review_item": [
         {"c": C, "to_review": True, "human": True, "reasons": REASONS},
@@ -148,7 +149,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for r in ("not_allowed", "already_there", "no_cohort", "unknown")
         for a in (["Entretien"], [])
     ]
-    + [{"reason": "other_site", "stage": "Entretien", "target": "Admis"}],
+    + [{"reason": "other_site", "stage": "Entretien", "target": "Admis"}]
+    + [
+        {
+            "reason": "not_started",
+            "stage": "Réunion réservée",
+            "target": "Venu à la réunion",
+            "when": "27/11/2026 14:00",
+        }
+    ],
     "staff/moved": [
         {"c": C, "previous": "Éligible", "reason": NASTY},
         {"c": C, "previous": "Éligible", "reason": None},
@@ -195,12 +204,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "staff/cohort_exists": [{"cohort_name": NASTY}],
     "staff/cohort_created": [
         {
-            "cohort_name": NASTY,
+            "cohort_name": name,
             "site": "Gonesse",
             "start": "01/03/2027",
             "end": "30/09/2027",
             "capacity": 12,
         }
+        for name in (NASTY, "Promo mars 2027", "Cohort March 2027")
     ],
     "staff/pick_cohort": [{"what": "shortlist"}, {"what": "export"}],
     "staff/export_menu": [{}],

@@ -86,6 +86,9 @@ async def test_exit_surveys_reminders_calls_and_outcomes(
 
         await admin.command("sortie", expect="Enregistrer des sorties")
         await admin.command("sortie", expect="Je ne trouve pas cette cohorte", args="Promo X")
+        await admin.command(
+            "sortie", expect="Cette date n'existe pas", args="Promo Test 31/02/2027"
+        )
         done = await admin.command("sortie", expect="3 sorties", args="promo test 30/06/2027")
         assert "30/06/2027" in done.plain_text and "+12 mois" in done.plain_text
         await admin.command("sortie", expect="déjà enregistrées", args="Promo Test 30/06/2027")

@@ -174,8 +174,8 @@ ROOT = Path(__file__).resolve().parent.parent
 APPLY = [
     "1",  # ✅ J'accepte
     "1",  # Gonesse
-    "Léa",
     "06/2005",
+    "Léa",
     "4",  # Rien de tout ça
     "1",  # Aucun diplôme
     "3",  # il y a plus d'1 an
@@ -232,7 +232,7 @@ def test_piped_demo_applies_and_books_then_runs_again(tmp_path: Path) -> None:
     assert str(tmp_path / "demo.db") in shown
     assert "6 example information sessions, 2 cohorts" in shown  # 3 per site, dated from today
     # Each line is read once the bot is idle: it answers the question shown, never an old one.
-    in_order(shown, "Quel est ton prénom", "vous: Léa", "quel mois", "vous: 06/2005")
+    in_order(shown, "quel mois", "vous: 06/2005", "Quel est ton prénom", "vous: Léa")
     in_order(shown, "code postal", "vous: 95500", "4 jours par semaine")
     in_order(shown, "Tes réponses", "vous: 12", "est bien envoyée", "Choisis le créneau")
     in_order(shown, "Choisis le créneau", "vous: 1\n", "C'est réservé")

@@ -140,12 +140,12 @@ async def test_button_answers_under_strict_limits_draw_no_429_and_skip_the_tidy_
         await chat.press("J'accepte", expect=fs.first_heading())
         question = chat.last_with_buttons()
         await asyncio.sleep(1.1)
-        await chat.press("Gonesse", expect="prénom")
+        await chat.press("Gonesse", expect="quel mois")
         await asyncio.sleep(1.1)
         query = server.press_button(user, question, text="Marcq-en-Barœul")  # the old buttons
         answer = await server.wait_for_callback_answer(query)
         await asyncio.sleep(1.1)
-        await chat.send("Inès", expect="quel mois")
+        await chat.send("06/2005", expect="prénom")
     assert server.stats.too_many_requests == 0
     assert "plus actif" in (answer.get("text") or "")
     assert not any("✅ Gonesse" in m.plain_text for m in chat.messages)
@@ -164,13 +164,13 @@ async def test_with_the_default_burst_the_edit_follows_the_next_question(
             await asyncio.sleep(2.5)  # the chat's bucket drains
             await chat.press("J'accepte", expect=fs.first_heading())
             await asyncio.sleep(2.5)  # the chat's bucket drains
-            await chat.press("Gonesse", expect="prénom")
+            await chat.press("Gonesse", expect="quel mois")
             await server.wait_until(
                 lambda: any("✅ Gonesse" in m.plain_text for m in chat.messages), timeout=5
             )
         assert server.stats.too_many_requests == 0
         sent = server.requests_for("sendMessage")
-        sends = [r for r in sent if "prénom" in r.params.get("text", "")]
+        sends = [r for r in sent if "quel mois" in r.params.get("text", "")]
         edits = [
             r
             for r in server.requests_for("editMessageText")

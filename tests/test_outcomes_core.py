@@ -134,3 +134,18 @@ def test_every_survey_answer_and_report_line_has_a_label(language: str) -> None:
             assert labels.get(f"fu.{step.key}.{choice}"), (step.key, choice)
     for group in OUTCOMES.groups:
         assert labels.get(f"fu.group.{group}"), group
+
+
+def test_survey_question_count_never_grows() -> None:
+    flow = ALUMNI_SURVEY
+    first = flow.steps[0]
+    _, total_at_first = flow.position(first, {})
+    for situation in OUTCOMES.ids:
+        answers: dict[str, object] = {first.key: situation}
+        while (step := flow.next_step(answers)) is not None:
+            _, total = flow.position(step, answers)
+            assert total <= total_at_first, (situation, step.key)
+            answers[step.key] = step.choices[0]
+    working = {first.key: sorted(WORKING)[0]}
+    sector = flow.step("sector")
+    assert sector is not None and flow.position(sector, working) == (2, total_at_first)

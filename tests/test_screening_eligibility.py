@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import DEFAULT_RULES_FILE
-from bot.core.eligibility import decide, possible_ages
+from bot.core.eligibility import decide, decided_early, possible_ages
 from bot.core.sites import Outcome, RulesError, load_programme
 from tests import flowscript as fs
 
@@ -113,3 +113,32 @@ def test_shipped_sites() -> None:
     assert PROGRAMME.sites["marcq"].name == "Marcq-en-Barœul"
     assert PROGRAMME.sites["gonesse"].covers("95500")
     assert not PROGRAMME.sites["gonesse"].covers("59700")
+
+
+@pytest.mark.parametrize(
+    ("birth", "early"),
+    [
+        ("1996-01", True),  # 31 at the start: too old whatever comes next
+        ("2012-03", True),  # 14 or 15: too young
+        ("2001-03", False),  # 25 or 26: on the limit, decided at review
+        ("2005-06", False),
+    ],
+)
+def test_decided_early_only_when_the_age_is_clearly_out(birth: str, early: bool) -> None:
+    assert decided_early({"site": "gonesse", "birth": birth}, GONESSE, TODAY) is early
+
+
+def test_a_site_may_name_an_adult_referral(tmp_path: Path) -> None:
+    text = DEFAULT_RULES_FILE.read_text(encoding="utf-8").replace(
+        'mission_locale_contact = "01 34 45 44 00"\n',
+        'mission_locale_contact = "01 34 45 44 00"\n'
+        'adult_referral = "PLIE de Gonesse"\nadult_referral_contact = "01 02"\n',
+    )
+    rules = tmp_path / "sites.toml"
+    rules.write_text(text, encoding="utf-8")
+    sites = load_programme(rules).sites
+    assert (sites["gonesse"].adult_referral, sites["gonesse"].adult_referral_contact) == (
+        "PLIE de Gonesse",
+        "01 02",
+    )
+    assert sites["marcq"].adult_referral == "France Travail"  # the default

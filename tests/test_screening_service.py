@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from bot.config import StaffMember
 from bot.kernel.actions import Button, EditPressed, Response, Send, SendFile, Toast
 from bot.kernel.person import Person
 from bot.services import Services
@@ -79,10 +80,34 @@ async def test_refusing_the_notice_stores_nothing(services: Services) -> None:
     assert row is not None and row[0] == 0
 
 
-async def test_questions_before_consent_get_the_notice_again(services: Services) -> None:
+async def test_text_before_consent_gets_a_short_line_and_the_buttons(services: Services) -> None:
+    await services.screening.start(LEA, None)
     r = await services.screening.text(LEA, "Léa")
-    assert "accord" in text_of(r, 0)
+    assert len(r.actions) == 1
+    assert "accord" in text_of(r, 0) and len(text_of(r, 0)) < 250  # not the whole notice
+    assert button(r, "J'accepte") and button(r, "Non merci")
     assert await services.candidates.by_telegram_id(LEA.user_id) is None
+
+
+@pytest.mark.parametrize(
+    "typed", ["oui", "OUI !", "Ok", "d'accord", "D’accord", "j'accepte", "yes"]
+)
+async def test_typed_yes_at_the_notice_is_consent(services: Services, typed: str) -> None:
+    await services.screening.start(LEA, None)
+    r = await services.screening.text(LEA, typed)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert candidate.consent_version == services.programme.notice_version
+    assert fs.first_heading() in text_of(r, 0)  # thanks, then question 1
+
+
+async def test_typed_consent_keeps_the_deep_link_source(services: Services) -> None:
+    await services.screening.start(LEA, "mission-locale-gonesse")
+    r = await services.screening.text(LEA, "bonjour")
+    assert button(r, "J'accepte").data.endswith("mission-locale-gonesse")
+    await services.screening.text(LEA, "oui")
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.source == "mission-locale-gonesse"
 
 
 async def test_consent_stores_version_time_and_source(services: Services) -> None:
@@ -140,9 +165,10 @@ async def test_the_walkthrough_profiles_get_the_result_they_are_named_after(
     given: fs.Profile = getattr(fs, name)
     summary = await answer_all(services, **given)
     assert len(fs.walk(given)) == fs.count(given)
-    for line in fs.lines(given):
-        assert line in re.sub(r"</?b>", "", text_of(summary)), line
-    await services.screening.button(LEA, button(summary, "C'est bon").data)
+    if not fs.stops_early(given):  # else the result came at once, without a summary
+        for line in fs.lines(given):
+            assert line in re.sub(r"</?b>", "", text_of(summary)), line
+        await services.screening.button(LEA, button(summary, "C'est bon").data)
     candidate = await services.candidates.by_telegram_id(LEA.user_id)
     assert candidate is not None
     assert (candidate.result, candidate.result_reasons) == (result, reasons)
@@ -196,11 +222,9 @@ async def test_typed_answer_to_a_button_question(services: Services) -> None:
     s = services.screening
     r = await consent(services)
     r = await s.text(LEA, "marcq en baroeul")
-    assert "prénom" in text_of(r)
-    r = await s.text(LEA, "Yanis")
-    r = await s.text(LEA, "01/2006")
+    assert fs.WORDING_FR[fs.next_key("site")] in text_of(r)
     given = fs.profile(site="marcq", first_name="Yanis", birth="01/2006")
-    r = await play(services, LEA, r, fs.moves_between(given, after="birth", stop="situation"))
+    r = await play(services, LEA, r, fs.moves_between(given, after="site", stop="situation"))
     r = await s.text(LEA, "banane")
     assert "Touche un des boutons" in text_of(r)
     r = await s.text(LEA, "rien")  # a synonym of "none"
@@ -214,6 +238,23 @@ async def test_edit_from_summary_returns_to_summary(services: Services) -> None:
     assert "Ta réponse actuelle" in text_of(r) and "95500" in text_of(r)
     r = await s.text(LEA, "95 190")
     assert "Tes réponses" in text_of(r) and "95190" in text_of(r)
+
+
+async def test_back_while_editing_from_summary_returns_to_summary(services: Services) -> None:
+    s = services.screening
+    summary = await answer_all(services)
+    r = await s.button(LEA, button(summary, "✏️ Code postal").data)
+    labels = [b.text for a in sends(r) for row in a.keyboard for b in row]
+    assert "↩️ Retour au résumé" in labels and "↩️ Question d'avant" not in labels
+    r = await s.button(LEA, button(r, "Retour au résumé").data)
+    assert "Tes réponses" in text_of(r) and "95500" in text_of(r)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.editing_step is None
+    # the first question too (it has no "previous question"), and a multi-choice one
+    for title in ("✏️ Lieu", "✏️ Ce qui te plaît"):
+        r = await s.button(LEA, button(summary, title).data)
+        r = await s.button(LEA, button(r, "Retour au résumé").data)
+        assert "Tes réponses" in text_of(r), title
 
 
 async def test_editing_situation_to_studying_hides_left_school(services: Services) -> None:
@@ -230,11 +271,14 @@ async def test_back_button_goes_to_previous_question_then_forward(services: Serv
     s = services.screening
     r = await consent(services)
     r = await s.button(LEA, button(r, "Gonesse").data)
-    r = await s.text(LEA, "Léa")
+    r = await play(services, LEA, r, fs.moves_between(after="site", through="first_name"))
     r = await s.button(LEA, button(r, "Question d'avant").data)
     assert "prénom" in text_of(r) and "Léa" in text_of(r)
     r = await s.text(LEA, "Léna")
     assert "Merci Léna" in text_of(r)
+    r = await s.button(LEA, button(r, "Question d'avant").data)
+    r = await s.button(LEA, button(r, "Question d'avant").data)
+    assert "quel mois" in text_of(r) and "06/2005" in text_of(r)
 
 
 async def test_stale_forged_and_double_taps(services: Services) -> None:
@@ -246,10 +290,11 @@ async def test_stale_forged_and_double_taps(services: Services) -> None:
     assert [type(a) for a in again.actions] == [Toast]
     forged = await s.button(LEA, "ans:site:paris")
     assert any(isinstance(a, Toast) and "plus actif" in a.text for a in forged.actions)
-    assert "prénom" in text_of(forged)
+    second = fs.WORDING_FR[fs.next_key("site")]
+    assert second in text_of(forged)
     for data in ("", "zzz", "ans", "ans:first_name:x:y", "edit:postcode", "confirm", "tog:x:y"):
         r = await s.button(LEA, data)
-        assert "prénom" in text_of(r), data
+        assert second in text_of(r), data
     answers = await services.candidates.answers(
         (await services.candidates.by_telegram_id(LEA.user_id)).id  # type: ignore[union-attr]
     )
@@ -284,7 +329,7 @@ async def test_cancel_keeps_answers_and_resume(services: Services) -> None:
     r = await s.text(LEA, "coucou")
     assert "pause" in text_of(r)
     r = await s.start(LEA, None)
-    assert "Re-bonjour" in text_of(r, 0) and "prénom" in text_of(r)
+    assert "Re-bonjour" in text_of(r, 0) and fs.WORDING_FR[fs.next_key("site")] in text_of(r)
 
 
 async def test_restart_after_confirmation(services: Services) -> None:
@@ -346,8 +391,9 @@ async def test_two_candidates_never_see_each_other(services: Services) -> None:
     r = await consent(services, tom)
     assert fs.first_heading() in text_of(r)
     await s.button(tom, button(r, "Marcq").data)
-    await s.text(tom, "Tom")
-    r = await s.text(LEA, "Léa")
+    tom_moves = fs.moves_between(fs.profile(first_name="Tom"), after="site", through="first_name")
+    await play(services, tom, r, tom_moves)
+    r = await play(services, LEA, r, fs.moves_between(after="site", through="first_name"))
     assert "Merci Léa" in text_of(r) and "Tom" not in text_of(r)
 
 
@@ -368,3 +414,61 @@ async def test_language_switch_before_and_after_consent(services: Services) -> N
     assert "français" in text_of(r, 0)
     candidate = await services.candidates.by_telegram_id(LEA.user_id)
     assert candidate is not None and candidate.language == "fr"
+
+
+def test_eligibility_is_asked_first() -> None:
+    assert fs.question_keys()[:2] == ["site", "birth"]
+
+
+async def _site_then_birth(services: Services, birth: str) -> Response:
+    r = await consent(services)
+    r = await services.screening.button(LEA, button(r, "Gonesse").data)
+    assert "quel mois" in text_of(r) and "Question 2/" in text_of(r)
+    return await services.screening.text(LEA, birth)
+
+
+async def test_too_old_hears_it_after_the_birth_question(services: Services) -> None:
+    r = await _site_then_birth(services, "01/1996")  # 31 at the cohort's start
+    text = text_of(r)
+    assert "25 ans maximum" in text and "Je m'arrête là" in text
+    assert "France Travail" in text and "Mission Locale" not in text
+    assert "pas une décision finale" in text and "Question" not in text
+    assert button(r, "Parler à une personne")
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert (candidate.status, candidate.result, candidate.result_reasons) == (
+        "submitted",
+        "oriented",
+        ["age_over_max"],
+    )
+    assert candidate.review_status == "pending"  # a person reviews it (GDPR art. 22)
+    answers = await services.candidates.answers(candidate.id)
+    assert answers.complete == {"site": "gonesse", "birth": "1996-01"}  # nothing more asked
+    assert answers.drafts == {}
+    queue = await services.staff.review.queue(StaffMember(600, "staff", frozenset({"gonesse"})))
+    assert "À relire : 1" in text_of(queue, 0)
+    assert "plus de 25 ans au début" in html.unescape(text_of(queue))
+    # typing on gets where they stand, never the next question
+    r = await services.screening.text(LEA, "Léa")
+    assert "Question" not in text_of(r)
+    assert (await services.candidates.answers(candidate.id)).complete == answers.complete
+
+
+async def test_too_young_hears_it_with_a_school_referral(services: Services) -> None:
+    r = await _site_then_birth(services, "mars 2012")  # 14 or 15 at the cohort's start
+    text = text_of(r)
+    assert "16 ans" in text and "CIO" in text and "Je m'arrête là" in text
+    assert "Mission Locale" not in text and "responsable légal" not in text
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert (candidate.result, candidate.result_reasons) == ("oriented", ["age_under_min"])
+    answers = await services.candidates.answers(candidate.id)
+    assert set(answers.complete) == {"site", "birth"}
+
+
+async def test_an_age_on_the_limit_goes_on_to_the_next_question(services: Services) -> None:
+    # born March 2001, the cohort starts on 01/03/2027: 25 or 26 then, decided at review
+    r = await _site_then_birth(services, "03/2001")
+    assert fs.then("birth") in text_of(r) and "prénom" in text_of(r)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None and candidate.status == "screening"

@@ -119,6 +119,7 @@ async def test_the_screening_answers_an_invisible_first_name_with_the_hint(
     s = services.screening
     r = await consent(services)
     r = await s.button(LEA, button(r, "Gonesse").data)
+    r = await s.text(LEA, "06/2005")
     r = await s.text(LEA, '\u200d=HYPERLINK("http://x";"clic")')
     assert "caractère invisible" in text_of(r) and "prénom" in text_of(r)
     candidate = await services.candidates.by_telegram_id(LEA.user_id)

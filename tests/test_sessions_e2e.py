@@ -173,7 +173,7 @@ async def test_waitlist_change_and_cancel(
         # Ana moves to a new session: her seat frees, Bob is told (through the outbox).
         second = await new_session(services, MONDAY_10H, capacity=5)
         await dispatch(app)
-        await b.expect("une nouvelle date de réunion est fixée")  # a new session is news too
+        await b.expect("une nouvelle réunion vient d'être ajoutée")  # news too
         await a.command("reunion", "Ta réunion d'information")
         await a.press("🔁 Changer de créneau", expect="Choisis le créneau")
         await a.press("📅 lun. 30/11 10h00 · 5 places", expect="C'est changé")
@@ -217,7 +217,7 @@ async def test_staff_commands_cancel_and_attendance(
         )
         marcq = Chat(server, local)
         await marcq.command(
-            "nouvelle_session", "pas dans les vôtres", args="gonesse 28/11 14:00 2 Salle ; rue"
+            "nouvelle_session", "pas dans les tiens", args="gonesse 28/11 14:00 2 Salle ; rue"
         )
         await staff.command("nouvelle_session", "Usage", args="gonesse")
         # two candidates book, then staff cancels the session
@@ -233,7 +233,7 @@ async def test_staff_commands_cancel_and_attendance(
         await staff.command("sessions", "Réunions d'information")
         await marcq.command("sessions", "Aucune réunion")  # site staff see their sites only
         await staff.press("❌", expect="Annuler la réunion #1")
-        await staff.press("Oui, annuler la réunion", expect="2 candidat(s) prévenu(s)")
+        await staff.press("Oui, annuler la réunion", expect="2 candidats prévenus")
         await dispatch(app)
         for chat in (a, b):
             await chat.expect("est annulée par l'équipe")
@@ -258,14 +258,14 @@ async def test_nudges_stop_and_start(
         user = server.new_user("Léa")
         chat = Chat(server, user)
         await begin(chat)
-        await chat.press("Gonesse", expect="prénom")  # then silence
+        await chat.press("Gonesse", expect="quel mois")  # then silence
         clock.advance(dt.timedelta(hours=23))
         await dispatch(app)
         assert "avais commencé" not in chat.messages[-1].plain_text
         clock.advance(dt.timedelta(hours=1, minutes=1))
         await dispatch(app)
         await chat.expect("avais commencé ta candidature")
-        await chat.press("▶️ Reprendre", expect="prénom")
+        await chat.press("▶️ Reprendre", expect="quel mois")
         # the second one after 72 h of silence since the last contact
         clock.advance(dt.timedelta(hours=72))
         await dispatch(app)
@@ -330,7 +330,7 @@ async def test_no_session_at_all_the_team_will_propose_dates_and_the_person_hear
         # A date is set: the person is told (through the outbox) and can book.
         await new_session(services, MONDAY_10H)
         await dispatch(app)
-        await lea.expect("une nouvelle date de réunion est fixée")
+        await lea.expect("une nouvelle réunion vient d'être ajoutée")
         # Full sessions are another matter: a seat may free up.
         bob = await eligible(server, services, "Bob")
         await services.sessions.admin.edit_session(

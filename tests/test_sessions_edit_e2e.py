@@ -59,7 +59,7 @@ async def test_moved_session_candidate_told_and_reminded_at_the_new_time_only(
             "modifier_session", "modifiée", args=f"{session_id} 28/11 15:00"
         )
         assert "samedi 28 novembre à 15h00" in reply.plain_text
-        assert "1 inscrit(s) prévenu(s)" in reply.plain_text
+        assert "1 inscrit prévenu" in reply.plain_text
 
         await dispatch(app)
         told = await ana.expect("est déplacée")
@@ -135,10 +135,10 @@ async def test_seats_never_below_booked_and_more_seats_tell_the_waitlist(
 
         grown = await staff.command("modifier_session", "modifiée", args=f"{session_id} places 3")
         assert "2/3 places" in grown.plain_text
-        assert "1 personne(s) en liste d'attente prévenue(s)" in grown.plain_text
-        assert "inscrit(s) prévenu(s)" not in grown.plain_text  # seats only: nobody to tell
+        assert "1 personne en liste d'attente prévenue" in grown.plain_text
+        assert "inscrit prévenu" not in grown.plain_text  # seats only: nobody to tell
         await dispatch(app)
-        await bob.expect("une place s'est libérée")
+        await bob.expect("il y a maintenant plus de places")
         await bob.press("📅 ven. 27/11 14h00 · 1 place", expect="C'est réservé")
 
 

@@ -110,7 +110,7 @@ async def test_site_staff_are_told_to_ask_an_admin_who_gets_a_confirm_button(
     assert "Entretien → Admis" in texts(done)
 
     local = await staff.button(GONESSE, f"st:m:{second}:admitted:{cohort.id}")
-    assert "est complète : 1 admis pour 1 place(s)" in texts(local)
+    assert "est complète : 1 admis pour 1 place." in texts(local)
     assert "demande à un admin" in texts(local)
     assert buttons(local) == {}
     assert isinstance(local.actions[0], Toast)

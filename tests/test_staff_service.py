@@ -84,6 +84,7 @@ async def test_review_overturn_tells_the_candidate_and_offers_a_session(
     )
     queue = await staff.review.queue(GONESSE)
     assert "À relire : 1" in texts(queue) and "diplôme au-dessus du bac" in texts(queue)
+    assert "À relire : 1\nConfirmer" in texts(queue)  # its own line
     assert await staff.review.queue(MARCQ) is not None
     assert "Rien à relire" in texts(await staff.review.queue(MARCQ))
     # another site's staff pressing a forged button: a short notice, nothing changes
@@ -384,3 +385,28 @@ async def test_exports_are_audited(services: Services, clock: FakeClock) -> None
     assert file.filename == "pipeline-2026-11-25.csv"
     log = await services.pipeline.audit_log()
     assert log[-1]["action"] == "export" and log[-1]["detail"] == {"what": "pipeline", "rows": 1}
+
+
+async def test_etape_takes_french_stage_names_and_attendance_waits_for_the_session(
+    services: Services, clock: FakeClock
+) -> None:
+    staff = services.staff
+    cid = await seed_candidate(services.candidates, clock.now(), 1001)
+    usage = texts(await staff.moves.command(GONESSE, [str(cid)]))
+    assert "/etape 12 entretien" in usage and "venu (Venu à la réunion)" in usage
+    assert "interview" not in usage
+    starts = clock.now() + dt.timedelta(days=2)
+    session_id = await services.sessions.admin.create_session(
+        site="gonesse", starts_at=starts, capacity=5, place="FabNum", address="3 rue de Paris"
+    )
+    await services.sessions.store.book(cid, 1001, "gonesse", session_id, clock.now())
+    assert await services.pipeline.stage_of(cid) is Stage.SESSION_BOOKED
+    for word in ("venu", "attended", "absent"):
+        early = texts(await staff.moves.command(GONESSE, [str(cid), word]))
+        assert "Pas encore" in early and "27/11/2026" in early, word
+        assert await services.pipeline.stage_of(cid) is Stage.SESSION_BOOKED
+    clock.advance(dt.timedelta(days=2, minutes=1))
+    came = texts(await staff.moves.command(GONESSE, [str(cid), "Venu"]))
+    assert "Réunion réservée → Venu à la réunion" in came
+    interview = texts(await staff.moves.command(GONESSE, [str(cid), "entretien"]))
+    assert "→ Entretien" in interview

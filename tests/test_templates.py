@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import re
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,7 @@ ITEMS = [{"title": "Prénom", "value": NASTY}, {"title": "Genre", "value": None}
 # One or more sample contexts per template: a new template without samples fails the test.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "welcome": [{}],
-    "notice": [{}],
+    "notice": [{"questions": 11}],
     "consent_thanks": [{}],
     "declined": [{}],
     "accept_first": [{}],
@@ -100,9 +102,35 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "is_minor": minor,
             "first_name": name,
             "cohort_start": "01/03/2027",
+            "early": False,
         }
         for outcome in ("eligible", "review", "oriented")
         for minor, name in ((True, NASTY), (False, None))
+    ]
+    + [
+        {
+            "outcome": "oriented",
+            "reasons": [reason],
+            "site": PROGRAMME.sites["gonesse"],
+            "is_minor": reason == "age_under_min",
+            "first_name": None,
+            "cohort_start": "01/03/2027",
+            "early": True,
+        }
+        for reason in ("age_under_min", "age_over_max")
+    ]
+    + [
+        {
+            "outcome": "oriented",
+            "reasons": ["age_over_max"],
+            "site": dataclasses.replace(
+                PROGRAMME.sites["gonesse"], adult_referral=NASTY, adult_referral_contact="01 02"
+            ),
+            "is_minor": False,
+            "first_name": None,
+            "cohort_start": "01/03/2027",
+            "early": True,
+        }
     ],
     "already_submitted": [
         {"result": r, "human_requested": h} for r in ("eligible", "review") for h in (True, False)
@@ -230,3 +258,103 @@ def test_questions_exist_for_every_step() -> None:
     for language in ("fr", "en"):
         for step in SCREENING.steps:
             assert (Path(TEMPLATES_DIR) / language / "questions" / f"{step.key}.j2").is_file()
+
+
+def _with_counts(value: Any, n: int) -> Any:
+    """The sample with every count (an int in its dicts and lists, not a bool) set to n."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return n
+    if isinstance(value, dict):
+        return {k: _with_counts(v, n) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_counts(v, n) for v in value]
+    return value
+
+
+# "Promo Promo mars 2027", "la la": a word written twice (by the template around a value).
+DOUBLED = re.compile(r"\b(\w{2,})[ \t]+\1\b", re.IGNORECASE)
+# Plural words that must not follow 0 or 1 in French, or 1 in English, and singular ones that
+# must not follow 2 (those the templates write after a count).
+PLURALS = {
+    "fr": ("candidats", "places", "personnes", "inscrits", "sorties", "notes", "autres"),
+    "en": ("candidates", "places", "seats", "people", "exits", "notes"),
+}
+SINGULARS = {
+    "fr": ("candidat", "place", "personne", "inscrit", "sortie", "note"),
+    "en": ("candidate", "place", "seat", "person", "exit", "note"),
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_counts_of_0_1_2_read_right_and_no_word_is_doubled(language: str) -> None:
+    renderer = Renderer()
+    plurals = "|".join(PLURALS[language])
+    singulars = "|".join(SINGULARS[language])
+    not_after_one = re.compile(rf"(?<![\d/.,])(?<!session )\b1 ({plurals})\b")
+    not_after_zero = re.compile(rf"(?<![\d/.,])(?<!session )\b0 ({plurals})\b")
+    not_after_two = re.compile(rf"(?<![\d/.,])(?<!session )\b2 ({singulars})\b")
+    problems = []
+    for name in sorted(SAMPLES):
+        for context in SAMPLES[name]:
+            for n in (0, 1, 2):
+                counted = _with_counts(context, n)
+                try:
+                    text = renderer.render(language, name, programme=PROGRAMME, **counted)
+                except Exception:  # a sample whose numbers are not counts (ids, dates...)
+                    continue
+                plain = re.sub(r"<[^>]+>", "", text)
+                for pattern in (DOUBLED, not_after_one, not_after_two) + (
+                    (not_after_zero,) if language == "fr" else ()
+                ):
+                    for match in pattern.finditer(plain):
+                        problems.append((name, n, match.group(0)))
+                for wrong in ("(s)", "les 1 premiers", "the top 1 ", "les 1 plus", "the 1 oldest"):
+                    if wrong in plain:
+                        problems.append((name, n, wrong))
+    assert problems == []
+
+
+def test_plural_filter_follows_each_language() -> None:
+    env = Renderer().env
+    fr = env.get_template("fr/staff/export_caption.j2")
+    en = env.get_template("en/staff/export_caption.j2")
+    assert [fr.render(what="pipeline", count=n).split(" (")[0] for n in (0, 1, 2)] == [
+        "Pipeline : 0 candidat",
+        "Pipeline : 1 candidat",
+        "Pipeline : 2 candidats",
+    ]
+    assert [en.render(what="pipeline", count=n).split(" (")[0] for n in (0, 1, 2)] == [
+        "Pipeline: 0 candidates",
+        "Pipeline: 1 candidate",
+        "Pipeline: 2 candidates",
+    ]
+
+
+def test_over_the_age_limit_is_never_sent_to_the_mission_locale() -> None:
+    renderer = Renderer()
+    site = PROGRAMME.sites["gonesse"]
+    adult = dataclasses.replace(site, adult_referral="PLIE de Gonesse", adult_referral_contact="01")
+    for language in ("fr", "en"):
+        for where, reason in (
+            (site, "age_over_max"),
+            (adult, "age_over_max"),
+            (site, "age_under_min"),
+        ):
+            text = renderer.render(
+                language,
+                "result",
+                programme=PROGRAMME,
+                outcome="oriented",
+                reasons=[reason],
+                site=where,
+                is_minor=reason == "age_under_min",
+                first_name=None,
+                cohort_start="01/03/2027",
+                early=True,
+            )
+            assert site.mission_locale not in text and "Mission Locale" not in text
+            assert ("France Travail" in text) is (reason == "age_over_max")
+            assert ("CIO" in text) is (reason == "age_under_min")
+            assert ("PLIE de Gonesse" in text) is (where is adult)

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 
 from bot.alumni.context import AlumniContext
-from bot.alumni.rules import SURVEY_KIND, parse_day, subject
+from bot.alumni.rules import SURVEY_KIND, looks_like_a_date, parse_day, subject
 from bot.config import StaffMember
 from bot.core.followup import call_time, reminder_times
 from bot.core.pipeline import Stage, TransitionRefused
@@ -43,6 +43,8 @@ class Exits:
             if parsed is not None:
                 day = parsed
                 words.pop()
+            elif looks_like_a_date(words[-1]):
+                return self._refused(lang, "bad_date")
         target = " ".join(words).strip()
         if not target:
             return Response().send(ctx.render(lang, "alumni/staff_exit_usage"))

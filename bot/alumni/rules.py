@@ -33,6 +33,11 @@ def parse_day(text: str, today: dt.date) -> dt.date | None:
         return None
 
 
+def looks_like_a_date(text: str) -> bool:
+    """Digits in a date's shape ('31/02/2027', '2027-02-31'), valid or not: a date meant as one."""
+    return re.fullmatch(r"\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}", text.strip()) is not None
+
+
 def parse_milestone(text: str, milestones: Sequence[int]) -> int | None:
     """'sortie', 'exit', 'j0', '0' -> 0; '+3', '3', '3m', '+3mois' -> 3 (configured only)."""
     word = fold(text).replace(" ", "")

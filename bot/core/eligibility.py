@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 from bot.core.sites import Outcome, Site
 
+# Findings clear enough to answer before the other questions (data minimisation): an age clearly
+# outside the range. Not "age_boundary" (a birth month that straddles a limit: decided at review).
+EARLY_FINDINGS = frozenset({"age_under_min", "age_over_max"})
+
 # Answers that no rule may read. Checked by `decide` so a future rule cannot use them by mistake.
 NEVER_RULE_INPUTS = frozenset({"gender"})
 
@@ -95,4 +99,14 @@ def decide(answers: Mapping[str, object], site: Site, today: dt.date) -> Decisio
         cohort_start=start,
         age_range=age_range,
         is_minor=is_minor,
+    )
+
+
+def decided_early(answers: Mapping[str, object], site: Site, today: dt.date) -> bool:
+    """Whether the answers so far already orient the person elsewhere, whatever comes next:
+    then the bot says so at once (with a referral and /humain) and asks nothing more. Still an
+    orientation a person reviews (GDPR art. 22), like any result but "eligible"."""
+    return any(
+        f.code in EARLY_FINDINGS and f.outcome is Outcome.ORIENTED
+        for f in decide(answers, site, today).findings
     )

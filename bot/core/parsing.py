@@ -53,7 +53,7 @@ def parse_first_name(text: str) -> ParseResult:
 
 
 def parse_month_year(text: str, today: dt.date) -> ParseResult:
-    """Month and year of birth: '03/2007', '3-2007', 'mars 2007', '032007', '2007-03'.
+    """Month and year of birth: '03/2007', '3-2007', 'mars 2007', 'mars 07', '032007', '2007-03'.
 
     Returns 'YYYY-MM'. A year alone asks for the month; impossible dates get their own hint.
     """
@@ -66,6 +66,9 @@ def parse_month_year(text: str, today: dt.date) -> ParseResult:
     digits = re.findall(r"\d+", raw)
     if name_months and len(digits) == 1 and len(digits[0]) == 4:
         month, year = name_months[0], int(digits[0])
+    elif name_months and len(digits) == 1 and len(digits[0]) == 2:
+        # 'mars 07', "mar '07": a month's name or abbreviation with a 2-digit year
+        month, year = name_months[0], _two_digit_year(int(digits[0]), today)
     elif len(digits) == 2:
         a, b = digits
         if len(b) == 4 and len(a) <= 2:

@@ -9,6 +9,7 @@ session_absent. Folding the history gives the current stage and every stage visi
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,6 +34,24 @@ class Stage(StrEnum):
 
 ORDER: tuple[Stage, ...] = tuple(Stage)
 
+# The French words staff type after /etape (folded; the first one is shown in the usage); the
+# English codes (Stage values) are accepted too, and the stage's label.
+FRENCH_WORDS: Mapping[Stage, tuple[str, ...]] = {
+    Stage.SCREENING: ("questionnaire",),
+    Stage.TO_REVIEW: ("a relire",),
+    Stage.ELIGIBLE: ("eligible",),
+    Stage.ORIENTED: ("oriente", "orientee"),
+    Stage.SESSION_BOOKED: ("reunion", "inscrit", "inscrite"),
+    Stage.ATTENDED: ("venu", "venue", "present", "presente"),
+    Stage.ABSENT: ("absent", "absente"),
+    Stage.INTERVIEW: ("entretien",),
+    Stage.ADMITTED: ("admis", "admise"),
+    Stage.WAITLISTED: ("attente", "liste d attente"),
+    Stage.NOT_SELECTED: ("non retenu", "non retenue", "refuse", "refusee"),
+    Stage.IN_TRAINING: ("formation", "en formation"),
+    Stage.EXITED: ("sorti", "sortie", "alumni"),
+}
+
 # Moves a person (staff, or another feature on their behalf) may make. Reviews use
 # TO_REVIEW -> ELIGIBLE (overturn) / ORIENTED (confirm); sessions come from the booking feature.
 TRANSITIONS: Mapping[Stage, frozenset[Stage]] = {
@@ -50,6 +69,16 @@ TRANSITIONS: Mapping[Stage, frozenset[Stage]] = {
     Stage.IN_TRAINING: frozenset({Stage.EXITED}),
     Stage.EXITED: frozenset(),
 }
+
+# Stages that say whether someone came to their information session.
+ATTENDANCE_STAGES = frozenset({Stage.ATTENDED, Stage.ABSENT})
+
+
+def too_early_for_attendance(session_start: dt.datetime | None, now: dt.datetime) -> bool:
+    """Attendance (came or not) is marked once the session has started, never before: one rule
+    for the attendance buttons (bot/sessions/admin.py) and /etape (bot/pipeline/moves.py)."""
+    return session_start is not None and session_start > now
+
 
 # Stages that place a candidate in a cohort.
 COHORT_STAGES = frozenset({Stage.WAITLISTED, Stage.ADMITTED, Stage.IN_TRAINING, Stage.EXITED})

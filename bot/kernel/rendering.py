@@ -28,6 +28,7 @@ class Renderer:
             keep_trailing_newline=False,
         )
         self.env.filters["month_year"] = _month_year
+        self.env.filters["plural"] = _plural
         self.languages = tuple(sorted(p.name for p in directory.iterdir() if p.is_dir()))
         self._labels = cache(self._load_labels)
 
@@ -54,6 +55,19 @@ class Renderer:
         if key not in labels:
             raise KeyError(f"no label {key!r} in {self._lang(language)}/labels.j2")
         return labels[key]
+
+
+@jinja2.pass_context
+def _plural(
+    context: jinja2.runtime.Context, count: int, one: str, many: str, *, number: bool = True
+) -> str:
+    """`{{ n | plural("candidat", "candidats") }}` -> "1 candidat", "2 candidats"; the word alone
+    with number=False. The rule follows the template's language (its folder): French says
+    "0 candidat", English "0 candidates"."""
+    language = (context.name or "").partition("/")[0]
+    singular = count == 1 if language == "en" else abs(count) < 2
+    word = one if singular else many
+    return f"{count} {word}" if number else word
 
 
 def _month_year(value: str) -> str:

@@ -3,11 +3,21 @@ stage needs one; a full cohort is refused, unless an admin confirms an admission
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from bot.config import StaffMember
-from bot.core.pipeline import COHORT_STAGES, ORDER, Stage, TransitionRefused, allowed_moves
+from bot.core.pipeline import (
+    ATTENDANCE_STAGES,
+    COHORT_STAGES,
+    FRENCH_WORDS,
+    ORDER,
+    Stage,
+    TransitionRefused,
+    allowed_moves,
+    too_early_for_attendance,
+)
 from bot.core.text import fold
 from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast, rows
 from bot.pipeline.buttons import Move, OverCapacity, encode
@@ -15,15 +25,22 @@ from bot.pipeline.cards import Cards
 from bot.pipeline.context import MAX_LIST, PipelineContext
 from bot.pipeline.models import CandidateView
 from bot.pipeline.store import CohortFull
-from bot.pipeline.views import fr_date
+from bot.pipeline.views import fr_date, fr_datetime
 
 log = logging.getLogger(__name__)
 
 
+# When a candidate's booked information session starts (bot/sessions/store.py), None if none.
+SessionStartOf = Callable[[int], Awaitable[dt.datetime | None]]
+
+
 class Moves:
-    def __init__(self, ctx: PipelineContext, cards: Cards) -> None:
+    def __init__(
+        self, ctx: PipelineContext, cards: Cards, *, session_start: SessionStartOf | None = None
+    ) -> None:
         self.ctx = ctx
         self.cards = cards  # the moved candidate's card buttons come with the answer
+        self.session_start = session_start
 
     async def move(
         self,
@@ -59,6 +76,17 @@ class Moves:
                 target=ctx.stage(target),
                 allowed=[ctx.stage(s) for s in allowed_moves(view.stage)],
             )
+        if target in ATTENDANCE_STAGES and self.session_start is not None:
+            starts = await self.session_start(candidate_id)
+            if too_early_for_attendance(starts, ctx.now()):
+                assert starts is not None
+                return ctx.say(
+                    "refused",
+                    reason="not_started",
+                    stage=ctx.stage(view.stage),
+                    target=ctx.stage(target),
+                    when=fr_datetime(starts.isoformat(), ctx.tz),
+                )
         if target in COHORT_STAGES and cohort_id is None and view.cohort_id is None:
             choices = [
                 c
@@ -155,16 +183,23 @@ class Moves:
     async def command(self, member: StaffMember, args: Sequence[str]) -> Response:
         """/etape <number> <stage> [reason]; the stage may be several words ("en formation")."""
         ctx = self.ctx
+        stages = [
+            {"fr": FRENCH_WORDS[s][0], "en": s.value, "label": ctx.stage(s)}
+            for s in ORDER
+            if s is not Stage.SCREENING
+        ]
         if len(args) < 2 or not args[0].lstrip("#").isdigit():
-            return ctx.usage("move")
+            return ctx.say("usage", what="move", stages=stages)
         for words in (3, 2, 1):
             target = self.parse_stage(" ".join(args[1 : 1 + words]))
             if target is not None:
                 reason = " ".join(args[1 + words :]).strip()[:300] or None
                 return await self.move(member, int(args[0].lstrip("#")), target, reason=reason)
-        return ctx.say("usage", what="move", stages=[f"{s.value} ({ctx.stage(s)})" for s in ORDER])
+        return ctx.say("usage", what="move", stages=stages)
 
     def parse_stage(self, text: str) -> Stage | None:
+        """A stage as staff type it: its French word ("venu"), its English code ("attended")
+        or its label ("Venu à la réunion"), accents and capitals forgiven."""
         wanted = fold(text)
         for stage in ORDER:
             label = self.ctx.stage(stage)
@@ -173,6 +208,7 @@ class Moves:
                 fold(stage.value.replace("_", " ")),
                 fold(label),
                 fold(label.split("(")[0]),
+                *FRENCH_WORDS[stage],
             }
             if wanted in names:
                 return stage

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.core.eligibility import decide
+from bot.core.eligibility import decide, decided_early
 from bot.core.flow import Kind, ParseContext, Step, choices_for, match_choice, parse_text
 from bot.core.parsing import Invalid, Parsed
 from bot.core.reengagement import Origin, offer_at_result
@@ -134,8 +134,24 @@ class Answering:
         if pressed:
             response.add(Toast(""))
             response.add(EditPressed(append="✅ " + c.display(candidate.language, step, value)))
+        updated = await self.store.answers(candidate.id)
+        if self._decided_early(updated):
+            # clearly too young or too old: say so now, ask nothing more (data minimisation)
+            refreshed = await self.store.by_id(candidate.id)
+            assert refreshed is not None
+            result = await self._confirm(person, refreshed, updated, early=True)
+            response.actions.extend(result.actions)
+            return response
         response.actions.extend((await c.after_answer(person, candidate.id)).actions)
         return response
+
+    def _decided_early(self, answers: AnswerSet) -> bool:
+        """Questions remain, and the answers so far already orient the person elsewhere."""
+        c = self.conversation
+        site = c.programme.sites.get(str(answers.complete.get("site")))
+        if site is None or c.flow.next_step(answers.complete) is None:
+            return False
+        return decided_early(answers.complete, site, c.today())
 
     async def _toggle(
         self,
@@ -159,7 +175,13 @@ class Answering:
         new_answers = AnswerSet(answers.complete, {**answers.drafts, step.key: ticked})
         if edit:
             number, _ = c.flow.position(step, answers.complete)
-            keyboard = c.keyboard(candidate.language, step, new_answers, number)
+            keyboard = c.keyboard(
+                candidate.language,
+                step,
+                new_answers,
+                number,
+                to_summary=c.from_summary(candidate, answers),
+            )
             return Response().add(Toast("")).add(EditPressed(keyboard=keyboard))
         return c.question(candidate.language, candidate, new_answers, step)
 
@@ -178,7 +200,14 @@ class Answering:
     async def _back(
         self, person: Person, candidate: Candidate, answers: AnswerSet, current: Step
     ) -> Response:
-        steps = self.conversation.flow.applicable(answers.complete)
+        c = self.conversation
+        if c.from_summary(candidate, answers):
+            # editing from the summary: ↩️ goes back to it, the answer unchanged
+            await self.store.update(candidate.id, c.now(), editing_step=None)
+            response = Response().add(Toast("")).add(EditPressed())
+            response.actions.extend(c.summary(candidate.language, answers).actions)
+            return response
+        steps = c.flow.applicable(answers.complete)
         keys = [s.key for s in steps]
         index = keys.index(current.key) if current.key in keys else len(keys)
         previous = next((s for s in reversed(steps[:index]) if s.key in answers.complete), None)
@@ -196,7 +225,9 @@ class Answering:
         response.actions.extend(c.question(updated.language, updated, answers, step).actions)
         return response
 
-    async def _confirm(self, person: Person, candidate: Candidate, answers: AnswerSet) -> Response:
+    async def _confirm(
+        self, person: Person, candidate: Candidate, answers: AnswerSet, *, early: bool = False
+    ) -> Response:
         c = self.conversation
         site = c.programme.sites.get(str(answers.complete.get("site")))
         if site is None:
@@ -210,7 +241,12 @@ class Answering:
             reasons=decision.reason_codes,
             now=c.now(),
         )
-        log.info("candidate %s submitted: %s", candidate.id, decision.outcome.value)
+        log.info(
+            "candidate %s submitted: %s%s",
+            candidate.id,
+            decision.outcome.value,
+            " (early)" if early else "",
+        )
         text = c.render(
             candidate.language,
             "result",
@@ -220,6 +256,7 @@ class Answering:
             is_minor=decision.is_minor,
             first_name=answers.complete.get("first_name"),
             cohort_start=decision.cohort_start.strftime("%d/%m/%Y"),
+            early=early,
         )
         # "Not now": ask, with nothing pre-ticked, whether to hear about the next cohort
         # (the answer is handled by bot/reengagement/service.py).

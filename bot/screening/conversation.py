@@ -74,6 +74,9 @@ class Conversation:
         self.default_language = default_language
         # Language picked before consent: nothing may be stored yet, so it is kept in memory only.
         self._pre_consent_language: dict[int, str] = {}
+        # The deep link's source of someone who has not accepted yet, for a typed "oui" (memory
+        # only, like the language: nothing is stored before consent).
+        self._pre_consent_source: dict[int, str] = {}
         # Where someone whose application is sent stands (bot/status/): stage, next step, dates.
         self.status = status
 
@@ -94,6 +97,14 @@ class Conversation:
 
     def forget_language(self, person: Person) -> None:
         self._pre_consent_language.pop(person.user_id, None)
+        self._pre_consent_source.pop(person.user_id, None)
+
+    def remember_source(self, person: Person, source: str | None) -> None:
+        if source:
+            self._pre_consent_source[person.user_id] = source
+
+    def source_before_consent(self, person: Person) -> str | None:
+        return self._pre_consent_source.get(person.user_id)
 
     def render(self, lang: str, name: str, **context: Any) -> str:
         return self.renderer.render(lang, name, programme=self.programme, **context)
@@ -134,6 +145,11 @@ class Conversation:
                 return step
         return self.flow.next_step(answers.complete)
 
+    def from_summary(self, candidate: Candidate, answers: AnswerSet) -> bool:
+        """An answer reopened from the summary (every question answered): its ↩️ button leads
+        back to the summary, not to the question before."""
+        return candidate.editing_step is not None and self.flow.next_step(answers.complete) is None
+
     # ------------------------------------------------------------- messages
     def question(
         self,
@@ -158,9 +174,14 @@ class Conversation:
             first_name=answers.complete.get("first_name"),
             optional=step.optional,
         )
-        return Response().send(text, self.keyboard(lang, step, answers, number))
+        keyboard = self.keyboard(
+            lang, step, answers, number, to_summary=self.from_summary(candidate, answers)
+        )
+        return Response().send(text, keyboard)
 
-    def keyboard(self, lang: str, step: Step, answers: AnswerSet, number: int) -> Keyboard:
+    def keyboard(
+        self, lang: str, step: Step, answers: AnswerSet, number: int, *, to_summary: bool = False
+    ) -> Keyboard:
         choices = choices_for(step, self.dynamic_choices)
         buttons: list[Button] = []
         if step.kind is Kind.CHOICE:
@@ -178,7 +199,9 @@ class Conversation:
         keyboard = list(rows(buttons, step.columns))
         if step.kind is Kind.MULTI:
             keyboard.append((self.button(lang, "btn.done", Done(step.key)),))
-        if number > 1:
+        if to_summary:
+            keyboard.append((self.button(lang, "btn.back_summary", Back(step.key)),))
+        elif number > 1:
             keyboard.append((self.button(lang, "btn.back", Back(step.key)),))
         return tuple(keyboard)
 
@@ -203,17 +226,19 @@ class Conversation:
     def notice(self, lang: str, source: str | None, *, welcome: bool = True) -> Response:
         """The privacy notice with its buttons, after the welcome (one message: under Telegram's
         1 message/s per chat a second message would keep the person waiting)."""
+        text = self.render(lang, "notice", questions=len(self.flow.steps))
+        if welcome:
+            text = self.render(lang, "welcome") + "\n\n" + text
+        return Response().send(text, self.notice_keyboard(lang, source))
+
+    def notice_keyboard(self, lang: str, source: str | None) -> Keyboard:
         src = source or ""
         other = "en" if lang == "fr" else "fr"
-        keyboard = (
+        return (
             (self.button(lang, "btn.accept", Accept(lang, src)),),
             (self.button(lang, "btn.refuse", Refuse(lang)),),
             (self.button(other, "btn.language_self", PickLanguage(other, src)),),
         )
-        text = self.render(lang, "notice")
-        if welcome:
-            text = self.render(lang, "welcome") + "\n\n" + text
-        return Response().send(text, keyboard)
 
     def paused(self, lang: str, template: str) -> Response:
         """A paused screening's message, with the button that resumes it."""

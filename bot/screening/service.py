@@ -69,7 +69,7 @@ class ScreeningService:
     async def text(self, person: Person, text: str) -> Response:
         candidate = await self.store.by_telegram_id(person.user_id)
         if candidate is None:
-            return self.consent.before_consent(person)
+            return await self.consent.before_consent(person, text)
         return await self.answering.text(person, candidate, text)
 
     async def button(self, person: Person, data: str) -> Response:

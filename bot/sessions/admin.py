@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 
 from bot.config import Settings, StaffMember
+from bot.core.pipeline import too_early_for_attendance
 from bot.core.sites import Programme
 from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast
 from bot.kernel.clock import Clock
@@ -335,7 +336,7 @@ class SessionAdmin:
         ):
             return Response().add(Toast(self.views.render(lang, "sessions/toast", what="stale")))
         now = self.clock.now()
-        if session.starts_at > now:
+        if too_early_for_attendance(session.starts_at, now):
             return Response().add(
                 Toast(self.views.render(lang, "sessions/toast", what="not_started"))
             )

@@ -101,9 +101,7 @@ class Reminders:
             return None
         if await self.store.live_booking(candidate.id) is not None:
             return None
-        # A new session ("session:" trigger) is a date set, not a seat freed.
-        intro = "new_date" if row.payload.get("trigger") == "session" else "seat_free"
-        response = await self.booking.offer_for(candidate, intro=intro)
+        response = await self.booking.offer_for(candidate, intro=_seat_free_intro(row.key))
         if not any(
             isinstance(SESSIONS.decode(b.data), Book)
             for a in response.actions
@@ -160,3 +158,15 @@ class Reminders:
         if candidate is None or await self.store.live_booking(candidate.id) is not None:
             return None
         return await self.booking.offer_for(candidate, intro="noshow")
+
+
+def _seat_free_intro(key: str) -> str:
+    """What freed a seat, from the row's key 'sessions.seat_free:<candidate>:<trigger>' (see
+    bot/sessions/store.py seat_freed): a new session, more seats, or a booking given up."""
+    trigger = key.split(":", 2)[2] if key.count(":") >= 2 else ""
+    kind = trigger.partition(":")[0]
+    if kind == "session":
+        return "new_session"
+    if kind == "capacity":
+        return "more_seats"
+    return "seat_free"  # cancelled:<booking>, moved:<booking>

@@ -90,6 +90,11 @@ class SessionStore:
         assert session is not None
         return int(row["id"]), session
 
+    async def live_session_start(self, candidate_id: int) -> dt.datetime | None:
+        """When the session this candidate is booked on starts (None: not booked)."""
+        live = await self.live_booking(candidate_id)
+        return live[1].starts_at if live is not None else None
+
     async def on_waitlist(self, candidate_id: int) -> bool:
         row = await self.db.fetchone(
             "SELECT 1 FROM waitlist WHERE candidate_id = ?", (candidate_id,)
