@@ -46,7 +46,7 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 # The suite at three fixed instants (weekday 14:00 Paris, Sunday 03:00, the October DST night)
 # and three machine time zones, through libfaketime: the tests must not depend on the clock.
