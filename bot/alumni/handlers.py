@@ -9,11 +9,10 @@ candidate side (bot/telegram/gate.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.alumni import buttons
 from bot.alumni.buttons import CallAnswer, SurveyAnswer
@@ -21,13 +20,12 @@ from bot.alumni.service import Alumni
 from bot.config import StaffMember
 from bot.kernel.actions import Response
 from bot.services import Services
-from bot.telegram.gate import NEW_MESSAGE, PRIVATE, private_press, staff_sender
+from bot.telegram.gate import private_press, register_staff_commands
 from bot.telegram.io import perform
 
 log = logging.getLogger(__name__)
 
 Context = ContextTypes.DEFAULT_TYPE
-Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 Run = Callable[[Alumni, StaffMember, Sequence[str]], Awaitable[Response]]
 
 COMMANDS: dict[str, tuple[tuple[str, ...], Run]] = {
@@ -41,22 +39,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], Run]] = {
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
     alumni = services.alumni
 
-    def command(name: str, run: Run) -> Handler:
-        async def handler(update: Update, context: Context) -> None:
-            sender = await staff_sender(update, context, services, name)
-            if sender is None:
-                return
-            person, member = sender
-            await perform(
-                context.bot, person.chat_id, await run(alumni, member, context.args or ())
-            )
-
-        return handler
-
-    for name, (names, run) in COMMANDS.items():
-        application.add_handler(
-            CommandHandler(names, command(name, run), filters=PRIVATE & NEW_MESSAGE)
-        )
+    register_staff_commands(application, services, alumni, COMMANDS)
 
     async def on_button(update: Update, context: Context) -> None:
         pressed = await private_press(update)

@@ -10,23 +10,21 @@ Refusals are logged with the command name only, never who sent it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot.config import StaffMember
 from bot.kernel.actions import Response
 from bot.pipeline import buttons
 from bot.pipeline.service import Pipeline
 from bot.services import Services
-from bot.telegram.gate import NEW_MESSAGE, PRIVATE, private_press, staff_sender
+from bot.telegram.gate import private_press, register_staff_commands
 from bot.telegram.io import perform
 
 log = logging.getLogger(__name__)
 Context = ContextTypes.DEFAULT_TYPE
-Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 Run = Callable[[Pipeline, StaffMember, Sequence[str]], Awaitable[Response]]
 
 # French command, English alias (Telegram commands: lowercase letters, digits, underscores).
@@ -48,22 +46,7 @@ COMMANDS: dict[str, tuple[tuple[str, ...], Run]] = {
 def register(application: Application, services: Services) -> None:  # type: ignore[type-arg]
     staff = services.staff
 
-    def command(name: str, run: Run) -> Handler:
-        async def handler(update: Update, context: Context) -> None:
-            sender = await staff_sender(update, context, services, name)
-            if sender is None:
-                return
-            person, member = sender
-            staff.digest.bot_username = staff.digest.bot_username or context.bot.username
-            response = await run(staff, member, tuple(context.args or ()))
-            await perform(context.bot, person.chat_id, response)
-
-        return handler
-
-    for name, (names, run) in COMMANDS.items():
-        application.add_handler(
-            CommandHandler(names, command(name, run), filters=PRIVATE & NEW_MESSAGE)
-        )
+    register_staff_commands(application, services, staff, COMMANDS)
 
     async def on_button(update: Update, context: Context) -> None:
         pressed = await private_press(update)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Update
-from telegram.ext import ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.config import StaffMember
+from bot.kernel.actions import Response
 from bot.kernel.person import Person
 from bot.services import Services
 from bot.telegram.io import perform
@@ -54,3 +57,35 @@ async def staff_sender(
         await perform(context.bot, person.chat_id, await services.screening.unknown_command(person))
         return None
     return person, member
+
+
+Feature = TypeVar("Feature")
+# A staff command: (the feature's object, the staff member, the command's words) -> the reply.
+StaffRun = Callable[[Feature, StaffMember, Sequence[str]], Awaitable[Response]]
+
+
+def register_staff_commands(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    services: Services,
+    feature: Feature,
+    commands: Mapping[str, tuple[tuple[str, ...], StaffRun[Feature]]],
+) -> None:
+    """Each command (its French name, its English alias) behind the staff gate, in private
+    chats; the feature's reply carried out by perform."""
+
+    def handler(
+        name: str, run: StaffRun[Feature]
+    ) -> Callable[[Update, Context], Coroutine[Any, Any, None]]:
+        async def handle(update: Update, context: Context) -> None:
+            sender = await staff_sender(update, context, services, name)
+            if sender is not None:
+                person, member = sender
+                reply = await run(feature, member, tuple(context.args or ()))
+                await perform(context.bot, person.chat_id, reply)
+
+        return handle
+
+    for name, (names, run) in commands.items():
+        application.add_handler(
+            CommandHandler(names, handler(name, run), filters=PRIVATE & NEW_MESSAGE)
+        )
