@@ -221,18 +221,8 @@ class Messaging:
                 text=text,
                 staff_id=member.user_id,
             )
-            await schedule(
-                conn,
-                key=f"{TO_PERSON}:{message_id}",
-                kind=TO_PERSON,
-                chat_id=candidate.chat_id,
-                candidate_id=candidate.id,
-                due_at=now,
-                payload={"message": message_id},
-                bulk=False,
-                quiet_hours=False,
-                now=now,
-            )
+            # a reply the person is waiting for: at once, whatever the hour
+            await _to_candidate(conn, candidate, message_id, now, waited_for=True)
         log.info("staff %s wrote to candidate %s", member.user_id, candidate.id)
         return self._say("messages/queued", number=candidate.id)
 
@@ -277,18 +267,7 @@ class Messaging:
             message_id = await self.store.add_message(
                 conn, thread, direction=TO_CANDIDATE, kind="closed", now=now
             )
-            await schedule(
-                conn,
-                key=f"{TO_PERSON}:{message_id}",
-                kind=TO_PERSON,
-                chat_id=candidate.chat_id,
-                candidate_id=thread.candidate_id,
-                due_at=now,
-                payload={"message": message_id},
-                bulk=True,
-                quiet_hours=True,
-                now=now,
-            )
+            await _to_candidate(conn, candidate, message_id, now, waited_for=False)
         log.info("thread %s closed (%s)", thread.id, reason)
         return True
 
@@ -411,3 +390,27 @@ class Messaging:
 
     async def _sent(self, row: OutboxRow, sent: Sequence[int]) -> None:
         await self.store.mark_sent(int(row.payload.get("message", 0)), self.clock.now())
+
+
+async def _to_candidate(
+    conn: aiosqlite.Connection,
+    candidate: Candidate,
+    message_id: int,
+    now: dt.datetime,
+    *,
+    waited_for: bool,
+) -> None:
+    """The outbox row that delivers a stored message to the candidate. A reply they are waiting
+    for goes at once, as an interactive send; anything else waits for the sending hours."""
+    await schedule(
+        conn,
+        key=f"{TO_PERSON}:{message_id}",
+        kind=TO_PERSON,
+        chat_id=candidate.chat_id,
+        candidate_id=candidate.id,
+        due_at=now,
+        payload={"message": message_id},
+        bulk=not waited_for,
+        quiet_hours=not waited_for,
+        now=now,
+    )
