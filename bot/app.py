@@ -43,6 +43,7 @@ from bot.pipeline.cohorts import Cohorts
 from bot.pipeline.context import PipelineContext
 from bot.pipeline.digest import DigestText, WeeklyDigest
 from bot.pipeline.exports import Exports
+from bot.pipeline.guide import Guide
 from bot.pipeline.moves import Moves
 from bot.pipeline.report import Report
 from bot.pipeline.review import Review
@@ -254,6 +255,7 @@ def build_services(
             # the alumni to call; the /humain requests unanswered for 2 working days
             sections=[alumni.calls.digest_calls_text, messaging.digest_unanswered_text],
         ),
+        guide=Guide(staff_ctx),
     )
     interviews = interview_base.build(ctx=staff_ctx, candidates=candidates)
     reengagement = ReengagementService(

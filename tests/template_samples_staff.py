@@ -43,6 +43,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"title": "x", "a": AGG_LOW, "target": 40, "small": 5},
     ],
     "staff/help": [{"is_admin": True, "sites": []}, {"is_admin": False, "sites": ["Gonesse"]}],
+    "staff/guide": [{"missing": False}, {"missing": True}],
     "staff/unknown_site": [{"sites": ["gonesse (Gonesse)", "<b>"]}],
     "staff/usage": [{"what": w} for w in ("candidate", "move", "note", "new_cohort", "other")]
     + [{"what": "move", "stages": [{"fr": "entretien", "en": "interview", "label": "Entretien"}]}],

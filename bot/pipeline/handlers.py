@@ -30,6 +30,7 @@ Run = Callable[[Pipeline, StaffMember, Sequence[str]], Awaitable[Response]]
 # French command, English alias (Telegram commands: lowercase letters, digits, underscores).
 COMMANDS: dict[str, tuple[tuple[str, ...], Run]] = {
     "staff": (("staff",), lambda s, m, a: s.report.help(m)),
+    "guide": (("guide",), lambda s, m, a: s.guide.send(m)),
     "pipeline": (("pipeline",), lambda s, m, a: s.report.pipeline(m, a)),
     "review": (("revue", "review"), lambda s, m, a: s.review.queue(m)),
     "candidate": (("candidat", "candidate"), lambda s, m, a: s.cards.find(m, " ".join(a))),

@@ -1,6 +1,7 @@
 """The staff pipeline, Telegram-free, one module per use case: /staff and /pipeline (report.py),
 /revue (review.py), cards and notes (cards.py), moves (moves.py), cohorts (cohorts.py),
-shortlists (shortlist.py), exports (exports.py) and the digest (digest.py). Buttons: buttons.py.
+shortlists (shortlist.py), exports (exports.py), the digest (digest.py) and the staff guide
+(guide.py). Buttons: buttons.py.
 
 Staff commands and buttons only reach these objects through the staff gate
 (bot/telegram/gate.py, used by bot/pipeline/handlers.py). Logs carry ids and counts only.
@@ -33,6 +34,7 @@ from bot.pipeline.cohorts import Cohorts
 from bot.pipeline.context import PipelineContext
 from bot.pipeline.digest import DigestText
 from bot.pipeline.exports import Exports
+from bot.pipeline.guide import Guide
 from bot.pipeline.moves import Moves
 from bot.pipeline.report import Report
 from bot.pipeline.review import Review
@@ -52,6 +54,7 @@ class Pipeline:
     shortlist: Shortlist
     exports: Exports
     digest: DigestText
+    guide: Guide
 
     async def button(self, member: StaffMember, data: str) -> Response:
         """A staff button ("st:"). Anything malformed, stale or of another site gets a short

@@ -45,6 +45,7 @@ MENU: dict[str, list[tuple[str, str]]] = {
 # Added in each staff member's own chat (the French command names work in both languages).
 STAFF_MENU: list[tuple[str, str]] = [
     ("staff", "menu.staff"),
+    ("guide", "menu.guide"),
     ("pipeline", "menu.pipeline"),
     ("revue", "menu.review"),
     ("candidat", "menu.candidate"),
