@@ -3,6 +3,8 @@ a phone; /staff points to it; a candidate gets the unknown command's answer and 
 
 from __future__ import annotations
 
+import re
+
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram
 from bot.kernel.actions import Send, SendFile
@@ -23,6 +25,10 @@ def test_the_guide_is_in_the_repository_in_french() -> None:
     text = GUIDE_FILE.read_text(encoding="utf-8")
     assert text.startswith("# Guide de l'équipe")
     assert "FABNUM_STAFF_IDS" in text and "/revue" in text and "/guide" in text
+    page = markdown_to_html(text)
+    targets = re.findall(r'href="#([^"]+)"', page)
+    anchors = set(re.findall(r'<h[1-4] id="([^"]+)"', page))
+    assert len(targets) >= 10 and set(targets) <= anchors  # the table of contents leads somewhere
 
 
 def test_markdown_becomes_one_escaped_html_page() -> None:

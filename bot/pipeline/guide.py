@@ -24,7 +24,7 @@ FILENAME = "guide-equipe.html"
 
 _STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:46em;margin:auto;padding:1em;"
-    "line-height:1.5}pre{background:#f3f3f3;padding:.6em;white-space:pre-wrap;"
+    "line-height:1.5}pre{background:#f3f3f3;padding:.6em;white-space:pre-wrap;overflow-wrap:anywhere;"
     "border-radius:4px}code{background:#f3f3f3}blockquote{border-left:4px solid #ccc;"
     "margin-left:0;padding-left:1em;color:#444}"
 )
@@ -99,7 +99,8 @@ def markdown_to_html(markdown: str) -> str:
             flush()
             level = len(heading.group(1))
             title = title or heading.group(2)
-            anchor = re.sub(r"[^\w]+", "-", heading.group(2).lower()).strip("-")
+            # GitHub's anchors, so the guide's table of contents works there and here
+            anchor = re.sub(r"[^\w\- ]", "", heading.group(2).lower()).replace(" ", "-")
             body.append(
                 f'<h{level} id="{html.escape(anchor)}">{_inline(heading.group(2))}</h{level}>'
             )
