@@ -2,7 +2,7 @@
 
 The fake Bot API delivers the message, then holds the HTTP answer: the bot has sent, but not
 recorded. After the kill and a restart, an at-least-once kind is sent again (two copies), an
-at-most-once kind is not (one copy, marked failed "interrupted"). See the README.
+at-most-once kind is not (one copy, marked failed "interrupted"). See docs/outbox.md.
 """
 
 from __future__ import annotations
