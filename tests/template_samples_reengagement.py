@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from typing import Any
 
 from bot.config import DEFAULT_RULES_FILE
@@ -29,7 +31,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "first_name": name,
             "cohort": NASTY,
             "site": NASTY,
-            "start": "01/03/2027",
+            "start": dt.date(2027, 3, 1),
             "may_book": may_book,
         }
         for name in (NASTY, None)

@@ -202,7 +202,7 @@ async def test_opt_in_then_one_message_when_the_next_cohort_opens(
         stats = await dispatch(app, clock, MORNING)
         assert stats.sent == 3
         to_nina = await nina.expect(NEXT)
-        assert "Promo Avril" in to_nina.plain_text and "06/04/2027" in to_nina.plain_text
+        assert "Promo Avril" in to_nina.plain_text and "6 avril 2027" in to_nina.plain_text
         assert labels(to_nina) == ["🔁 Refaire ma candidature"]  # not eligible: apply again
         to_walid = await walid.expect(NEXT)
         assert "Promo Avril" in to_walid.plain_text

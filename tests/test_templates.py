@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dataclasses
 import importlib
 import re
@@ -18,6 +20,7 @@ from conversations.screening import SCREENING
 
 PROGRAMME = load_programme(DEFAULT_RULES_FILE)
 NASTY = '<b>Léa & "Zoé"</b>'
+WHEN = dt.datetime(2026, 12, 3, 13, 0, tzinfo=dt.UTC)  # jeudi 3 décembre à 14h00, Paris
 CANDIDATE = Candidate(
     id=1,
     telegram_id=1,
@@ -101,7 +104,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "site": PROGRAMME.sites["gonesse"],
             "is_minor": minor,
             "first_name": name,
-            "cohort_start": "01/03/2027",
+            "cohort_start": dt.date(2027, 3, 1),
             "early": False,
         }
         for outcome in ("eligible", "review", "oriented")
@@ -114,7 +117,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "site": PROGRAMME.sites["gonesse"],
             "is_minor": reason == "age_under_min",
             "first_name": None,
-            "cohort_start": "01/03/2027",
+            "cohort_start": dt.date(2027, 3, 1),
             "early": True,
         }
         for reason in ("age_under_min", "age_over_max")
@@ -128,7 +131,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             ),
             "is_minor": False,
             "first_name": None,
-            "cohort_start": "01/03/2027",
+            "cohort_start": dt.date(2027, 3, 1),
             "early": True,
         }
     ],
@@ -141,13 +144,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "stage": stage,
             "first_name": NASTY,
             "human_requested": human,
-            "session": {"when": "jeudi 3 décembre à 14h00", "place": NASTY, "address": NASTY}
+            "session": {"starts_at": WHEN, "place": NASTY, "address": NASTY}
             if stage == "session_booked"
             else None,
-            "cohort": {"name": NASTY, "start": "1er mars 2027"}
+            "cohort": {"name": NASTY, "start": dt.date(2027, 3, 1)}
             if stage in ("admitted", "waitlisted", "in_training", "exited")
             else None,
-            "interview": {"when": "jeudi 3 décembre à 14h00", "place": NASTY, "address": NASTY}
+            "interview": {"starts_at": WHEN, "place": NASTY, "address": NASTY}
             if stage == "interview"
             else None,
         }
@@ -177,7 +180,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "unsupported": [{"what": w} for w in ("edited", "too_long", "media")],
     "nothing_to_cancel": [{}],
     "cancelled": [{}],
-    "restart_confirm": [{"booked_when": None}, {"booked_when": "jeudi 3 décembre à 14h00"}],
+    "restart_confirm": [{"booked_when": None}, {"booked_when": WHEN}],
     "restarted": [{}],
     "human": [{"stored": True}, {"stored": False}],
     "my_data_none": [{}],
@@ -351,7 +354,7 @@ def test_over_the_age_limit_is_never_sent_to_the_mission_locale() -> None:
                 site=where,
                 is_minor=reason == "age_under_min",
                 first_name=None,
-                cohort_start="01/03/2027",
+                cohort_start=dt.date(2027, 3, 1),
                 early=True,
             )
             assert site.mission_locale not in text and "Mission Locale" not in text

@@ -18,7 +18,7 @@ from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Tell, ro
 from bot.pipeline.context import PipelineContext
 from bot.pipeline.models import CandidateView
 from bot.screening.store import CandidateStore
-from bot.sessions.rules import ArgumentError, date_words
+from bot.sessions.rules import ArgumentError
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ class Planning:
             "staff_pick_place",
             keyboard,
             c=self.ctx.summary(view),
-            when=self.views.describe(self._draft(view, starts_at), self.lang)["when"],
+            when=starts_at,
             place=place,
             typed=f"/entretien {view.id} {local:%d/%m} {local:%H:%M}",
         )
@@ -208,14 +208,7 @@ class Planning:
         return site.place or site.name, site.address
 
     def _day_label(self, day: dt.date) -> str:
-        noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=self.ctx.tz)
-        weekday = self.views.describe(self._draft(None, noon), self.lang)["when"].split(" ")[0]
-        return f"{weekday} {date_words(day, self.lang).rsplit(' ', 1)[0]}"
-
-    @staticmethod
-    def _draft(view: CandidateView | None, starts_at: dt.datetime) -> Interview:
-        """An interview not stored yet, to describe its time."""
-        return Interview(0, view.id if view else 0, starts_at, "", "", "planned", None, 0)
+        return self.views.renderer.format_date(day, self.lang, "day")
 
     def _stale(self) -> Response:
         return (
