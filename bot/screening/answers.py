@@ -251,7 +251,7 @@ class Answering:
             candidate.language,
             "result",
             outcome=decision.outcome.value,
-            reasons=decision.reason_codes,
+            reasons=decision.deciding_codes,
             site=site,
             is_minor=decision.is_minor,
             first_name=answers.complete.get("first_name"),
