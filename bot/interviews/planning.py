@@ -100,7 +100,9 @@ class Planning:
 
     def _hours(self, view: CandidateView, day: dt.date) -> Response:
         code = day_code(day)
-        buttons = [Button(f"{hour}:00", encode(PickHour(view.id, code, hour))) for hour in HOURS]
+        buttons = [
+            Button(self._hour_label(hour), encode(PickHour(view.id, code, hour))) for hour in HOURS
+        ]
         response = self._say(
             "staff_pick_hour", rows(buttons, 3), c=self.ctx.summary(view), day=self._day_label(day)
         )
@@ -123,7 +125,7 @@ class Planning:
             place=place,
             typed=f"/entretien {view.id} {local:%d/%m} {local:%H:%M}",
         )
-        return response.add(EditPressed(append=f"✅ {hour}:00"))
+        return response.add(EditPressed(append=f"✅ {self._hour_label(hour)}"))
 
     async def _set(
         self,
@@ -206,6 +208,9 @@ class Planning:
         if site is None or not site.address:
             return None
         return site.place or site.name, site.address
+
+    def _hour_label(self, hour: int) -> str:
+        return self.views.renderer.format_time(dt.time(hour), self.lang)
 
     def _day_label(self, day: dt.date) -> str:
         return self.views.renderer.format_date(day, self.lang, "day")
