@@ -37,6 +37,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for may_book in (True, False)
     ],
     "reengagement/staff_planned": [
-        {"count": n, "opens": "09:00", "closes": "20:00"} for n in (1, 12)
+        {"count": n, "opens": dt.time(9), "closes": dt.time(20)} for n in (1, 12)
     ],
 }
