@@ -370,11 +370,11 @@ DOUBLED_ALLOWED: set[str] = set()  # none needed so far; "nous nous" would go he
 # must not follow 2 (those the templates write after a count).
 PLURALS = {
     "fr": ("candidats", "places", "personnes", "inscrits", "sorties", "notes", "autres"),
-    "en": ("candidates", "places", "seats", "people", "exits", "notes"),
+    "en": ("candidates", "places", "seats", "people", "exits", "notes", "months", "days"),
 }
 SINGULARS = {
     "fr": ("candidat", "place", "personne", "inscrit", "sortie", "note"),
-    "en": ("candidate", "place", "seat", "person", "exit", "note"),
+    "en": ("candidate", "place", "seat", "person", "exit", "note", "month", "day"),
 }
 
 
