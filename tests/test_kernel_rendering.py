@@ -72,6 +72,7 @@ def test_stored_iso_strings_are_read_in_the_programme_time_zone() -> None:
         "30 novembre 2026"
     )
     assert format_date("2027-03-01", "en") == "1 March 2027"
+    assert format_date("2026-11-30 23:30:00+00:00", "en", "short") == "01/12/2026"
     with pytest.raises(ValueError, match="naive"):
         format_datetime(dt.datetime(2026, 12, 1, 9), "fr")
 

@@ -82,7 +82,9 @@ def format_date(
 ) -> str:
     """A day: a date, or the local day of an aware datetime (or an ISO string of either)."""
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+        value = (
+            dt.datetime.fromisoformat(value) if len(value) > 10 else dt.date.fromisoformat(value)
+        )
     day = _moment(value, tz).date() if isinstance(value, dt.datetime) else value
     lang = _lang(lang)
     pattern = _first_of_month(DATE_FORMS[form][lang], lang, day.day)
