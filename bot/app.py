@@ -101,7 +101,7 @@ def build_services(
     programme = load_programme(settings.rules_file)
     outcomes = load_outcomes(settings.outcomes_file)
     db = Database(settings.database)
-    renderer = Renderer(default_language=settings.language)
+    renderer = Renderer(default_language=settings.language, timezone=settings.timezone)
     # Cross-feature reactions, run inside the transaction that raised the event, before COMMIT.
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
     session_store = SessionStore(db, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any
 
 from markupsafe import Markup
@@ -36,7 +37,7 @@ def candidate(**extra: Any) -> list[dict[str, Any]]:
             **extra,
         }
         for name, minor in ((NASTY, True), (None, False))
-        for site, cohort, start in ((SITE, "Mars 2027", "01/03/2027"), (BARE, NASTY, None))
+        for site, cohort, start in ((SITE, "Mars 2027", dt.date(2027, 3, 1)), (BARE, NASTY, None))
         for r in REFERRALS
     ] + [
         {
@@ -58,7 +59,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "first_name": None,
             "site": NASTY_SITE,
             "cohort": "A",
-            "start": "x",
+            "start": dt.date(2027, 3, 1),
             "referral": None,
             "minor": True,
         },

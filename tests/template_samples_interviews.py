@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 NASTY = '<b>Léa & "Zoé"</b>'
 C = {"id": 12, "first_name": NASTY, "site": "Gonesse", "stage": "Éligible"}
 INTERVIEW = {
-    "when": "jeudi 3 décembre à 14h00",
-    "short": "jeu. 03/12 14h00",
+    "starts_at": dt.datetime(2026, 12, 3, 13, 0, tzinfo=dt.UTC),
     "place": NASTY,
     "address": NASTY,
 }
@@ -24,7 +24,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "interviews/staff_pick_place": [
         {
             "c": C,
-            "when": "jeudi 3 décembre à 14h00",
+            "when": dt.datetime(2026, 12, 3, 13, 0, tzinfo=dt.UTC),
             "place": p,
             "typed": "/entretien 12 03/12 14:00",
         }

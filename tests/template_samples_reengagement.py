@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from bot.config import DEFAULT_RULES_FILE
@@ -29,13 +30,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "first_name": name,
             "cohort": NASTY,
             "site": NASTY,
-            "start": "01/03/2027",
+            "start": dt.date(2027, 3, 1),
             "may_book": may_book,
         }
         for name in (NASTY, None)
         for may_book in (True, False)
     ],
     "reengagement/staff_planned": [
-        {"count": n, "opens": "09:00", "closes": "20:00"} for n in (1, 12)
+        {"count": n, "opens": dt.time(9), "closes": dt.time(20)} for n in (1, 12)
     ],
 }

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 NASTY = '<b>Léa & "Zoé"</b>'
 SESSION: dict[str, Any] = {
     "id": 7,
-    "when": "jeudi 3 décembre à 14h00",
-    "short": "jeu. 03/12 14h00",
+    "starts_at": dt.datetime(2026, 12, 3, 13, 0, tzinfo=dt.UTC),
     "site": "Gonesse",
     "place": "FabNum <Gonesse> & co",
     "address": "3 rue de Paris, 95500 Gonesse",
@@ -82,7 +82,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "sessions/session_changed": [
         {"session": SESSION, "old_when": when, "new_place": new_place}
-        for when in ("mercredi 2 décembre à 10h00", None)
+        for when in (dt.datetime(2026, 12, 2, 9, 0, tzinfo=dt.UTC), None)
         for new_place in (True, False)
     ],
     "sessions/staff_cancel_confirm": [{"session": SESSION}],

@@ -18,6 +18,7 @@ from bot.core.pipeline import Stage
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 from bot.fakeapi.html_check import check_telegram_html
 from bot.kernel.clock import FakeClock
+from bot.kernel.rendering import format_date
 from bot.pipeline.models import Cohort
 from bot.services import Services
 from tests.botharness import (
@@ -121,7 +122,8 @@ async def test_each_decision_reaches_the_candidate_in_their_language(
         await staff.press("Promo Printemps")
         await press(server, nadia, await preview(server, nadia, "Léa", seen), SEND)
         text = await told(lea, "admitted" if en else "admis·e")
-        assert "Promo Printemps" in text and promo.start_date.strftime("%d/%m/%Y") in text
+        start = format_date(promo.start_date, "en" if en else "fr")  # 25 décembre 2026
+        assert "Promo Printemps" in text and start in text
         assert "FabNum Gonesse" in text  # the site's address (sites.toml)
         assert ("Bring" if en else "À apporter") in text
 

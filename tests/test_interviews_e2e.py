@@ -78,8 +78,8 @@ async def test_staff_set_an_interview_by_buttons_the_candidate_comes_and_is_remi
         ]
         await staff.press("vendredi 27 novembre")
         hours = await staff.expect("à quelle heure ?")
-        assert labels(hours) == [f"{h}:00" for h in range(9, 18)]
-        await staff.press("14:00")
+        assert labels(hours) == [f"{h:02d}h00" for h in range(9, 18)]
+        await staff.press("14h00")
         place = await staff.expect("Au site : FabNum Gonesse, 3 rue de Paris, 95500 Gonesse")
         assert f"/entretien {cid} 27/11 14:00 lieu ; adresse" in place.plain_text
         await staff.press("✅ Au site")

@@ -192,7 +192,7 @@ async def test_opt_in_then_one_message_when_the_next_cohort_opens(
             "nouvelle_cohorte", expect="créée", args="gonesse 06/04/2027 30/10/2027 12 Promo Avril"
         )
         assert "2 candidats qui attendaient" in done.plain_text
-        assert "entre 09:00 et 20:00" in done.plain_text
+        assert "entre 09h00 et 20h00" in done.plain_text
         stats = await dispatch(app, clock, EVENING + dt.timedelta(minutes=1))
         assert stats.sent == 0 and stats.deferred == 3
         for chat in (nina, walid, marc, stephane, ophelie):
@@ -202,7 +202,7 @@ async def test_opt_in_then_one_message_when_the_next_cohort_opens(
         stats = await dispatch(app, clock, MORNING)
         assert stats.sent == 3
         to_nina = await nina.expect(NEXT)
-        assert "Promo Avril" in to_nina.plain_text and "06/04/2027" in to_nina.plain_text
+        assert "Promo Avril" in to_nina.plain_text and "6 avril 2027" in to_nina.plain_text
         assert labels(to_nina) == ["🔁 Refaire ma candidature"]  # not eligible: apply again
         to_walid = await walid.expect(NEXT)
         assert "Promo Avril" in to_walid.plain_text

@@ -1,4 +1,5 @@
-"""bot/sessions/rules.py: which sessions are offered, dates in words, staff command arguments."""
+"""bot/sessions/rules.py: which sessions are offered, staff command arguments (dates in words:
+tests/test_kernel_rendering.py)."""
 
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from bot.sessions.rules import (
     parse_date_time,
     parse_new_session,
     parse_session_edit,
-    short_when,
-    when_words,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -99,26 +98,6 @@ def test_exclude_the_current_session_when_changing() -> None:
     assert ids(slots, exclude=1) == [2]
     only = offer([slot(1, 30)], NOW, exclude=1)
     assert only.slots == () and not only.all_full
-
-
-# --------------------------------------------------------------------------- dates in words
-def test_when_words_in_french_and_english() -> None:
-    friday = paris(11, 27, 14)
-    assert when_words(friday, PARIS, "fr") == "vendredi 27 novembre à 14h00"
-    assert when_words(friday, PARIS, "en") == "Friday 27 November at 14:00"
-    assert when_words(paris(12, 1, 9, 5), PARIS, "fr") == "mardi 1er décembre à 09h05"
-    assert when_words(paris(12, 1, 9, 5), PARIS, "en") == "Tuesday 1 December at 09:05"
-    assert when_words(friday, PARIS, "de") == "vendredi 27 novembre à 14h00"  # default French
-
-
-def test_when_words_is_local_time_in_summer() -> None:
-    july = dt.datetime(2026, 7, 14, 8, 0, tzinfo=dt.UTC)
-    assert when_words(july, PARIS, "fr") == "mardi 14 juillet à 10h00"
-
-
-def test_short_when_for_buttons() -> None:
-    assert short_when(paris(11, 27, 14), PARIS, "fr") == "ven. 27/11 14h00"
-    assert short_when(paris(11, 27, 14), PARIS, "en") == "Fri 27/11 14:00"
 
 
 def test_map_link() -> None:

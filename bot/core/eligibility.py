@@ -38,6 +38,12 @@ class Decision:
     def reason_codes(self) -> list[str]:
         return [f.code for f in self.findings if f.outcome is not Outcome.ELIGIBLE]
 
+    @property
+    def deciding_codes(self) -> list[str]:
+        """The reasons that decide the outcome, those the candidate is told: an orientation
+        names what orients, not the points a review would also have looked at."""
+        return [f.code for f in self.findings if f.outcome is self.outcome]
+
 
 def age_on(born_year: int, born_month: int, born_day: int, on: dt.date) -> int:
     return on.year - born_year - ((on.month, on.day) < (born_month, born_day))

@@ -36,7 +36,7 @@ class Texts:
             "first_name": person.first_name or None,
             "site": site,
             "cohort": cohort.name if cohort else None,
-            "start": cohort.start.strftime("%d/%m/%Y") if cohort else None,
+            "start": cohort.start if cohort else None,
         }
         if site is not None:
             on = max(cohort.start if cohort else site.next_cohort_start, today)

@@ -18,7 +18,7 @@ from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Tell, ro
 from bot.pipeline.context import PipelineContext
 from bot.pipeline.models import CandidateView
 from bot.screening.store import CandidateStore
-from bot.sessions.rules import ArgumentError, date_words
+from bot.sessions.rules import ArgumentError
 
 log = logging.getLogger(__name__)
 
@@ -100,7 +100,9 @@ class Planning:
 
     def _hours(self, view: CandidateView, day: dt.date) -> Response:
         code = day_code(day)
-        buttons = [Button(f"{hour}:00", encode(PickHour(view.id, code, hour))) for hour in HOURS]
+        buttons = [
+            Button(self._hour_label(hour), encode(PickHour(view.id, code, hour))) for hour in HOURS
+        ]
         response = self._say(
             "staff_pick_hour", rows(buttons, 3), c=self.ctx.summary(view), day=self._day_label(day)
         )
@@ -119,11 +121,11 @@ class Planning:
             "staff_pick_place",
             keyboard,
             c=self.ctx.summary(view),
-            when=self.views.describe(self._draft(view, starts_at), self.lang)["when"],
+            when=starts_at,
             place=place,
             typed=f"/entretien {view.id} {local:%d/%m} {local:%H:%M}",
         )
-        return response.add(EditPressed(append=f"✅ {hour}:00"))
+        return response.add(EditPressed(append=f"✅ {self._hour_label(hour)}"))
 
     async def _set(
         self,
@@ -207,15 +209,11 @@ class Planning:
             return None
         return site.place or site.name, site.address
 
-    def _day_label(self, day: dt.date) -> str:
-        noon = dt.datetime(day.year, day.month, day.day, 12, tzinfo=self.ctx.tz)
-        weekday = self.views.describe(self._draft(None, noon), self.lang)["when"].split(" ")[0]
-        return f"{weekday} {date_words(day, self.lang).rsplit(' ', 1)[0]}"
+    def _hour_label(self, hour: int) -> str:
+        return self.views.renderer.format_time(dt.time(hour), self.lang)
 
-    @staticmethod
-    def _draft(view: CandidateView | None, starts_at: dt.datetime) -> Interview:
-        """An interview not stored yet, to describe its time."""
-        return Interview(0, view.id if view else 0, starts_at, "", "", "planned", None, 0)
+    def _day_label(self, day: dt.date) -> str:
+        return self.views.renderer.format_date(day, self.lang, "day")
 
     def _stale(self) -> Response:
         return (

@@ -10,7 +10,7 @@ from bot.interviews.buttons import Cannot, Change, Coming, encode
 from bot.interviews.rules import Interview
 from bot.kernel.actions import Button, Keyboard
 from bot.kernel.rendering import Renderer
-from bot.sessions.rules import map_link, short_when, when_words
+from bot.sessions.rules import map_link
 
 
 class InterviewViews:
@@ -28,8 +28,7 @@ class InterviewViews:
     def describe(self, interview: Interview, lang: str) -> dict[str, Any]:
         return {
             "id": interview.id,
-            "when": when_words(interview.starts_at, self.tz, lang),
-            "short": short_when(interview.starts_at, self.tz, lang),
+            "starts_at": interview.starts_at,
             "place": interview.place,
             "address": interview.address if interview.address != interview.place else "",
             "map_url": map_link(interview.address),

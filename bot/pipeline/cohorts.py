@@ -95,8 +95,8 @@ class Cohorts:
                 ctx.lang,
                 "reengagement/staff_planned",
                 count=told,
-                opens=f"{window.start:%H:%M}",
-                closes=f"{window.end:%H:%M}",
+                opens=window.start,
+                closes=window.end,
             )
         keyboard = ((Button(ctx.label("staff.btn.shortlist"), encode(ShowShortlist(cohort.id))),),)
         return Response().send(text, keyboard)

@@ -14,6 +14,7 @@ from bot.config import StaffMember
 from bot.core.diversity import QpvList
 from bot.core.pipeline import Stage
 from bot.core.text import fold
+from bot.kernel.rendering import format_date, format_datetime
 from bot.pipeline.models import CandidateView
 
 FOLLOWED = frozenset({"mission_locale", "france_travail", "cej"})
@@ -81,18 +82,19 @@ def fr_datetime(value: str | None, tz: ZoneInfo) -> str:
     """'2026-11-25T09:00:00+00:00' -> '25/11/2026 10:00' in the programme's time zone."""
     if not value:
         return ""
-    return dt.datetime.fromisoformat(value).astimezone(tz).strftime("%d/%m/%Y %H:%M")
+    return format_datetime(value, "fr", "short", tz)
 
 
 def fr_date(value: str | dt.date | None, tz: ZoneInfo | None = None) -> str:
+    """A day as 25/11/2026: a date, or a stored ISO moment (in `tz` when given)."""
     if not value:
         return ""
-    if isinstance(value, dt.date):
-        return value.strftime("%d/%m/%Y")
-    moment = dt.datetime.fromisoformat(value)
-    if tz is not None and moment.tzinfo is not None:
-        moment = moment.astimezone(tz)
-    return moment.strftime("%d/%m/%Y")
+    if isinstance(value, str):
+        moment = dt.datetime.fromisoformat(value)
+        if tz is not None and moment.tzinfo is not None:
+            moment = moment.astimezone(tz)
+        value = moment.date()
+    return format_date(value, "fr", "short")
 
 
 def parse_date(text: str) -> dt.date | None:

@@ -241,7 +241,7 @@ class ReengagementService:
             first_name=view.first_name or None,
             cohort=cohort.name,
             site=self._site_name(cohort.site),
-            start=cohort.start_date.strftime("%d/%m/%Y"),
+            start=cohort.start_date,
             may_book=may_book,
         )
         if may_book:

@@ -251,11 +251,11 @@ class Answering:
             candidate.language,
             "result",
             outcome=decision.outcome.value,
-            reasons=decision.reason_codes,
+            reasons=decision.deciding_codes,
             site=site,
             is_minor=decision.is_minor,
             first_name=answers.complete.get("first_name"),
-            cohort_start=decision.cohort_start.strftime("%d/%m/%Y"),
+            cohort_start=decision.cohort_start,
             early=early,
         )
         # "Not now": ask, with nothing pre-ticked, whether to hear about the next cohort

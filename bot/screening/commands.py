@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 
 from bot.kernel.actions import EditPressed, Response, Toast
@@ -12,8 +13,8 @@ from bot.screening.consent import Consent
 from bot.screening.conversation import Conversation, clean_source
 from bot.screening.store import Candidate
 
-# When the person's booked information session is, in words, in a language (None: none booked).
-BookedWhen = Callable[[int, str], Awaitable[str | None]]
+# When the person's booked information session starts (None: none booked).
+BookedWhen = Callable[[int, str], Awaitable[dt.datetime | None]]
 
 
 class Commands:

@@ -77,7 +77,7 @@ class SessionAdmin:
         ]
         buttons: list[tuple[Button, ...]] = []
         for s in sessions[:20]:
-            when = rules.short_when(s.starts_at, self.tz, lang)
+            when = self.views.renderer.format_datetime(s.starts_at, lang, "button")
             row = [Button(f"👥 {when}", encode(Attendees(s.id)))]
             if s.status == "scheduled" and s.starts_at > now:
                 row.append(Button("✏️", encode(EditSession(s.id))))

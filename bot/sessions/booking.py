@@ -80,10 +80,10 @@ class Booking:
         )
         return Response().send(text, rows(buttons))
 
-    async def booked_when(self, candidate_id: int, lang: str) -> str | None:
-        """When the person's booked session takes place, in words (None: nothing booked)."""
+    async def booked_when(self, candidate_id: int, lang: str) -> dt.datetime | None:
+        """When the person's booked session starts (None: nothing booked)."""
         live = await self.store.live_booking(candidate_id)
-        return None if live is None else str(self.views.describe(live[1], lang)["when"])
+        return None if live is None else live[1].starts_at
 
     async def after_eligible(self, candidate: Candidate) -> Response:
         """Called by the screening at an "eligible" result."""
@@ -199,6 +199,7 @@ class Booking:
         if booking_id is None:  # pressed twice
             return Response().add(Toast(self.views.render(lang, "sessions/toast", what="already")))
         info = self.views.describe(session, lang)
+        short = self.views.renderer.format_datetime(session.starts_at, lang, "button")
         text = self.views.render(
             lang,
             "sessions/booked",
@@ -209,7 +210,7 @@ class Booking:
         return (
             Response()
             .add(Toast(""))
-            .add(EditPressed(append="✅ " + info["short"]))
+            .add(EditPressed(append="✅ " + short))
             .send(text, self.views.booking_keyboard(lang, booking_id, session))
         )
 

@@ -10,7 +10,6 @@ from bot.kernel.actions import Button, Keyboard, Response
 from bot.outbox.kinds import MessageKind, Render
 from bot.outbox.store import OutboxRow, parse_time
 from bot.screening.store import Candidate, CandidateStore
-from bot.sessions import rules
 from bot.sessions.booking import Booking
 from bot.sessions.buttons import SESSIONS, Attendees, Book, Cancel, Change, Confirm, encode
 from bot.sessions.store import SessionStore
@@ -148,7 +147,7 @@ class Reminders:
             lang,
             "sessions/session_changed",
             session=self.views.describe(session, lang),
-            old_when=rules.when_words(old_start, self.tz, lang) if moved and old_start else None,
+            old_when=old_start if moved and old_start else None,
             new_place=new_place,
         )
         return Response().send(text, self.views.booking_keyboard(lang, booking_id, session))

@@ -1,5 +1,5 @@
-"""Information sessions: which slots to offer, dates in words, staff command arguments, what
-an edit changed, who may book. Pure."""
+"""Information sessions: which slots to offer, staff command arguments, what an edit changed,
+who may book. Pure: dates stay datetimes here, templates write them (bot/kernel/rendering.py)."""
 
 from __future__ import annotations
 
@@ -14,41 +14,6 @@ PREFERRED_LEAD = dt.timedelta(hours=24)  # booked 24-72 h ahead: ~91% attendance
 MIN_LEAD = dt.timedelta(hours=2)  # no booking for a session starting sooner
 MAX_OFFERED = 4
 MAX_CAPACITY = 500
-
-_DAYS = {
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -96,35 +61,6 @@ def offer(
     )
     chosen = (preferred + sooner)[:limit]
     return Offer(tuple(chosen), all_full=bool(upcoming) and not bookable)
-
-
-def when_words(moment: dt.datetime, tz: ZoneInfo, lang: str) -> str:
-    """'jeudi 3 décembre à 14h00' / 'Thursday 3 December at 14:00'."""
-    local = moment.astimezone(tz)
-    lang = lang if lang in _DAYS else "fr"
-    day = _DAYS[lang][local.weekday()]
-    month = _MONTHS[lang][local.month - 1]
-    if lang == "fr":
-        first = "1er" if local.day == 1 else str(local.day)
-        return f"{day} {first} {month} à {local:%H}h{local:%M}"
-    return f"{day} {local.day} {month} at {local:%H:%M}"
-
-
-def date_words(day: dt.date, lang: str) -> str:
-    """'1er mars 2027' / '1 March 2027'."""
-    lang = lang if lang in _MONTHS else "fr"
-    first = "1er" if lang == "fr" and day.day == 1 else str(day.day)
-    return f"{first} {_MONTHS[lang][day.month - 1]} {day.year}"
-
-
-def short_when(moment: dt.datetime, tz: ZoneInfo, lang: str) -> str:
-    """'jeu. 03/12 14h00' / 'Thu 03/12 14:00' (buttons)."""
-    local = moment.astimezone(tz)
-    lang = lang if lang in _DAYS else "fr"
-    day = _DAYS[lang][local.weekday()][:3]
-    if lang == "fr":
-        return f"{day}. {local:%d/%m} {local:%H}h{local:%M}"
-    return f"{day} {local:%d/%m} {local:%H:%M}"
 
 
 def map_link(address: str, explicit: str | None = None) -> str:

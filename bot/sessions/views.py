@@ -38,8 +38,7 @@ class SessionViews:
         site = self.programme.sites.get(session.site)
         return {
             "id": session.id,
-            "when": rules.when_words(session.starts_at, self.tz, lang),
-            "short": rules.short_when(session.starts_at, self.tz, lang),
+            "starts_at": session.starts_at,  # {{ session.starts_at | datetime }}
             "site": site.name if site else session.site,
             "place": session.place,
             "address": session.address,

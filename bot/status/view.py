@@ -15,7 +15,6 @@ from bot.screening.buttons import encode as screening_button
 from bot.screening.store import Candidate
 from bot.sessions.buttons import ShowOffer
 from bot.sessions.buttons import encode as session_button
-from bot.sessions.rules import date_words
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
 
@@ -57,9 +56,7 @@ class StatusView:
             "human_requested": candidate.human_requested_at is not None,
             "session": self.session_views.describe(live[1], lang) if live else None,
             "interview": self.interview_views.describe(interview, lang) if interview else None,
-            "cohort": None
-            if cohort is None
-            else {"name": cohort.name, "start": date_words(cohort.start_date, lang)},
+            "cohort": None if cohort is None else {"name": cohort.name, "start": cohort.start_date},
         }
         text = self.renderer.render(lang, "status", programme=self.programme, **context)
         keyboard: list[tuple[Button, ...]] = []
