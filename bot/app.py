@@ -177,6 +177,7 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
         default_language=settings.language,
+        backup_days=settings.backup_keep,  # the notice: how long backups keep an erased person
         status=StatusView(
             pipeline=pipeline,
             sessions=session_store,

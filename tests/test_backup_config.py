@@ -47,3 +47,18 @@ def test_backup_settings() -> None:
 def test_malformed_backup_values(key: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         load_settings({key: value}, env_file=None)
+
+
+async def test_the_privacy_notice_says_how_long_backups_keep_an_erased_person(
+    tmp_path: Path,
+) -> None:
+    from bot.app import build_services
+    from bot.config import Settings
+
+    services = build_services(Settings(database=tmp_path / "t.db", backup_keep=7))
+    for lang, words in (
+        ("fr", "sauvegarde peut encore garder tes données 7 jours"),
+        ("en", "7 more days"),
+    ):
+        response = services.screening.conversation.notice(lang, None)
+        assert words in response.actions[0].text  # type: ignore[attr-defined]
