@@ -167,6 +167,7 @@ async def test_rotation_keeps_the_last_n_and_nothing_else_is_touched(
     folder = tmp_path / "backups"
     folder.mkdir()
     (folder / "notes.txt").write_text("mine")
+    (folder / "other-2026-11-20T090000Z.sqlite").write_text("another database's backup")
     taken = []
     for _ in range(6):
         taken.append(take_backup(database, folder, clock.now(), keep=4).path)
@@ -175,9 +176,13 @@ async def test_rotation_keeps_the_last_n_and_nothing_else_is_touched(
     again = take_backup(database, folder, clock.now(), keep=4).path
     assert same_second.name == "fabnum-2026-12-01T090000Z.sqlite"
     assert again.name == "fabnum-2026-12-01T090000Z-1.sqlite"
-    assert backups_in(folder) == [*taken[4:], same_second, again]
+    assert backups_in(folder, database) == [*taken[4:], same_second, again]
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        ["notes.txt", *(p.name for p in backups_in(folder))]
+        [
+            "notes.txt",
+            "other-2026-11-20T090000Z.sqlite",
+            *(p.name for p in backups_in(folder, database)),
+        ]
     )
     assert taken[0].name == "fabnum-2026-11-25T090000Z.sqlite"  # UTC, sortable
 
@@ -257,9 +262,11 @@ async def test_backup_command_line(tmp_path: Path, clock: FakeClock) -> None:
         out, _ = await process.communicate()
         assert process.returncode == 0
         assert b"integrity ok" in out
-    assert len(backups_in(database.parent / "backups")) == 1  # the default: next to the database
-    assert len(backups_in(tmp_path / "elsewhere")) == 1
-    assert backup_store.counts(backups_in(tmp_path / "elsewhere")[0])["candidates"] == 3
+    assert (
+        len(backups_in(database.parent / "backups", database)) == 1
+    )  # the default: next to the database
+    assert len(backups_in(tmp_path / "elsewhere", database)) == 1
+    assert backup_store.counts(backups_in(tmp_path / "elsewhere", database)[0])["candidates"] == 3
 
 
 async def test_a_database_with_data_is_backed_up_before_migrations(
@@ -276,7 +283,7 @@ async def test_a_database_with_data_is_backed_up_before_migrations(
     await db.connect(migrate=False)
     try:
         assert await db.migrate(migrations[:-1])  # a fresh database: nothing to back up
-        assert backups_in(folder) == []
+        assert backups_in(folder, path) == []
         await db.execute(
             "INSERT INTO candidates (telegram_id, chat_id, language, consent_version,"
             " consented_at, created_at, updated_at, last_contact_at)"
@@ -285,7 +292,7 @@ async def test_a_database_with_data_is_backed_up_before_migrations(
         assert await db.migrate(migrations) == [migrations[-1].version]
     finally:
         await db.close()
-    (copy,) = backups_in(folder)
+    (copy,) = backups_in(folder, path)
     assert backup_store.check(copy).version == migrations[-2].version
     assert backup_store.counts(copy)["candidates"] == 1
 
@@ -340,7 +347,7 @@ async def test_the_daily_backup_job(
             await job.run(application)
     finally:
         await services_of(application).db.close()
-    (copy,) = backups_in(tmp_path / "daily")
+    (copy,) = backups_in(tmp_path / "daily", settings.database)
     assert backup_store.check(copy).version == CODE_VERSION
 
 

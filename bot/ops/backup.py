@@ -33,11 +33,17 @@ from bot.ops import backup_store as store
 
 log = logging.getLogger(__name__)
 
-PREFIX = "fabnum-"
 SUFFIX = ".sqlite"
-# fabnum-2026-11-30T020000Z.sqlite (UTC, so names sort in time order across daylight saving);
-# a second copy in the same second gets -1, -2...
-NAME_RE = re.compile(r"^fabnum-(\d{4}-\d{2}-\d{2}T\d{6}Z)(?:-(\d+))?\.sqlite$")
+
+
+def _name_re(database: Path) -> re.Pattern[str]:
+    """Backups of data/fabnum.db are fabnum-2026-11-30T020000Z.sqlite (UTC, so names sort in
+    time order across daylight saving; a second copy in the same second gets -1, -2...). The
+    database's own name comes first: the backups of another database in the same folder (the
+    demo's) are neither confused with these nor rotated with them."""
+    return re.compile(
+        rf"^{re.escape(database.stem)}-(\d{{4}}-\d{{2}}-\d{{2}}T\d{{6}}Z)(?:-(\d+))?\.sqlite$"
+    )
 
 
 class BackupError(Exception):
@@ -93,21 +99,22 @@ def stamp(now: dt.datetime) -> str:
     return now.astimezone(dt.UTC).strftime("%Y-%m-%dT%H%M%SZ")
 
 
-def backups_in(folder: Path) -> list[Path]:
-    """The backups of a folder, oldest first (only files named like ours: nothing else is
-    ever touched by the rotation)."""
+def backups_in(folder: Path, database: Path) -> list[Path]:
+    """The backups of `database` in a folder, oldest first (only files named like them: nothing
+    else is ever touched by the rotation)."""
     found = []
+    name_re = _name_re(database)
     if folder.is_dir():
         for path in folder.iterdir():
-            match = NAME_RE.match(path.name)
+            match = name_re.match(path.name)
             if match and path.is_file():
                 found.append((match.group(1), int(match.group(2) or 0), path))
     return [path for _, _, path in sorted(found)]
 
 
-def rotate(folder: Path, keep: int) -> tuple[Path, ...]:
-    """Delete all but the newest `keep` backups; the ones deleted."""
-    existing = backups_in(folder)
+def rotate(folder: Path, database: Path, keep: int) -> tuple[Path, ...]:
+    """Delete all but the newest `keep` backups of `database`; the ones deleted."""
+    existing = backups_in(folder, database)
     doomed = existing[: max(len(existing) - max(keep, 1), 0)]
     for path in doomed:
         path.unlink(missing_ok=True)
@@ -160,7 +167,7 @@ def take_backup(database: Path, folder: Path, now: dt.datetime, keep: int) -> Ba
         raise BackupError(f"no database at {database}: nothing to back up.")
     started = time.perf_counter()
     _private_folder(folder)
-    base = PREFIX + stamp(now)
+    base = f"{database.stem}-{stamp(now)}"
     target = folder / f"{base}{SUFFIX}"
     number = 0
     while target.exists():
@@ -179,7 +186,7 @@ def take_backup(database: Path, folder: Path, now: dt.datetime, keep: int) -> Ba
         raise BackupError(f"the copy of {database} failed ({type(exc).__name__}: {exc}).") from None
     finally:
         partial.unlink(missing_ok=True)
-    removed = rotate(folder, keep)
+    removed = rotate(folder, database, keep)
     backup = Backup(
         path=target,
         size=target.stat().st_size,
