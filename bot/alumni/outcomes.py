@@ -6,7 +6,7 @@ at start-up: it is most of an idle bot's memory (issue 14)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.alumni.context import AlumniContext
@@ -22,6 +22,15 @@ if TYPE_CHECKING:
 CHART_FILENAME = "fabnum-sorties.png"
 
 
+def milestones_chart(
+    title: str, milestones: Mapping[int, OutcomeCells], targets: tuple[int, int]
+) -> bytes:
+    """The /sorties chart (bot/reports/charts.py, matplotlib), imported on first use."""
+    from bot.reports.charts import milestones_chart as draw
+
+    return draw(title, milestones, targets)
+
+
 class OutcomeReports:
     def __init__(self, ctx: AlumniContext, *, db: Database) -> None:
         self.ctx = ctx
@@ -29,7 +38,6 @@ class OutcomeReports:
 
     async def command(self, member: StaffMember, args: Sequence[str]) -> Response:
         """/sorties [cohort | site | year]: rates per cohort and milestone, a chart, the report."""
-        from bot.reports.charts import milestones_chart
         from bot.reports.data import cohort_outcomes, funders_report
         from bot.reports.figures import outcome_cells, total_outcome_cells
         from bot.reports.html import render_funders_report
