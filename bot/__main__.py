@@ -1,5 +1,5 @@
-"""Command line: `python -m bot run | demo | migrate | purge | sessions load FILE` (also installed
-as `fabnum-bot`)."""
+"""Command line: `python -m bot run | demo | migrate | purge | sessions load FILE | backup [DIR] |
+restore FILE` (also installed as `fabnum-bot`)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot import logsafety
 from bot.config import ConfigError, Settings, env_file_path, load_settings
 from bot.core.outcomes import OutcomesError
 from bot.core.sites import RulesError
+from bot.ops.backup import BackupError, Backups
 from bot.sessions.loading import SessionsFileError
 
 
@@ -36,10 +37,49 @@ def run(settings: Settings) -> None:
     application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
 
 
+def backups(settings: Settings, folder: Path | None = None) -> Backups:
+    from bot.kernel.clock import SystemClock
+
+    return Backups(
+        database=settings.database,
+        folder=folder or settings.backup_folder,
+        keep=settings.backup_keep,
+        clock=SystemClock(),
+    )
+
+
+def backup(settings: Settings, folder: Path | None) -> str:
+    """A checked copy now, while the bot may be running (issue 14)."""
+    taken = backups(settings, folder).take()
+    removed = f", {len(taken.removed)} older removed" if taken.removed else ""
+    return (
+        f"{taken.path} ({taken.size / 1e6:.1f} MB, {taken.seconds:.1f} s, integrity ok, "
+        f"schema version {taken.version}{removed})"
+    )
+
+
+def restore(settings: Settings, file: Path) -> str:
+    """Put a backup in place of the database; refused while a bot runs on it (issue 14)."""
+    from bot.db.database import load_migrations
+    from bot.kernel.clock import SystemClock
+    from bot.ops.backup import restore as restore_backup
+
+    code_version = max(m.version for m in load_migrations())
+    done = restore_backup(file, settings.database, SystemClock().now(), code_version)
+    kept = f"; the previous database is kept as {done.aside}" if done.aside else ""
+    people = done.counts.get("candidates", 0)
+    return (
+        f"{settings.database}: restored from {file} (integrity ok, schema version "
+        f"{done.version}, {people} candidates){kept}. Start the bot: it applies newer "
+        "migrations, if any."
+    )
+
+
 async def migrate(settings: Settings) -> None:
     from bot.db.database import Database
 
-    db = Database(settings.database)
+    # a database that has data is backed up before any migration (FABNUM_BACKUP_DIR)
+    db = Database(settings.database, before_migrate=backups(settings).before_migration)
     await db.connect(migrate=False)
     try:
         before = await db.user_version()
@@ -109,6 +149,16 @@ def main(argv: list[str] | None = None) -> int:
         "load", help="add the sessions of a TOML file (loading twice adds nothing)"
     )
     load_cmd.add_argument("file", type=Path, help="e.g. conversations/sessions.example.toml")
+    backup_cmd = sub.add_parser(
+        "backup", help="a checked copy of the database now (also while the bot runs)"
+    )
+    backup_cmd.add_argument(
+        "dir", type=Path, nargs="?", help="folder (default FABNUM_BACKUP_DIR, data/backups)"
+    )
+    restore_cmd = sub.add_parser(
+        "restore", help="put a backup in place of the database (the bot must be stopped)"
+    )
+    restore_cmd.add_argument("file", type=Path, help="e.g. data/backups/fabnum-...Z.sqlite")
     args = parser.parse_args(argv)
     logsafety.restrict_new_files()  # the database, its folder, WAL files: this user only
     try:
@@ -128,7 +178,11 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(purge(settings, dry_run=args.dry_run))
         elif args.command == "sessions":
             print(asyncio.run(load_sessions(settings, args.file)))
-    except SessionsFileError as exc:
+        elif args.command == "backup":
+            print(backup(settings, args.dir))
+        elif args.command == "restore":
+            print(restore(settings, args.file))
+    except (SessionsFileError, BackupError) as exc:
         print(f"fabnum-bot: {exc}", file=sys.stderr)
         return 1
     except (ConfigError, RulesError, OutcomesError) as exc:

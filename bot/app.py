@@ -34,6 +34,7 @@ from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
 from bot.messages.service import Messaging
 from bot.messages.store import MessageStore
+from bot.ops.backup import BackupError, Backups
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
@@ -100,7 +101,14 @@ def build_services(
     clock = clock or SystemClock()
     programme = load_programme(settings.rules_file)
     outcomes = load_outcomes(settings.outcomes_file)
-    db = Database(settings.database)
+    backups = Backups(
+        database=settings.database,
+        folder=settings.backup_folder,
+        keep=settings.backup_keep,
+        clock=clock,
+    )
+    # a database that has data is backed up before any migration is applied to it
+    db = Database(settings.database, before_migrate=backups.before_migration)
     renderer = Renderer(default_language=settings.language, timezone=settings.timezone)
     # Cross-feature reactions, run inside the transaction that raised the event, before COMMIT.
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
@@ -170,6 +178,7 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
         default_language=settings.language,
+        backup_days=settings.backup_keep,  # the notice: how long backups keep an erased person
         status=StatusView(
             pipeline=pipeline,
             sessions=session_store,
@@ -316,6 +325,7 @@ def build_services(
         messages=messaging,
         interviews=interviews,
         decisions=decisions,
+        backups=backups,
     )
 
 
@@ -368,6 +378,7 @@ def build_application(
     )
     application.bot_data["services"] = services
     _schedule_outbox(application, services)
+    _schedule_backup(application, services)
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
     retention_handlers.register(application, services)  # the daily purge job
@@ -428,6 +439,27 @@ def _schedule_outbox(application: App, services: Services) -> None:
         first=0,
         name="outbox",
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
+    )
+
+
+def _schedule_backup(application: App, services: Services) -> None:
+    """The daily backup at FABNUM_BACKUP_HOUR local time, copied in a thread (the loop goes on
+    answering); a late run is never skipped. A failure is logged and reaches the error handler."""
+
+    async def daily_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            await services.backups.run()
+        except BackupError as exc:
+            log.error("daily backup failed: %s", exc)
+            raise
+
+    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
+    settings = services.settings
+    application.job_queue.run_daily(
+        daily_backup,
+        time=settings.backup_time.replace(tzinfo=settings.timezone),
+        name="daily_backup",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
 
 

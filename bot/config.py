@@ -82,6 +82,16 @@ class Settings:
     digest_hour: int = 8
     shortlist_file: Path = DEFAULT_SHORTLIST_FILE
     qpv_file: Path = DEFAULT_QPV_FILE
+    # Backups (issue 14): folder (None: "backups" next to the database), how many, daily time
+    backup_dir: Path | None = None
+    backup_keep: int = 14
+    backup_time: dt.time = dt.time(3, 0)  # local (FABNUM_TIMEZONE)
+
+    @property
+    def backup_folder(self) -> Path:
+        """FABNUM_BACKUP_DIR, else data/backups for the default database (its folder's
+        "backups")."""
+        return self.backup_dir or self.database.parent / "backups"
 
     @property
     def file_url(self) -> str:
@@ -279,7 +289,33 @@ def load_settings(
         **_sessions_settings(get),
         **staff_side,
         **_flood_settings(get),
+        **_backup_settings(get),
     )
+
+
+def _backup_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
+    """FABNUM_BACKUP_DIR, FABNUM_BACKUP_KEEP, FABNUM_BACKUP_HOUR (issue 14)."""
+    values: dict[str, Any] = {}
+    folder = get("FABNUM_BACKUP_DIR")
+    if folder is not None:
+        values["backup_dir"] = Path(folder)
+    keep = get("FABNUM_BACKUP_KEEP")
+    if keep is not None:
+        if not keep.isdigit() or not 1 <= int(keep) <= 1000:
+            raise ConfigError(
+                "FABNUM_BACKUP_KEEP must be how many backups to keep, from 1 to 1000 (e.g. 14)."
+            )
+        values["backup_keep"] = int(keep)
+    hour = get("FABNUM_BACKUP_HOUR")
+    if hour is not None:
+        match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", hour)
+        if match is None or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
+            raise ConfigError(
+                "FABNUM_BACKUP_HOUR must be a local time like 03:00 (or an hour, 3) for the daily "
+                "backup."
+            )
+        values["backup_time"] = dt.time(int(match.group(1)), int(match.group(2) or 0))
+    return values
 
 
 def _flood_settings(get: Callable[[str], str | None]) -> dict[str, Any]:

@@ -96,8 +96,10 @@ async def running_bot(
     # The daily purge job fires on the wall clock, not on the test's clock: a test run at 03:00
     # would purge mid-test. Purge tests call services.retention.run with their own clock instead.
     assert application.job_queue is not None
-    for job in application.job_queue.get_jobs_by_name("retention_purge"):
-        job.schedule_removal()
+    # The daily backup likewise (tests of backups run it themselves).
+    for name in ("retention_purge", "daily_backup"):
+        for job in application.job_queue.get_jobs_by_name(name):
+            job.schedule_removal()
     async with polling(application, poll_timeout=1):
         yield application
 

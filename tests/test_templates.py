@@ -81,7 +81,7 @@ ITEMS = [{"title": "Prénom", "value": NASTY}, {"title": "Genre", "value": None}
 # One or more sample contexts per template: a new template without samples fails the test.
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "welcome": [{}],
-    "notice": [{"questions": 11}],
+    "notice": [{"questions": 11, "backup_days": 14}],
     "consent_thanks": [{}],
     "declined": [{}],
     "accept_first": [{}],

@@ -1,10 +1,13 @@
 """Outcomes (staff): /sorties, the rates per cohort and milestone, a chart and the funders'
-report; every figure through the small-count rule (bot/core/disclosure.py)."""
+report; every figure through the small-count rule (bot/core/disclosure.py).
+
+The report code (bot/reports/, and matplotlib under it) is imported when /sorties is used, not
+at start-up: it is most of an idle bot's memory (issue 14)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from bot.alumni.context import AlumniContext
 from bot.config import StaffMember
@@ -12,12 +15,20 @@ from bot.core.disclosure import SMALL
 from bot.core.text import fold
 from bot.db.database import Database
 from bot.kernel.actions import Response, SendFile, SendPhoto
-from bot.reports.charts import milestones_chart
-from bot.reports.data import cohort_outcomes, funders_report
-from bot.reports.figures import OutcomeCells, outcome_cells, total_outcome_cells
-from bot.reports.html import render_funders_report
+
+if TYPE_CHECKING:
+    from bot.reports.figures import OutcomeCells
 
 CHART_FILENAME = "fabnum-sorties.png"
+
+
+def milestones_chart(
+    title: str, milestones: Mapping[int, OutcomeCells], targets: tuple[int, int]
+) -> bytes:
+    """The /sorties chart (bot/reports/charts.py, matplotlib), imported on first use."""
+    from bot.reports.charts import milestones_chart as draw
+
+    return draw(title, milestones, targets)
 
 
 class OutcomeReports:
@@ -27,6 +38,10 @@ class OutcomeReports:
 
     async def command(self, member: StaffMember, args: Sequence[str]) -> Response:
         """/sorties [cohort | site | year]: rates per cohort and milestone, a chart, the report."""
+        from bot.reports.data import cohort_outcomes, funders_report
+        from bot.reports.figures import outcome_cells, total_outcome_cells
+        from bot.reports.html import render_funders_report
+
         ctx = self.ctx
         programme, outcomes = ctx.programme, ctx.outcomes
         lang = ctx.staff_lang

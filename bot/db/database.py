@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +77,15 @@ def _private_files(path: Path) -> None:
                 log.warning("%s was open to group or others (mode %o): now 600", file, mode)
 
 
+# Called with (current version, versions about to be applied) before migrations are applied to a
+# database that already has a schema (version > 0): bot/ops/backup.py takes a backup there.
+BeforeMigrate = Callable[[int, Sequence[int]], None]
+
+
 class Database:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, before_migrate: BeforeMigrate | None = None) -> None:
         self.path = Path(path)
+        self._before_migrate = before_migrate
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         # The task inside a transaction: its further statements and transactions join it (a
@@ -136,15 +142,24 @@ class Database:
         return int(row[0]) if row else 0
 
     async def migrate(self, migrations: Iterable[Migration] | None = None) -> list[int]:
-        """Apply the migrations newer than PRAGMA user_version, each in its own transaction."""
+        """Apply the migrations newer than PRAGMA user_version, each in its own transaction.
+
+        On a database that already has a schema, `before_migrate` runs first (in a thread, on a
+        connection of its own: the backup); if it raises, nothing is applied."""
         applied = []
         async with self._lock:
             cursor = await self.conn.execute("PRAGMA user_version")
             row = await cursor.fetchone()
             current = int(row[0]) if row else 0
-            for migration in migrations if migrations is not None else load_migrations():
-                if migration.version <= current:
-                    continue
+            pending = [
+                m
+                for m in (migrations if migrations is not None else load_migrations())
+                if m.version > current
+            ]
+            if pending and current > 0 and self._before_migrate is not None:
+                versions = [m.version for m in pending]
+                await asyncio.to_thread(self._before_migrate, current, versions)
+            for migration in pending:
                 script = (
                     f"BEGIN IMMEDIATE;\n{migration.sql}\n"
                     f"PRAGMA user_version = {migration.version};\nCOMMIT;"

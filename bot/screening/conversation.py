@@ -64,6 +64,7 @@ class Conversation:
         timezone: ZoneInfo,
         default_language: str,
         status: StatusOf | None = None,
+        backup_days: int = 14,
     ) -> None:
         self.store = store
         self.renderer = renderer
@@ -79,6 +80,8 @@ class Conversation:
         self._pre_consent_source: dict[int, str] = {}
         # Where someone whose application is sent stands (bot/status/): stage, next step, dates.
         self.status = status
+        # FABNUM_BACKUP_KEEP: how long an erased person may remain in the daily backups (notice)
+        self.backup_days = backup_days
 
     # ----------------------------------------------------------------- helpers
     def now(self) -> dt.datetime:
@@ -226,7 +229,9 @@ class Conversation:
     def notice(self, lang: str, source: str | None, *, welcome: bool = True) -> Response:
         """The privacy notice with its buttons, after the welcome (one message: under Telegram's
         1 message/s per chat a second message would keep the person waiting)."""
-        text = self.render(lang, "notice", questions=len(self.flow.steps))
+        text = self.render(
+            lang, "notice", questions=len(self.flow.steps), backup_days=self.backup_days
+        )
         if welcome:
             text = self.render(lang, "welcome") + "\n\n" + text
         return Response().send(text, self.notice_keyboard(lang, source))
