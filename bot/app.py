@@ -34,6 +34,11 @@ from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
 from bot.messages.service import Messaging
 from bot.messages.store import MessageStore
+from bot.ops.alerts import Alerts
+from bot.ops.alerts_store import AlertStore
+from bot.ops.health import HealthCheck, Heartbeat, Liveness
+from bot.ops.health_store import HealthStore
+from bot.ops.service import Operations
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
@@ -80,7 +85,9 @@ from bot.status.view import StatusView
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter
+from bot.telegram.liveness import note_updates, requests
 from bot.telegram.menu import set_commands
+from bot.telegram.serving import alert_error, schedule_heartbeat
 from bot.telegram.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING
@@ -277,6 +284,20 @@ def build_services(
         clock=clock,
         settings=settings,
     )
+    liveness = Liveness(clock)
+    ops = Operations(
+        liveness=liveness,
+        health=HealthCheck(HealthStore(db), liveness, clock),
+        heartbeat=Heartbeat(settings.database, liveness),
+        alerts=Alerts(
+            db=db,
+            store=AlertStore(db),
+            renderer=renderer,
+            clock=clock,
+            settings=settings,
+            liveness=liveness,
+        ),
+    )
     outbox = Dispatcher(
         store=outbox_store,
         clock=clock,
@@ -292,9 +313,10 @@ def build_services(
             *reengagement.kinds(),
             *messaging.kinds(),
             *decisions.kinds(),
+            ops.alerts.kind(),  # alerts to the staff group or the admins (issue 14)
             *extra_kinds,  # tests of the outbox itself add their own
         ],
-        planners=[digest.plan, nudges.plan, messaging.plan],
+        planners=[digest.plan, nudges.plan, messaging.plan, ops.alerts.watch],
     )
     return Services(
         settings=settings,
@@ -314,6 +336,7 @@ def build_services(
         messages=messaging,
         interviews=interviews,
         decisions=decisions,
+        ops=ops,
     )
 
 
@@ -347,12 +370,15 @@ def build_application(
 
     guard = FloodGuard(settings, services.clock, services.renderer)
     processor = PerChatUpdateProcessor(256, guard=guard)
+    request, get_updates_request = requests(services.ops.liveness)  # last Bot API success
 
     application: App = (
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
+        .request(request)
+        .get_updates_request(get_updates_request)
         .concurrent_updates(processor)
         .rate_limiter(
             PriorityRateLimiter(
@@ -366,6 +392,8 @@ def build_application(
     )
     application.bot_data["services"] = services
     _schedule_outbox(application, services)
+    schedule_heartbeat(application, services.ops.heartbeat)  # for `python -m bot status`
+    note_updates(application, services.ops.liveness)  # the time of the last update
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
     retention_handlers.register(application, services)  # the daily purge job
@@ -438,3 +466,6 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         type(context.error).__name__,
         exc_info=context.error,
     )
+    services: Services | None = context.application.bot_data.get("services")
+    if services is not None:
+        await alert_error(services.ops.alerts, update, context.error, context.job)

@@ -13,6 +13,7 @@ from bot.interviews.feature import Interviews
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.messages.service import Messaging
+from bot.ops.service import Operations
 from bot.outbox.dispatcher import Dispatcher
 from bot.pipeline.service import Pipeline
 from bot.pipeline.store import PipelineStore
@@ -42,3 +43,4 @@ class Services:
     messages: Messaging  # issue 12: staff and candidates write to each other
     interviews: Interviews  # issue 12: staff set interviews, candidates answer, reminders
     decisions: Decisions  # issue 12: every staff decision reaches the candidate
+    ops: Operations  # issue 14: health, heartbeat, alerts (ops.alerts.raise_alert)

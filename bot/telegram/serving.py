@@ -1,0 +1,185 @@
+"""Serving the Application for real (issue 14): long polling (the default) or a webhook with a
+secret, GET /healthz, the heartbeat file, a graceful stop on SIGTERM or SIGINT, alerts on errors.
+
+The stop, in this order: the updater stops (the webhook listener closes, or the long poll ends:
+no new update is taken); the Application stops (the JobQueue waits for a running job, so an
+outbox send in flight finishes and is recorded; the dispatcher claims no new row once the
+Application is not running); post_stop gives the updates being handled a grace (bot/telegram/
+update_processor.py); post_shutdown closes the database. A row claimed by a process killed
+mid-send is settled by the next start (Dispatcher.recover).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import traceback
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from types import TracebackType
+from typing import Any
+
+import tornado.web
+from telegram import Update
+from telegram.ext import Application, ContextTypes, Job, Updater
+
+from bot.ops.alerts import Alerts
+from bot.ops.health import HealthCheck, Heartbeat
+from bot.ops.health_server import PATH, HealthServer, answer
+from bot.ops.settings import OpsSettings
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+HEARTBEAT_SECONDS = 60.0
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+_NOT_FEATURES = {"telegram", "kernel", "db", "app", "ops", "__main__"}
+
+
+class _HealthHandler(tornado.web.RequestHandler):
+    """GET /healthz on the webhook listener (PTB's tornado application)."""
+
+    def initialize(self, check: HealthCheck) -> None:
+        self.check = check
+
+    async def get(self) -> None:
+        status, body = await answer(self.check)
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
+
+
+def add_health_route(updater: Updater, check: HealthCheck) -> None:
+    """Add /healthz to the webhook server PTB started. PTB gives no public handle on its tornado
+    application, hence the attribute walk; tests/test_ops_webhook.py fails if a PTB release
+    changes it (the version is pinned below 23 in pyproject.toml)."""
+    httpd = getattr(updater, "_httpd", None)
+    server = getattr(httpd, "_http_server", None)
+    app = getattr(server, "request_callback", None)
+    if not isinstance(app, tornado.web.Application):
+        raise RuntimeError("PTB's webhook server has changed: /healthz cannot be added")
+    app.add_handlers(r".*", [(PATH, _HealthHandler, {"check": check})])
+
+
+@asynccontextmanager
+async def serving(
+    application: App,
+    ops: OpsSettings,
+    check: HealthCheck,
+    heartbeat: Heartbeat | None = None,
+    *,
+    poll_timeout: int = 10,
+) -> AsyncIterator[App]:
+    """Run the Application as PTB's run_polling/run_webhook do, in a running event loop, in the
+    mode the settings say; the body runs while it serves. Everything stops in order on exit."""
+    health: HealthServer | None = None
+    try:
+        async with application:
+            if application.post_init is not None:
+                await application.post_init(application)
+            await application.start()
+            updater = application.updater
+            assert updater is not None
+            try:
+                if ops.webhook_url is not None:
+                    host, port = ops.webhook_listen
+                    await updater.start_webhook(
+                        listen=host,
+                        port=port,
+                        url_path=ops.webhook_path,
+                        webhook_url=ops.webhook_url,
+                        secret_token=ops.webhook_secret,
+                        allowed_updates=Update.ALL_TYPES,
+                        drop_pending_updates=False,
+                    )
+                    add_health_route(updater, check)
+                    log.info("webhook listening on %s:%d", host, port)
+                else:
+                    # start_polling deletes a webhook left set: switching back just works
+                    await updater.start_polling(
+                        poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
+                    )
+                    if ops.health_listen is not None:
+                        health = HealthServer(check, *ops.health_listen)
+                        await health.start()
+                yield application
+            finally:
+                if updater.running:
+                    await updater.stop()  # no new update from here
+                if application.running:
+                    await application.stop()  # waits for a running job (a send in flight)
+                if application.post_stop is not None:
+                    await application.post_stop(application)  # updates in flight: a grace
+                if heartbeat is not None:
+                    with contextlib.suppress(OSError):
+                        heartbeat.write()
+    finally:
+        if health is not None:
+            await health.stop()
+        if application.post_shutdown is not None:
+            await application.post_shutdown(application)
+
+
+async def run_until_signalled(
+    application: App, ops: OpsSettings, check: HealthCheck, heartbeat: Heartbeat
+) -> None:
+    """`python -m bot run`: serve until SIGTERM (systemd's stop) or SIGINT (Ctrl+C)."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, stopping.set)
+    try:
+        async with serving(application, ops, check, heartbeat):
+            log.info("FabNum Bot ready (%s)", "webhook" if ops.webhook_url else "long polling")
+            await stopping.wait()
+            log.info("stopping: no new update, finishing what is in flight")
+    finally:
+        for sig in STOP_SIGNALS:
+            loop.remove_signal_handler(sig)
+    log.info("stopped")
+
+
+def schedule_heartbeat(application: App, heartbeat: Heartbeat) -> None:
+    """Write the process facts for `status` at start-up and every minute."""
+
+    async def beat(context: ContextTypes.DEFAULT_TYPE) -> None:
+        try:
+            heartbeat.write()
+        except OSError as exc:
+            log.warning("health file not written: %s", type(exc).__name__)
+
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        beat,
+        interval=HEARTBEAT_SECONDS,
+        first=0,
+        name="heartbeat",
+        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+    )
+
+
+def feature_of(error: BaseException | None) -> str:
+    """The bot's feature where the error was raised (the deepest frame in bot.<feature>)."""
+    feature = "bot"
+    tb: TracebackType | None = error.__traceback__ if error is not None else None
+    for frame, _ in traceback.walk_tb(tb):
+        parts = str(frame.f_globals.get("__name__", "")).split(".")
+        if len(parts) >= 2 and parts[0] == "bot" and parts[1] not in _NOT_FEATURES:
+            feature = parts[1]
+    return feature
+
+
+async def alert_error(
+    alerts: Alerts, update: object, error: BaseException | None, job: Job[Any] | None
+) -> None:
+    """An unhandled error in a handler or a job: an alert (ids, feature and type only)."""
+    name = type(error).__name__ if error is not None else "unknown"
+    if job is not None:
+        await alerts.raise_alert("job_error", {"job": job.name or "job", "error": name})
+        return
+    facts: dict[str, object] = {"feature": feature_of(error), "error": name}
+    if isinstance(update, Update):
+        facts["update_id"] = update.update_id
+    await alerts.raise_alert("handler_error", facts)
