@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import socket
 from collections.abc import AsyncIterator
@@ -69,3 +70,16 @@ async def served_bot(
 async def get_json(url: str) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         return response.status, await response.json(content_type=None)
+
+
+async def wait_listening(url: str, within: float = 30.0) -> tuple[int, Any]:
+    """GET `url` until something listens there (a process starting up); its answer."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        try:
+            return await get_json(url)
+        except aiohttp.ClientConnectionError:
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(0.05)

@@ -102,7 +102,7 @@ async def test_back_to_polling_deletes_the_webhook(
 
 def test_webhook_needs_a_secret_and_an_https_url(tmp_path: Path) -> None:
     base = {"FABNUM_ENV_FILE": str(tmp_path / "none.env")}
-    with pytest.raises(ConfigError, match="secrets.token_urlsafe"):
+    with pytest.raises(ConfigError, match=r"secrets\.token_urlsafe"):
         load_settings({**base, "FABNUM_WEBHOOK_URL": WEBHOOK_URL}, env_file=None)
     with pytest.raises(ConfigError, match="1 to 256 characters"):
         load_settings(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-
 from collections.abc import Collection
 
 import aiohttp

@@ -104,6 +104,8 @@ async def serving(
                     if ops.health_listen is not None:
                         health = HealthServer(check, *ops.health_listen)
                         await health.start()
+                if heartbeat is not None:
+                    heartbeat.write()  # then every minute (schedule_heartbeat)
                 yield application
             finally:
                 if updater.running:
@@ -142,7 +144,8 @@ async def run_until_signalled(
 
 
 def schedule_heartbeat(application: App, heartbeat: Heartbeat) -> None:
-    """Write the process facts for `status` at start-up and every minute."""
+    """Write the process facts for `status` every minute (serving() writes them at start-up: a
+    job added before the JobQueue starts has its first run one interval later)."""
 
     async def beat(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
@@ -154,7 +157,6 @@ def schedule_heartbeat(application: App, heartbeat: Heartbeat) -> None:
     application.job_queue.run_repeating(
         beat,
         interval=HEARTBEAT_SECONDS,
-        first=0,
         name="heartbeat",
         job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
