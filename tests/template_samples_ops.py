@@ -27,7 +27,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 "reasons": "bad_request 40, timeout_unknown 2",
             },
         },
-        {"alert": "backup_failed", "facts": {"error": "OSError"}},
+        {"alert": "backup_failed", "facts": {"error": "OSError", "step": "integrity_check"}},
         {"alert": "backup_failed", "facts": {}},
         {"alert": "<b>other</b>", "facts": {"odd": "x"}},
     ],

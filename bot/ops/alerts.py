@@ -44,13 +44,16 @@ API_DOWN_AFTER = STALE_API  # every Bot API call failing for 5 minutes
 _SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:,+= -]{1,200}$")  # codes, names of types and features
 
 Fact = int | str
+# The facts an alert may carry (the templates name each one); any other key is dropped.
+FACT_KEYS = ("update_id", "feature", "error", "job", "minutes", "count", "kinds", "reasons", "step")
 
 
 def safe_facts(facts: Mapping[str, object]) -> dict[str, Fact]:
-    """Only numbers and code-like words; anything that could hold a person's text is dropped."""
+    """Only the known keys, with numbers or code-like words (type names, feature names, counts);
+    anything that could hold a person's text (accents, quotes, newlines, long) is dropped."""
     kept: dict[str, Fact] = {}
     for key, value in facts.items():
-        if not re.fullmatch(r"[a-z_]{1,32}", key):
+        if key not in FACT_KEYS:
             continue
         if isinstance(value, bool):
             kept[key] = str(value).lower()
