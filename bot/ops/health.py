@@ -25,6 +25,7 @@ from bot.kernel.clock import Clock
 from bot.ops.health_store import HealthStore, OutboxCounts
 
 STALE_API = dt.timedelta(minutes=5)
+HEALTH_PATH = "/healthz"
 
 
 class Liveness:
@@ -133,6 +134,12 @@ class HealthCheck:
             last_api_ok=self.liveness.last_api_ok,
             last_update=self.liveness.last_update,
         )
+
+
+async def answer(check: HealthCheck) -> tuple[int, str]:
+    """The HTTP status and JSON body of GET /healthz."""
+    report = await check.report()
+    return report.http_status, json.dumps(report.as_json())
 
 
 def heartbeat_path(database: Path) -> Path:

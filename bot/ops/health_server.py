@@ -1,20 +1,12 @@
 """GET /healthz on FABNUM_HEALTH_LISTEN in polling mode (in webhook mode the webhook listener
-serves it, bot/telegram/serving.py). A tiny aiohttp server in the bot's own event loop."""
+serves it, bot/telegram/webhook_health.py). A tiny aiohttp server in the bot's own event loop,
+imported only when FABNUM_HEALTH_LISTEN is set (a small server's memory)."""
 
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
-from bot.ops.health import HealthCheck
-
-PATH = "/healthz"
-
-
-async def answer(check: HealthCheck) -> tuple[int, str]:
-    report = await check.report()
-    return report.http_status, json.dumps(report.as_json())
+from bot.ops.health import HEALTH_PATH, HealthCheck, answer
 
 
 class HealthServer:
@@ -30,7 +22,7 @@ class HealthServer:
 
     async def start(self) -> None:
         app = web.Application()
-        app.router.add_get(PATH, self._healthz)
+        app.router.add_get(HEALTH_PATH, self._healthz)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
         site = web.TCPSite(runner, self.host, self.port)

@@ -21,13 +21,11 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
-import tornado.web
 from telegram import Update
-from telegram.ext import Application, ContextTypes, Job, Updater
+from telegram.ext import Application, ContextTypes, Job
 
 from bot.ops.alerts import Alerts
 from bot.ops.health import HealthCheck, Heartbeat
-from bot.ops.health_server import PATH, HealthServer, answer
 from bot.ops.settings import OpsSettings
 
 log = logging.getLogger(__name__)
@@ -36,31 +34,6 @@ App = Application[Any, Any, Any, Any, Any, Any]
 HEARTBEAT_SECONDS = 60.0
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _NOT_FEATURES = {"telegram", "kernel", "db", "app", "ops", "__main__"}
-
-
-class _HealthHandler(tornado.web.RequestHandler):
-    """GET /healthz on the webhook listener (PTB's tornado application)."""
-
-    def initialize(self, check: HealthCheck) -> None:
-        self.check = check
-
-    async def get(self) -> None:
-        status, body = await answer(self.check)
-        self.set_status(status)
-        self.set_header("Content-Type", "application/json")
-        self.finish(body)
-
-
-def add_health_route(updater: Updater, check: HealthCheck) -> None:
-    """Add /healthz to the webhook server PTB started. PTB gives no public handle on its tornado
-    application, hence the attribute walk; tests/test_ops_webhook.py fails if a PTB release
-    changes it (the version is pinned below 23 in pyproject.toml)."""
-    httpd = getattr(updater, "_httpd", None)
-    server = getattr(httpd, "_http_server", None)
-    app = getattr(server, "request_callback", None)
-    if not isinstance(app, tornado.web.Application):
-        raise RuntimeError("PTB's webhook server has changed: /healthz cannot be added")
-    app.add_handlers(r".*", [(PATH, _HealthHandler, {"check": check})])
 
 
 @asynccontextmanager
@@ -74,7 +47,7 @@ async def serving(
 ) -> AsyncIterator[App]:
     """Run the Application as PTB's run_polling/run_webhook do, in a running event loop, in the
     mode the settings say; the body runs while it serves. Everything stops in order on exit."""
-    health: HealthServer | None = None
+    health: Any = None  # the HealthServer in polling mode with FABNUM_HEALTH_LISTEN
     try:
         async with application:
             if application.post_init is not None:
@@ -94,7 +67,9 @@ async def serving(
                         allowed_updates=Update.ALL_TYPES,
                         drop_pending_updates=False,
                     )
-                    add_health_route(updater, check)
+                    from bot.telegram.webhook_health import add_health_route
+
+                    add_health_route(updater, check)  # tornado: imported in webhook mode only
                     log.info("webhook listening on %s:%d", host, port)
                 else:
                     # start_polling deletes a webhook left set: switching back just works
@@ -102,6 +77,8 @@ async def serving(
                         poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
                     )
                     if ops.health_listen is not None:
+                        from bot.ops.health_server import HealthServer  # aiohttp: only then
+
                         health = HealthServer(check, *ops.health_listen)
                         await health.start()
                 if heartbeat is not None:
