@@ -10,6 +10,7 @@ import json
 
 import pytest
 from telegram import Update
+from telegram.error import Forbidden, TimedOut
 from telegram.ext import CommandHandler, ContextTypes
 
 from bot.config import Settings, StaffMember
@@ -189,6 +190,9 @@ async def test_a_job_error_alert(services: Services, settings: Settings) -> None
         name = "retention_purge"
 
     await alert_error(alerts, None, RuntimeError("x"), FakeJob())  # type: ignore[arg-type]
+    # Telegram's network trouble and a blocked person are not bugs: no alert (api_down tells)
+    await alert_error(alerts, None, TimedOut(), None)
+    await alert_error(alerts, None, Forbidden("Forbidden: bot was blocked by the user"), None)
     assert await alert_rows(services) == [
         (STAFF_GROUP, "job_error", {"job": "retention_purge", "error": "RuntimeError"})
     ]

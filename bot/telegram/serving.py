@@ -1,12 +1,12 @@
 """Serving the Application for real (issue 14): long polling (the default) or a webhook with a
 secret, GET /healthz, the heartbeat file, a graceful stop on SIGTERM or SIGINT, alerts on errors.
 
-The stop, in this order: the updater stops (the webhook listener closes, or the long poll ends:
-no new update is taken); the Application stops (the JobQueue waits for a running job, so an
-outbox send in flight finishes and is recorded; the dispatcher claims no new row once the
-Application is not running); post_stop gives the updates being handled a grace (bot/telegram/
-update_processor.py); post_shutdown closes the database. A row claimed by a process killed
-mid-send is settled by the next start (Dispatcher.recover).
+The stop: first the updater stops (the webhook listener closes, or the long poll ends: no new
+update is taken); then, at the same time, the Application stops (the JobQueue waits for a running
+job, so an outbox send in flight finishes and is recorded; the dispatcher claims no new row once
+the Application is not running) and post_stop gives the updates being handled a grace
+(bot/telegram/update_processor.py); last, post_shutdown closes the database. A row claimed by a
+process killed mid-send is settled by the next start (Dispatcher.recover).
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ import contextlib
 import logging
 import signal
 import traceback
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any
 
 from telegram import Update
+from telegram.error import Forbidden, NetworkError
 from telegram.ext import Application, ContextTypes, Job
 
 from bot.ops.alerts import Alerts
@@ -87,10 +88,16 @@ async def serving(
             finally:
                 if updater.running:
                     await updater.stop()  # no new update from here
+                # At the same time, so that a slow send and a slow update do not add up (each is
+                # bounded: the send by the HTTP timeout, the updates by the processor's grace):
+                # the Application waits for a running job (a send in flight), post_stop gives the
+                # updates being handled their grace.
+                stops: list[Coroutine[Any, Any, None]] = []
                 if application.running:
-                    await application.stop()  # waits for a running job (a send in flight)
+                    stops.append(application.stop())
                 if application.post_stop is not None:
-                    await application.post_stop(application)  # updates in flight: a grace
+                    stops.append(application.post_stop(application))
+                await asyncio.gather(*stops)
                 if heartbeat is not None:
                     with contextlib.suppress(OSError):
                         heartbeat.write()
@@ -153,7 +160,11 @@ def feature_of(error: BaseException | None) -> str:
 async def alert_error(
     alerts: Alerts, update: object, error: BaseException | None, job: Job[Any] | None
 ) -> None:
-    """An unhandled error in a handler or a job: an alert (ids, feature and type only)."""
+    """An unhandled error in a handler or a job: an alert (ids, feature and type only). Not for
+    the Bot API's network errors and timeouts (the "api_down" alert tells when they last 5
+    minutes) nor for a person who blocked the bot (Forbidden: their choice, not a fault)."""
+    if isinstance(error, NetworkError | Forbidden):
+        return
     name = type(error).__name__ if error is not None else "unknown"
     if job is not None:
         await alerts.raise_alert("job_error", {"job": job.name or "job", "error": name})
