@@ -1,5 +1,5 @@
-"""Command line: `python -m bot run | demo | migrate | purge | sessions load FILE | backup [DIR] |
-restore FILE` (also installed as `fabnum-bot`)."""
+"""Command line: `python -m bot run | status | demo | migrate | purge | sessions load FILE |
+backup [DIR] | restore FILE` (also installed as `fabnum-bot`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.config import ConfigError, Settings, env_file_path, load_settings
 from bot.core.outcomes import OutcomesError
 from bot.core.sites import RulesError
 from bot.ops.backup import BackupError, Backups
+from bot.ops.lock import AlreadyRunning
 from bot.sessions.loading import SessionsFileError
 
 
@@ -23,18 +24,41 @@ def setup_logging(level: str, settings: Settings | None = None) -> None:
     logsafety.setup_logging(
         level,
         library_level=settings.library_log_level if settings is not None else None,
-        secrets=[settings.token] if settings is not None else [],
+        secrets=[s for s in (settings.token, settings.ops.webhook_secret) if s]
+        if settings is not None
+        else [],
     )
 
 
 def run(settings: Settings) -> None:
-    from telegram import Update
-
+    """Long polling or webhook (FABNUM_WEBHOOK_URL), one bot per database (bot/ops/lock.py),
+    until SIGTERM or SIGINT (bot/telegram/serving.py)."""
     from bot.app import build_application
+    from bot.ops.lock import InstanceLock
+    from bot.telegram.serving import run_until_signalled
 
-    application = build_application(settings)
-    logging.getLogger("bot").info("FabNum Bot starting (database %s)", settings.database)
-    application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+    with InstanceLock(settings.database):  # held until the process ends, however it ends
+        application = build_application(settings)
+        services = application.bot_data["services"]
+        logging.getLogger("bot").info("FabNum Bot starting (database %s)", settings.database)
+        asyncio.run(
+            run_until_signalled(
+                application, settings.ops, services.ops.health, services.ops.heartbeat
+            )
+        )
+
+
+def status(settings: Settings) -> int:
+    """`python -m bot status`: the health report for a person; 0 when the bot runs and is well."""
+    from bot.kernel.clock import SystemClock
+    from bot.kernel.rendering import Renderer
+    from bot.ops.service import status_text
+
+    text, well = asyncio.run(
+        status_text(settings, SystemClock(), Renderer(default_language=settings.language))
+    )
+    print(text)
+    return 0 if well else 1
 
 
 def backups(settings: Settings, folder: Path | None = None) -> Backups:
@@ -134,7 +158,8 @@ async def load_sessions(settings: Settings, path: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fabnum-bot", description="FabNum recruitment bot")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="run the bot with the token from .env (long polling)")
+    sub.add_parser("run", help="run the bot with the token from .env (long polling or webhook)")
+    sub.add_parser("status", help="is the bot running and well? (database, outbox, Telegram)")
     demo = sub.add_parser("demo", help="chat with the bot in this terminal, no Telegram needed")
     demo.add_argument("--fresh", action="store_true", help="start from an empty demo database")
     demo.add_argument(
@@ -168,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             settings.require_token()
             run(settings)
+        elif args.command == "status":
+            return status(settings)
         elif args.command == "demo":
             from bot.demo import run_demo
 
@@ -185,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SessionsFileError, BackupError) as exc:
         print(f"fabnum-bot: {exc}", file=sys.stderr)
         return 1
-    except (ConfigError, RulesError, OutcomesError) as exc:
+    except (ConfigError, RulesError, OutcomesError, AlreadyRunning) as exc:
         print(f"fabnum-bot: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

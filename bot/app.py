@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -34,7 +33,12 @@ from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
 from bot.messages.service import Messaging
 from bot.messages.store import MessageStore
-from bot.ops.backup import BackupError, Backups
+from bot.ops.alerts import Alerts
+from bot.ops.alerts_store import AlertStore
+from bot.ops.backup import Backups
+from bot.ops.health import HealthCheck, Heartbeat, Liveness
+from bot.ops.health_store import HealthStore
+from bot.ops.service import Operations
 from bot.outbox.dispatcher import Dispatcher
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxStore
@@ -82,7 +86,9 @@ from bot.status.view import StatusView
 from bot.telegram.flood import FloodGuard
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter
+from bot.telegram.liveness import note_updates, requests
 from bot.telegram.menu import set_commands
+from bot.telegram.serving import alert_error, schedule_heartbeat
 from bot.telegram.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING
@@ -288,6 +294,20 @@ def build_services(
         clock=clock,
         settings=settings,
     )
+    liveness = Liveness(clock)
+    ops = Operations(
+        liveness=liveness,
+        health=HealthCheck(HealthStore(db), liveness, clock),
+        heartbeat=Heartbeat(settings.database, liveness),
+        alerts=Alerts(
+            db=db,
+            store=AlertStore(db),
+            renderer=renderer,
+            clock=clock,
+            settings=settings,
+            liveness=liveness,
+        ),
+    )
     outbox = Dispatcher(
         store=outbox_store,
         clock=clock,
@@ -303,9 +323,10 @@ def build_services(
             *reengagement.kinds(),
             *messaging.kinds(),
             *decisions.kinds(),
+            ops.alerts.kind(),  # alerts to the staff group or the admins (issue 14)
             *extra_kinds,  # tests of the outbox itself add their own
         ],
-        planners=[digest.plan, nudges.plan, messaging.plan],
+        planners=[digest.plan, nudges.plan, messaging.plan, ops.alerts.watch],
     )
     return Services(
         settings=settings,
@@ -326,6 +347,7 @@ def build_services(
         interviews=interviews,
         decisions=decisions,
         backups=backups,
+        ops=ops,
     )
 
 
@@ -359,12 +381,15 @@ def build_application(
 
     guard = FloodGuard(settings, services.clock, services.renderer)
     processor = PerChatUpdateProcessor(256, guard=guard)
+    request, get_updates_request = requests(services.ops.liveness)  # last Bot API success
 
     application: App = (
         ApplicationBuilder()
         .token(settings.require_token())
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
+        .request(request)
+        .get_updates_request(get_updates_request)
         .concurrent_updates(processor)
         .rate_limiter(
             PriorityRateLimiter(
@@ -379,6 +404,8 @@ def build_application(
     application.bot_data["services"] = services
     _schedule_outbox(application, services)
     _schedule_backup(application, services)
+    schedule_heartbeat(application, services.ops.heartbeat)  # for `python -m bot status`
+    note_updates(application, services.ops.liveness)  # the time of the last update
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
     retention_handlers.register(application, services)  # the daily purge job
@@ -392,36 +419,6 @@ def build_application(
     screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls
     application.add_error_handler(_on_error)
     return application
-
-
-@asynccontextmanager
-async def polling(application: App, *, poll_timeout: int = 10) -> AsyncIterator[App]:
-    """Run an Application as run_polling does (post_init, polling, post_shutdown), inside a loop
-    that is already running: for the demo, the tests and the benchmarks.
-
-    post_shutdown (it closes the database) runs even when the body raises: an open aiosqlite
-    connection keeps a non-daemon thread alive, and the process would never exit."""
-    try:
-        async with application:
-            if application.post_init is not None:
-                await application.post_init(application)
-            await application.start()
-            assert application.updater is not None
-            await application.updater.start_polling(
-                poll_interval=0, timeout=poll_timeout, allowed_updates=Update.ALL_TYPES
-            )
-            try:
-                yield application
-            finally:
-                if application.updater.running:
-                    await application.updater.stop()
-                if application.running:
-                    await application.stop()
-                if application.post_stop is not None:
-                    await application.post_stop(application)
-    finally:
-        if application.post_shutdown is not None:
-            await application.post_shutdown(application)
 
 
 def _schedule_outbox(application: App, services: Services) -> None:
@@ -444,14 +441,15 @@ def _schedule_outbox(application: App, services: Services) -> None:
 
 def _schedule_backup(application: App, services: Services) -> None:
     """The daily backup at FABNUM_BACKUP_HOUR local time, copied in a thread (the loop goes on
-    answering); a late run is never skipped. A failure is logged and reaches the error handler."""
+    answering); a late run is never skipped. A failure is logged and raises a `backup_failed`
+    alert (bot/ops/alerts.py), not a generic job error."""
 
     async def daily_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await services.backups.run()
-        except BackupError as exc:
-            log.error("daily backup failed: %s", exc)
-            raise
+        except Exception as exc:  # any failure: the people who look after the bot are told
+            log.error("daily backup failed: %s", type(exc).__name__)
+            await services.ops.alerts.raise_alert("backup_failed", {"error": type(exc).__name__})
 
     assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
     settings = services.settings
@@ -472,3 +470,6 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         type(context.error).__name__,
         exc_info=context.error,
     )
+    services: Services | None = context.application.bot_data.get("services")
+    if services is not None:
+        await alert_error(services.ops.alerts, update, context.error, context.job)

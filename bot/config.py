@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.core.schedule import ReminderOffsets, Window, parse_duration
+from bot.ops.settings import OpsSettings, OpsSettingsError, parse_ops_settings
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 PACKAGE_ROOT = Path(__file__).resolve().parent
@@ -92,6 +93,9 @@ class Settings:
         """FABNUM_BACKUP_DIR, else data/backups for the default database (its folder's
         "backups")."""
         return self.backup_dir or self.database.parent / "backups"
+
+    # Running for real (issue 14): webhook mode, health listener (bot/ops/settings.py)
+    ops: OpsSettings = field(default_factory=OpsSettings)
 
     @property
     def file_url(self) -> str:
@@ -272,6 +276,10 @@ def load_settings(
 
         site_ids = load_programme(rules_file).site_ids
     staff_side = _staff_side_settings(get)
+    try:
+        ops = parse_ops_settings(get)
+    except OpsSettingsError as exc:
+        raise ConfigError(str(exc)) from None
     return Settings(
         token=token,
         api_url=api_url.rstrip("/"),
@@ -290,6 +298,7 @@ def load_settings(
         **staff_side,
         **_flood_settings(get),
         **_backup_settings(get),
+        ops=ops,
     )
 
 

@@ -15,12 +15,13 @@ import os
 import sys
 from pathlib import Path
 
-from bot.app import App, build_application, polling
+from bot.app import App, build_application
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram
 from bot.fakeapi.terminal import Idle, chat_in_terminal
 from bot.pipeline.store import CohortExists
 from bot.services import Services
+from bot.telegram.serving import polling
 from bot.telegram.update_processor import PerChatUpdateProcessor
 
 # The fake API gives ids from 1001 up: the candidate is created first, the staff admin second.

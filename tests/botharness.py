@@ -10,12 +10,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from bot.app import App, build_application, polling
+from bot.app import App, build_application
 from bot.config import Settings, StaffMember
 from bot.fakeapi import FakeTelegram, FakeUser, SentMessage
 from bot.kernel.clock import Clock
 from bot.outbox.kinds import MessageKind
 from bot.services import Services
+from bot.telegram.serving import polling
 from bot.telegram.update_processor import PerChatUpdateProcessor
 
 # What depends on the time in a `python -m bot` subprocess, which runs on the real clock: pinned so

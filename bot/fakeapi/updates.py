@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+from collections.abc import Collection
+
+import aiohttp
 
 from bot.fakeapi.core import ServerCore
 from bot.fakeapi.models import (
@@ -91,6 +94,35 @@ class UpdateMethods(ServerCore):
         if self._bool(call.params, "drop_pending_updates"):
             self._updates.clear()
         return True
+
+    @property
+    def webhook_secret(self) -> str | None:
+        """The secret_token of the webhook set (sent back in X-Telegram-Bot-Api-Secret-Token)."""
+        return None if self._webhook is None else self._webhook["secret_token"]
+
+    async def deliver_webhook(
+        self, target: str, secret: str | None = None, only: Collection[int] | None = None
+    ) -> list[int]:
+        """Deliver the pending updates as Telegram does to a webhook: one POST of JSON each, in
+        order, with the secret set by setWebhook (or `secret`, to play an impostor). `target`
+        stands for the https URL set (the listener behind the reverse proxy). An update is
+        forgotten when answered 200, kept otherwise. `only`: these update ids, not every pending
+        one. Returns the status of each POST."""
+        if self._webhook is None:
+            raise RuntimeError("no webhook is set (setWebhook was not called)")
+        token = secret if secret is not None else self._webhook["secret_token"]
+        headers = {"X-Telegram-Bot-Api-Secret-Token": token} if token else {}
+        statuses: list[int] = []
+        async with aiohttp.ClientSession() as session:
+            for update in list(self._updates):
+                if only is not None and update["update_id"] not in only:
+                    continue
+                async with session.post(target, json=update, headers=headers) as response:
+                    statuses.append(response.status)
+                    if response.status == 200:
+                        self._updates.remove(update)
+        self._notify_change()
+        return statuses
 
     async def _get_webhook_info(self, call: Call) -> JsonDict:
         info: JsonDict = {

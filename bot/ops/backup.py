@@ -30,6 +30,7 @@ from pathlib import Path
 
 from bot.kernel.clock import Clock
 from bot.ops import backup_store as store
+from bot.ops.lock import lock_path
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,6 @@ class Restored:
     aside: Path | None  # where the replaced database was kept (None: there was none)
     version: int
     counts: dict[str, int]  # rows per table of the restored database
-
-
-def lock_path(database: Path) -> Path:
-    """The lock file of a running bot (bot/ops/lock.py holds the same file for its life)."""
-    return database.with_name(database.name + ".lock")
 
 
 @contextlib.contextmanager
