@@ -235,7 +235,10 @@ def build_services(
         rules=load_rules(settings.shortlist_file),
         qpv=load_qpv(settings.qpv_file),
     )
-    review = Review(staff_ctx, unanswered=messaging.digest_unanswered_text)
+    decisions = Decisions(db, decision_reactions.texts, clock, visible=staff_ctx.candidate)
+    review = Review(
+        staff_ctx, unanswered=messaging.digest_unanswered_text, drafts=decisions.pending
+    )
     cards = Cards(staff_ctx, review, write_button=messaging.card_button)
     shortlist = Shortlist(staff_ctx)
     staff = Pipeline(
@@ -251,8 +254,13 @@ def build_services(
         digest=DigestText(
             staff_ctx,
             shortlist,
-            # the alumni to call; the /humain requests unanswered for 2 working days
-            sections=[alumni.calls.digest_calls_text, messaging.digest_unanswered_text],
+            # the alumni to call; the /humain requests unanswered for 2 working days; the
+            # decision messages waiting for "Envoyer"
+            sections=[
+                alumni.calls.digest_calls_text,
+                messaging.digest_unanswered_text,
+                decisions.digest_pending_text,
+            ],
         ),
     )
     interviews = interview_base.build(ctx=staff_ctx, candidates=candidates)
@@ -266,7 +274,6 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
     )
-    decisions = Decisions(db, decision_reactions.texts, clock, visible=staff_ctx.candidate)
     digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest.response)
     outbox_store = OutboxStore(db)
     nudges = Nudges(
