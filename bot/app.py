@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
+from telegram.request import HTTPXRequest
 
 from bot.alumni import handlers as alumni_handlers
 from bot.alumni.calls import Calls
@@ -30,6 +31,7 @@ from bot.decisions.service import DecisionReactions, Decisions
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.forum import Forum
 from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
 from bot.messages.service import Messaging
@@ -78,6 +80,7 @@ from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
 from bot.status.view import StatusView
 from bot.telegram.flood import FloodGuard
+from bot.telegram.forum import BotForum
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter
 from bot.telegram.menu import set_commands
@@ -91,11 +94,15 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_services(
-    settings: Settings, clock: Clock | None = None, extra_kinds: Sequence[MessageKind] = ()
+    settings: Settings,
+    clock: Clock | None = None,
+    extra_kinds: Sequence[MessageKind] = (),
+    forum: Forum | None = None,
 ) -> Services:
     """Every object, each built once with its dependencies, in dependency order. Nothing is
     wired afterwards: a feature that reacts to another's change does so through an event handler
-    given to the unit of work here, a scheduled message through a kind given to the outbox."""
+    given to the unit of work here, a scheduled message through a kind given to the outbox.
+    `forum`: the staff chat's forum topics (the bot's, bot/telegram/forum.py); None: no topics."""
     clock = clock or SystemClock()
     programme = load_programme(settings.rules_file)
     outcomes = load_outcomes(settings.outcomes_file)
@@ -187,6 +194,7 @@ def build_services(
         settings=settings,
         clock=clock,
         stage_of=pipeline.stage_of,
+        forum=forum,  # a forum staff chat: one topic per candidate
     )
     screening = ScreeningService(
         conversation=conversation,
@@ -327,8 +335,20 @@ def build_services(
 def build_application(
     settings: Settings, clock: Clock | None = None, extra_kinds: Sequence[MessageKind] = ()
 ) -> App:
-    """The production Application; tests and the demo only change the settings (API URL, DB)."""
-    services = build_services(settings, clock, extra_kinds)
+    """The production Application; tests and the demo only change the settings (API URL, DB).
+    The bot is built first (as ApplicationBuilder would: 256 connections, 1 for getUpdates), so
+    the services that call it (forum topics) get it at construction."""
+    bot: ExtBot[Any] = ExtBot(
+        token=settings.require_token(),
+        base_url=settings.api_url,
+        base_file_url=settings.file_url,
+        request=HTTPXRequest(connection_pool_size=256),
+        get_updates_request=HTTPXRequest(connection_pool_size=1),
+        rate_limiter=PriorityRateLimiter(
+            overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst
+        ),
+    )
+    services = build_services(settings, clock, extra_kinds, forum=BotForum(bot))
 
     async def on_init(application: App) -> None:
         await services.db.connect()
@@ -357,15 +377,8 @@ def build_application(
 
     application: App = (
         ApplicationBuilder()
-        .token(settings.require_token())
-        .base_url(settings.api_url)
-        .base_file_url(settings.file_url)
+        .bot(bot)
         .concurrent_updates(processor)
-        .rate_limiter(
-            PriorityRateLimiter(
-                overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst
-            )
-        )
         .post_init(on_init)
         .post_stop(on_stop)
         .post_shutdown(on_shutdown)
