@@ -64,6 +64,7 @@ async def test_each_candidate_has_a_topic_where_staff_write_and_close(
         assert topic["name"] == f"#{lea_id} Léa" and not topic["closed"]
         lea_topic = topic["message_thread_id"]
         assert request.thread_id == lea_topic and f"n° {lea_id}" in request.plain_text
+        assert "Écris dans ce sujet pour lui répondre" in request.plain_text
         await sam.command("humain", "va t'écrire ici")
         sam_request = await in_chat(server, GROUP, f"n° {sam_id}")
         sam_topic = sam_request.thread_id
@@ -169,6 +170,7 @@ async def test_a_plain_group_or_private_chats_get_no_topic(
         await lea.command("humain", "va t'écrire ici")
         request = await in_chat(server, GROUP, "Demande /humain")
         assert request.thread_id is None
+        assert "Réponds à ce message pour lui écrire" in request.plain_text
         assert server.requests_for("createForumTopic") == []
         assert await topic_row(services, lea_id) is None
     # private chats: never asked

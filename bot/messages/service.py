@@ -394,10 +394,12 @@ class Messaging:
             "text": message.text or "",
         }
         keyboard = ((Button(labels["msg.btn.close"], MESSAGES.encode(CloseThread(candidate.id))),),)
-        text = self.renderer.render(lang, "messages/to_staff", **context)
         first_name = context["first_name"]
         thread = await self.topics.thread_for(
             row.chat_id, candidate.id, first_name if isinstance(first_name, str) else ""
+        )
+        text = self.renderer.render(
+            lang, "messages/to_staff", in_topic=thread is not None, **context
         )
         if message.kind in ("photo", "document") and message.file_id:
             response = Response().add(SendMedia(message.kind, message.file_id, text, keyboard))
