@@ -324,3 +324,28 @@ async def test_an_overturn_in_revue_is_previewed_and_waiting_drafts_are_in_revue
         assert [a["detail"] for a in audit if a["action"] == "decision_message"] == [
             {"message": "overturned"}
         ]
+
+
+@pytest.mark.parametrize(
+    ("language", "news", "offer"),
+    [("fr", "Bonne nouvelle Alix", "📅 Choisir une réunion"), ("en", "Good news Alix", "📅")],
+)
+async def test_the_overturn_message_is_in_the_candidates_language(
+    server: FakeTelegram, settings: Settings, clock: FakeClock, language: str, news: str, offer: str
+) -> None:
+    nadia = server.new_user("Nadia")
+    async with running_bot(server, fast(settings, admin(nadia)), clock) as app:
+        services = services_of(app)
+        await Chat(server, nadia).command("start", "")
+        alix, alix_id = await candidate(
+            server, services, "Alix", language, result="oriented", reasons=["qualification_higher"]
+        )
+        await services.pipeline.review(alix_id, decision="overturned", by=nadia.id, at=clock.now())
+        shown = await preview(server, nadia, "Alix", 0)
+        assert news in shown.plain_text  # staff read it in the candidate's language
+        await press(server, nadia, shown, SEND)
+        text = await told(alix, news)
+        message = alix.messages[-1]
+        assert news in text and message.buttons[0][0].text.startswith(offer)
+        assert message.buttons[0][0].callback_data == "s:offer"
+        await dispatcher_runs(server, app)
