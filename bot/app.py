@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 
 from bot.alumni import handlers as alumni_handlers
 from bot.alumni.calls import Calls
@@ -29,6 +29,7 @@ from bot.decisions.service import DecisionReactions, Decisions
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.forum import Forum
 from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
 from bot.messages.service import Messaging
@@ -84,6 +85,7 @@ from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
 from bot.status.view import StatusView
 from bot.telegram.flood import FloodGuard
+from bot.telegram.forum import BotForum
 from bot.telegram.io import perform_scheduled
 from bot.telegram.limiter import PriorityRateLimiter
 from bot.telegram.liveness import note_updates, requests
@@ -99,11 +101,17 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_services(
-    settings: Settings, clock: Clock | None = None, extra_kinds: Sequence[MessageKind] = ()
+    settings: Settings,
+    clock: Clock | None = None,
+    extra_kinds: Sequence[MessageKind] = (),
+    forum: Forum | None = None,
+    liveness: Liveness | None = None,
 ) -> Services:
     """Every object, each built once with its dependencies, in dependency order. Nothing is
     wired afterwards: a feature that reacts to another's change does so through an event handler
-    given to the unit of work here, a scheduled message through a kind given to the outbox."""
+    given to the unit of work here, a scheduled message through a kind given to the outbox.
+    `forum`: the staff chat's forum topics (the bot's, bot/telegram/forum.py); None: no topics.
+    `liveness`: the times of the last Bot API success and update (the bot's requests note them)."""
     clock = clock or SystemClock()
     programme = load_programme(settings.rules_file)
     outcomes = load_outcomes(settings.outcomes_file)
@@ -203,6 +211,7 @@ def build_services(
         settings=settings,
         clock=clock,
         stage_of=pipeline.stage_of,
+        forum=forum,  # a forum staff chat: one topic per candidate
     )
     screening = ScreeningService(
         conversation=conversation,
@@ -251,7 +260,10 @@ def build_services(
         rules=load_rules(settings.shortlist_file),
         qpv=load_qpv(settings.qpv_file),
     )
-    review = Review(staff_ctx, unanswered=messaging.digest_unanswered_text)
+    decisions = Decisions(db, decision_reactions.texts, clock, visible=staff_ctx.candidate)
+    review = Review(
+        staff_ctx, unanswered=messaging.digest_unanswered_text, drafts=decisions.pending
+    )
     cards = Cards(staff_ctx, review, write_button=messaging.card_button)
     shortlist = Shortlist(staff_ctx)
     staff = Pipeline(
@@ -267,8 +279,13 @@ def build_services(
         digest=DigestText(
             staff_ctx,
             shortlist,
-            # the alumni to call; the /humain requests unanswered for 2 working days
-            sections=[alumni.calls.digest_calls_text, messaging.digest_unanswered_text],
+            # the alumni to call; the /humain requests unanswered for 2 working days; the
+            # decision messages waiting for "Envoyer"
+            sections=[
+                alumni.calls.digest_calls_text,
+                messaging.digest_unanswered_text,
+                decisions.digest_pending_text,
+            ],
         ),
         guide=Guide(staff_ctx),
     )
@@ -283,7 +300,6 @@ def build_services(
         clock=clock,
         timezone=settings.timezone,
     )
-    decisions = Decisions(db, decision_reactions.texts, clock, visible=staff_ctx.candidate)
     digest = WeeklyDigest(settings=settings, db=db, digest_of=staff.digest.response)
     outbox_store = OutboxStore(db)
     nudges = Nudges(
@@ -294,7 +310,7 @@ def build_services(
         clock=clock,
         settings=settings,
     )
-    liveness = Liveness(clock)
+    liveness = liveness or Liveness(clock)
     ops = Operations(
         liveness=liveness,
         health=HealthCheck(HealthStore(db), liveness, clock),
@@ -354,8 +370,23 @@ def build_services(
 def build_application(
     settings: Settings, clock: Clock | None = None, extra_kinds: Sequence[MessageKind] = ()
 ) -> App:
-    """The production Application; tests and the demo only change the settings (API URL, DB)."""
-    services = build_services(settings, clock, extra_kinds)
+    """The production Application; tests and the demo only change the settings (API URL, DB).
+    The bot is built first (as ApplicationBuilder would: 256 connections, 1 for getUpdates), so
+    the services that call it (forum topics) get it at construction."""
+    clock = clock or SystemClock()
+    liveness = Liveness(clock)
+    request, get_updates_request = requests(liveness)  # each Bot API success is noted
+    bot: ExtBot[Any] = ExtBot(
+        token=settings.require_token(),
+        base_url=settings.api_url,
+        base_file_url=settings.file_url,
+        request=request,
+        get_updates_request=get_updates_request,
+        rate_limiter=PriorityRateLimiter(
+            overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst
+        ),
+    )
+    services = build_services(settings, clock, extra_kinds, forum=BotForum(bot), liveness=liveness)
 
     async def on_init(application: App) -> None:
         await services.db.connect()
@@ -381,21 +412,11 @@ def build_application(
 
     guard = FloodGuard(settings, services.clock, services.renderer)
     processor = PerChatUpdateProcessor(256, guard=guard)
-    request, get_updates_request = requests(services.ops.liveness)  # last Bot API success
 
     application: App = (
         ApplicationBuilder()
-        .token(settings.require_token())
-        .base_url(settings.api_url)
-        .base_file_url(settings.file_url)
-        .request(request)
-        .get_updates_request(get_updates_request)
+        .bot(bot)
         .concurrent_updates(processor)
-        .rate_limiter(
-            PriorityRateLimiter(
-                overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst
-            )
-        )
         .post_init(on_init)
         .post_stop(on_stop)
         .post_shutdown(on_shutdown)

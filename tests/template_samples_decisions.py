@@ -52,7 +52,10 @@ def candidate(**extra: Any) -> list[dict[str, Any]]:
 
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
-    **{f"decisions/{kind}": candidate() for kind in ("oriented", "not_selected", "in_training")},
+    **{
+        f"decisions/{kind}": candidate()
+        for kind in ("oriented", "overturned", "not_selected", "in_training")
+    },
     "decisions/admitted": [
         *candidate(),
         {
@@ -76,4 +79,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "decisions/staff_usage": [{}],
     "decisions/staff_too_long": [{"limit": 3000}],
     "decisions/staff_no_draft": [{"number": 12}],
+    "decisions/staff_pending": [{"total": 1, "more": 0}, {"total": 9, "more": 4}],
+    "decisions/digest_pending": [{"total": 1}, {"total": 12}],
 }

@@ -9,7 +9,15 @@ NASTY = '<b>Léa & "Zoé"</b>'
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "messages/relayed": [{}],
     "messages/to_staff": [
-        {"number": 12, "first_name": NASTY, "stage": stage, "kind": kind, "text": text}
+        {
+            "number": 12,
+            "first_name": NASTY,
+            "stage": stage,
+            "kind": kind,
+            "text": text,
+            "in_topic": in_topic,
+        }
+        for in_topic in (False, True)
         for kind, text in (
             ("request", ""),
             ("text", NASTY),
@@ -18,7 +26,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         )
         for stage in ("Éligible", "")
     ]
-    + [{"number": 12, "first_name": "", "stage": "", "kind": "text", "text": "x" * 3000}],
+    + [
+        {
+            "number": 12,
+            "first_name": "",
+            "stage": "",
+            "kind": "text",
+            "text": "x" * 3000,
+            "in_topic": in_topic,
+        }
+        for in_topic in (False, True)
+    ],
     "messages/from_staff": [{"staff": NASTY, "text": NASTY}, {"staff": None, "text": "Bonjour"}],
     "messages/closed": [{}],
     "messages/write_usage": [{}],

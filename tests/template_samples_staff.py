@@ -59,7 +59,6 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"c": {**C, "result": "review"}, "to_review": True, "human": False, "reasons": []},
         {"c": C_EMPTY, "to_review": False, "human": True, "reasons": []},
     ],
-    "staff/candidate_overturned": [{"first_name": NASTY}, {"first_name": None}],
     "staff/not_found": [{"query": NASTY}, {"query": 12}],
     "staff/search_results": [{"query": NASTY, "count": 20, "shown": 15}],
     "staff/card": [

@@ -268,3 +268,86 @@ async def test_candidates_cannot_press_decision_buttons(
         assert await decision_rows(services, lea_id) == [("not_selected", "draft")]
         assert not any("retenue" in m.plain_text for m in lea.messages)
         assert not any("Léa" in m.plain_text for m in mallory.messages)
+
+
+async def test_an_overturn_in_revue_is_previewed_and_waiting_drafts_are_in_revue_and_the_digest(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    nadia = server.new_user("Nadia")
+    async with running_bot(server, fast(settings, admin(nadia)), clock) as app:
+        services = services_of(app)
+        staff = Chat(server, nadia)
+        await staff.command("start", "")
+        alix, alix_id = await candidate(
+            server, services, "Alix", result="oriented", reasons=["qualification_higher"]
+        )
+        seen = len(staff.messages)
+        await staff.command("revue", "")
+        item = await in_chat(server, nadia.id, f"#{alix_id} Alix", seen)
+        await press(server, nadia, item, "↩️ Renverser : éligible")
+        first = await preview(server, nadia, "Alix", seen)
+        assert "Bonne nouvelle Alix" in first.plain_text
+        assert await services.pipeline.stage_of(alix_id) is Stage.ELIGIBLE
+        await dispatcher_runs(server, app)
+        assert not any("Bonne nouvelle" in m.plain_text for m in alix.messages)
+
+        # a draft the bot made itself (no one to preview it) waits too
+        bo, bo_id = await candidate(server, services, "Bo")
+        await services.pipeline.move(bo_id, to=Stage.INTERVIEW, by=nadia.id, at=clock.now())
+        await services.pipeline.move(bo_id, to=Stage.NOT_SELECTED, by=0, at=clock.now())
+        await dispatcher_runs(server, app)
+
+        # /digest counts them; /revue shows each preview again, with its buttons
+        seen = len(staff.messages)
+        await staff.command("digest", "")
+        await in_chat(server, nadia.id, "Messages de décision en attente d'envoi : 2", seen)
+        seen = len(staff.messages)
+        await staff.command("revue", "")
+        await in_chat(server, nadia.id, "Messages de décision en attente : 2", seen)
+        again = await preview(server, nadia, "Alix", seen)
+        bos = await preview(server, nadia, "Bo", seen)
+        await press(server, nadia, bos, DROP)
+        await press(server, nadia, again, SEND)
+        told_alix = await alix.expect("Bonne nouvelle Alix", within=10.0)
+        assert [b.text for row in told_alix.buttons for b in row] == ["📅 Choisir une réunion"]
+        await alix.press("📅 Choisir une réunion", expect="")
+        # the first preview's buttons do nothing more; nothing reached Bo
+        await press(server, nadia, first, SEND)
+        await dispatcher_runs(server, app)
+        assert [m.plain_text for m in alix.messages].count(told_alix.plain_text) == 1
+        assert not any("retenue" in m.plain_text for m in bo.messages)
+        assert await decision_rows(services, alix_id) == [("overturned", "sent")]
+        assert await decision_rows(services, bo_id) == [("not_selected", "dropped")]
+        seen = len(staff.messages)
+        await staff.command("revue", "Rien à relire")
+        await dispatcher_runs(server, app)
+        assert not any("Messages de décision" in m.plain_text for m in staff.messages[seen:])
+        audit = await services.pipeline.audit_log(alix_id)
+        assert [a["detail"] for a in audit if a["action"] == "decision_message"] == [
+            {"message": "overturned"}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("language", "news", "offer"),
+    [("fr", "Bonne nouvelle Alix", "📅 Choisir une réunion"), ("en", "Good news Alix", "📅")],
+)
+async def test_the_overturn_message_is_in_the_candidates_language(
+    server: FakeTelegram, settings: Settings, clock: FakeClock, language: str, news: str, offer: str
+) -> None:
+    nadia = server.new_user("Nadia")
+    async with running_bot(server, fast(settings, admin(nadia)), clock) as app:
+        services = services_of(app)
+        await Chat(server, nadia).command("start", "")
+        alix, alix_id = await candidate(
+            server, services, "Alix", language, result="oriented", reasons=["qualification_higher"]
+        )
+        await services.pipeline.review(alix_id, decision="overturned", by=nadia.id, at=clock.now())
+        shown = await preview(server, nadia, "Alix", 0)
+        assert news in shown.plain_text  # staff read it in the candidate's language
+        await press(server, nadia, shown, SEND)
+        text = await told(alix, news)
+        message = alix.messages[-1]
+        assert news in text and message.buttons[0][0].text.startswith(offer)
+        assert message.buttons[0][0].callback_data == "s:offer"
+        await dispatcher_runs(server, app)

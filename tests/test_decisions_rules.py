@@ -24,9 +24,11 @@ def test_which_decisions_wait_for_a_preview() -> None:
     assert rules.kind_of_move(Stage.WAITLISTED) is None  # bot/reengagement asks its question
     assert rules.kind_of_move(Stage.INTERVIEW) is None
     assert rules.kind_of_review("confirmed") is Kind.ORIENTED
-    assert rules.kind_of_review("overturned") is None  # told at once, as before
+    assert rules.kind_of_review("overturned") is Kind.OVERTURNED  # previewed too
     assert rules.kind_of_review("human_handled") is None
-    assert {Kind.ORIENTED, Kind.ADMITTED, Kind.NOT_SELECTED} == rules.CONSEQUENTIAL
+    assert {Kind.ORIENTED, Kind.OVERTURNED, Kind.ADMITTED, Kind.NOT_SELECTED} == (
+        rules.CONSEQUENTIAL
+    )
 
 
 def test_the_referral_follows_the_age_at_the_cohort_start() -> None:

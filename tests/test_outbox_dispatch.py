@@ -26,8 +26,21 @@ async def hello(row: OutboxRow) -> Response | None:
     return Response().send(f"Bonjour n°{row.payload.get('n', 0)}")
 
 
+REPAIRS: list[str] = []  # what the "test.repair" kind was told of its 400s
+
+
+async def repair(row: OutboxRow, description: str) -> bool:
+    """A kind that can repair a 400 (as a relay forgets a forum topic deleted by hand)."""
+    REPAIRS.append(description)
+    return "repairable" in description.lower()
+
+
 # The outbox's own test kinds, given to the dispatcher at construction like every feature's.
-TEST_KINDS = [MessageKind("test.hello", hello), MessageKind("test.once", hello, at_most_once=True)]
+TEST_KINDS = [
+    MessageKind("test.hello", hello),
+    MessageKind("test.once", hello, at_most_once=True),
+    MessageKind("test.repair", hello, rejected=repair),
+]
 
 
 async def run(app: App) -> RunStats:
@@ -241,3 +254,43 @@ async def test_403_marks_unreachable_and_cancels_pending(
         assert await state(services, "y") == ("cancelled", "unreachable", 0)
         events = [e["kind"] for e in await services.candidates.events(candidate.id)]
         assert "unreachable" in events
+
+
+async def test_a_400_the_kind_repaired_is_tried_again_within_max_attempts(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    user = server.new_user()
+    REPAIRS.clear()
+    async with running_bot(server, settings, clock, kinds=TEST_KINDS) as app:
+        await opened(server, user)
+        services = services_of(app)
+        server.inject_fault(
+            "sendMessage", status=400, description="Bad Request: repairable", chat_id=user.id
+        )
+        await add(services, key="r", kind="test.repair", chat_id=user.id, due_at=clock.now())
+        await run(app)
+        assert await state(services, "r") == ("pending", "repaired", 1)
+        await run(app)  # due at once, no back-off
+        assert await state(services, "r") == ("sent", "repaired", 2)
+        assert texts(server, user.id).count("Bonjour n°0") == 1
+        # a 400 the kind cannot repair fails the row, as for any kind
+        server.inject_fault(
+            "sendMessage", status=400, description="Bad Request: hopeless", chat_id=user.id
+        )
+        await add(services, key="h", kind="test.repair", chat_id=user.id, due_at=clock.now())
+        await run(app)
+        assert await state(services, "h") == ("failed", "bad_request", 1)
+        # repaired again and again: bounded by max_attempts
+        server.inject_fault(
+            "sendMessage",
+            status=400,
+            description="Bad Request: repairable",
+            times=100,
+            chat_id=user.id,
+        )
+        await add(services, key="l", kind="test.repair", chat_id=user.id, due_at=clock.now())
+        for _ in range(6):
+            await run(app)
+        assert await state(services, "l") == ("failed", "repaired_gave_up", 5)
+        assert REPAIRS[:2] == ["Repairable", "Hopeless"]
+        server.clear_faults()

@@ -87,6 +87,8 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     assert await s.messages.from_candidate(PERSON, text=TO_STAFF) is not None
     await s.messages.write(ADMIN, f"{cid} {FROM_STAFF}")
     await s.messages.store.add_relay(-1001234567890, 77, thread.id)
+    # the forum topic of a staff chat that is a forum (message_thread_id linked to the person)
+    await s.messages.store.save_topic(cid, -1001234567890, 4242, clock.now())
     assert len(await s.messages.store.messages(thread.id)) == 3
 
     # a session three days ahead, booked and confirmed (reminders in the outbox), then attended

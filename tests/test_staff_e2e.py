@@ -98,6 +98,10 @@ async def test_staff_reviews_moves_shortlists_and_exports(
         item = await admin.expect("Léa")
         assert "diplôme au-dessus du bac" in item.plain_text
         await press_on(admin, item, "Renverser")
+        # a preview first (bot/decisions): nothing reaches Léa before "Envoyer"
+        preview = await admin.expect("Voici le message pour Léa")
+        assert "Bonne nouvelle Léa" in preview.plain_text
+        await press_on(admin, preview, "Envoyer")
         told = await lea.expect("Bonne nouvelle Léa")
         assert told.buttons[0][0].callback_data == "s:offer"
         await admin.command("revue", expect="Rien à relire")

@@ -71,7 +71,7 @@ def buttons(reply: Response) -> dict[str, str]:
     }
 
 
-async def test_review_overturn_tells_the_candidate_and_offers_a_session(
+async def test_review_overturn_drafts_the_candidate_message_for_a_preview(
     services: Services, clock: FakeClock
 ) -> None:
     staff = services.staff
@@ -92,11 +92,11 @@ async def test_review_overturn_tells_the_candidate_and_offers_a_session(
     assert told(forged) == [] and await services.pipeline.stage_of(cid) is Stage.TO_REVIEW
     reply = await staff.button(GONESSE, f"st:r:{cid}:o")
     assert await services.pipeline.stage_of(cid) is Stage.ELIGIBLE
-    [(chat, message)] = told(reply)
-    assert chat == 1001
-    [send] = [a for a in message.actions if isinstance(a, Send)]
-    assert "Bonne nouvelle Léa" in send.text
-    assert send.keyboard[0][0].data == "s:offer"
+    # nothing told at once: a draft waits for the staff member's "Envoyer" (bot/decisions)
+    assert told(reply) == []
+    draft = await services.decisions.store.latest_draft(cid)
+    assert draft is not None and draft.kind == "overturned" and "Bonne nouvelle Léa" in draft.text
+    assert draft.staff_id == GONESSE.user_id
     again = await staff.button(GONESSE, f"st:r:{cid}:o")
     assert told(again) == [] and isinstance(again.actions[0], Toast)
     audit = await services.pipeline.audit_log(cid)

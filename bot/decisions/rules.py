@@ -1,7 +1,9 @@
 """Which decision makes which message, and where an oriented candidate is sent. Pure.
 
-Consequential messages (orientation confirmed, admitted, not selected) wait for the staff member
-who decided to read a preview and press "Envoyer"; the others (starts training, exit) go at once.
+Consequential messages (orientation confirmed, orientation overturned, admitted, not selected) wait
+for the staff member who decided to read a preview and press "Envoyer"; the others (starts
+training, exit) go at once. An overturn is good news, but it changes the person's path and a
+misclick cannot be taken back once they read it: it is previewed like the others.
 A waiting list is left to bot/reengagement (it asks its own question).
 """
 
@@ -18,13 +20,14 @@ from bot.core.sites import Site
 
 class Kind(StrEnum):
     ORIENTED = "oriented"
+    OVERTURNED = "overturned"  # the bot's "not eligible" overturned in /revue: go on
     ADMITTED = "admitted"
     NOT_SELECTED = "not_selected"
     IN_TRAINING = "in_training"
     EXITED = "exited"
 
 
-CONSEQUENTIAL = frozenset({Kind.ORIENTED, Kind.ADMITTED, Kind.NOT_SELECTED})
+CONSEQUENTIAL = frozenset({Kind.ORIENTED, Kind.OVERTURNED, Kind.ADMITTED, Kind.NOT_SELECTED})
 BY_STAGE = {
     Stage.ADMITTED: Kind.ADMITTED,
     Stage.NOT_SELECTED: Kind.NOT_SELECTED,
@@ -38,8 +41,8 @@ def kind_of_move(to: Stage) -> Kind | None:
 
 
 def kind_of_review(decision: str) -> Kind | None:
-    """Only a confirmed orientation makes a message here (an overturn has its own, at once)."""
-    return Kind.ORIENTED if decision == "confirmed" else None
+    """A confirmed orientation and an overturned one (human_handled: no message)."""
+    return {"confirmed": Kind.ORIENTED, "overturned": Kind.OVERTURNED}.get(decision)
 
 
 class Partner(StrEnum):

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 __all__ = ["DecisionReactions", "Decisions"]  # the composition root takes both from here
 
 MAX_TEXT = 3000  # characters of a staff member's own text (Telegram takes 4,096)
+MAX_PENDING_SHOWN = 5  # previews re-sent by /revue (each with its buttons); then "and N more"
 # Whether a staff member may see this candidate (their sites): the pipeline's own check.
 Visible = Callable[[StaffMember, int], Awaitable[object | None]]
 
@@ -111,6 +112,36 @@ class Decisions:
             return None
         found = await self.store.chat_and_name(message.candidate_id)
         return self.texts.preview(message, found[1] if found else "")
+
+    # ------------------------------------------------------------ pending drafts
+    async def pending(self, member: StaffMember) -> Response:
+        """For /revue: the drafts of this member's candidates still waiting for "Envoyer", each
+        as its preview again (with its buttons), the oldest first, so none is forgotten (a draft
+        the bot made itself had no preview at all). Empty when there is none."""
+        drafts = [
+            message
+            for message, _site in await self.store.drafts()
+            if await self.visible(member, message.candidate_id) is not None
+        ]
+        response = Response()
+        if not drafts:
+            return response
+        shown = drafts[:MAX_PENDING_SHOWN]
+        response.send(
+            self.texts.staff("staff_pending", total=len(drafts), more=len(drafts) - len(shown))
+        )
+        for message in shown:
+            found = await self.store.chat_and_name(message.candidate_id)
+            response.actions.extend(self.texts.preview(message, found[1] if found else "").actions)
+        return response
+
+    async def digest_pending_text(self, sites: frozenset[str] | None = None) -> str:
+        """The digest's section: how many decision messages wait for "Envoyer" (`sites`: only
+        those; None: all). Same signature as the other digest sections."""
+        total = sum(
+            1 for _message, site in await self.store.drafts() if sites is None or site in sites
+        )
+        return self.texts.staff("digest_pending", total=total) if total else ""
 
     # ------------------------------------------------------------ outbox kinds
     def kinds(self) -> list[MessageKind]:

@@ -181,6 +181,19 @@ class DecisionStore:
         )
         return DecisionMessage.from_row(row) if row else None
 
+    async def drafts(self) -> list[tuple[DecisionMessage, str | None]]:
+        """Every draft still waiting for "Envoyer", oldest first, with the candidate's site."""
+        rows = await self.db.fetchall(
+            "SELECT d.*, (SELECT value FROM answers a WHERE a.candidate_id = d.candidate_id"
+            " AND a.step = 'site' AND a.complete = 1) AS site"
+            " FROM decision_messages d WHERE d.state = 'draft' ORDER BY d.id"
+        )
+        found = []
+        for row in rows:
+            site = json.loads(row["site"]) if row["site"] is not None else None
+            found.append((DecisionMessage.from_row(row), site if isinstance(site, str) else None))
+        return found
+
     async def edit(self, message_id: int, text: str) -> bool:
         """A staff member's own text replaces a draft's; False if it is no longer a draft."""
         async with self.db.transaction() as conn:

@@ -15,6 +15,7 @@ from bot.kernel.actions import Button, Keyboard, Response
 from bot.kernel.rendering import Renderer
 from bot.reengagement.buttons import CODEC as REENGAGE
 from bot.reengagement.buttons import OptIn, OptOut
+from bot.sessions.buttons import SESSIONS, ShowOffer
 
 
 class Texts:
@@ -48,7 +49,11 @@ class Texts:
         return self.renderer.render(person.language, f"decisions/{kind.value}", **context)
 
     def candidate_keyboard(self, kind: str, language: str) -> Keyboard:
-        """Not selected: the re-engagement opt-in (bot/reengagement's own buttons)."""
+        """Not selected: the re-engagement opt-in (bot/reengagement's own buttons); overturned:
+        the sessions on offer (bot/sessions' own button)."""
+        if kind == rules.Kind.OVERTURNED:
+            offer = SESSIONS.encode(ShowOffer())
+            return ((Button(self.renderer.label(language, "btn.offer_session"), offer),),)
         if kind != rules.Kind.NOT_SELECTED:
             return ()
         origin = "n"  # bot.core.reengagement.Origin.NOT_SELECTED

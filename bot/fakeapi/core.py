@@ -77,6 +77,7 @@ class ServerCore:
         self._deactivated: set[int] = set()
         self._chats: dict[int, JsonDict] = {}
         self._left_groups: set[int] = set()  # groups the bot left (leaveChat)
+        self._topics: dict[int, dict[int, JsonDict]] = {}  # forum chat -> thread id -> topic
 
         self._updates: list[JsonDict] = []
         self._update_ids = itertools.count(1)

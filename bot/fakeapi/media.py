@@ -54,9 +54,9 @@ class MediaMethods(MessageMethods):
         chat = self._resolve_chat(params)
         chat_id = int(chat["id"])
         reply_to = self._reply_to(params, chat_id)
+        extra: JsonDict = self._thread_extra(params, chat)
         stored = self._upload(call, kind, kind)
         self._check_rate(chat)
-        extra: JsonDict = {}
         document: SentDocument | None = None
         photo: bytes | None = None
         if kind == "document":

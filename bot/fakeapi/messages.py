@@ -8,6 +8,7 @@ import copy
 from typing import Any
 
 from bot.fakeapi.faults import FaultsAndLimits
+from bot.fakeapi.forum import ForumMethods
 from bot.fakeapi.html_check import HtmlParseError, parse_telegram_html
 from bot.fakeapi.models import (
     Call,
@@ -27,7 +28,7 @@ from bot.fakeapi.protocol import (
 )
 
 
-class MessageMethods(FaultsAndLimits):
+class MessageMethods(FaultsAndLimits, ForumMethods):
     """sendMessage, editMessage*, deleteMessage, answerCallbackQuery and their validation."""
 
     def _format(
@@ -125,6 +126,8 @@ class MessageMethods(FaultsAndLimits):
         if target is None and (chat_id, message_id) in self._bot_by_id:
             target = self._bot_by_id[(chat_id, message_id)].raw
         if target is None:
+            target = self._topic_created_message(chat_id, message_id)
+        if target is None:
             if isinstance(reply, dict) and reply.get("allow_sending_without_reply"):
                 return None
             raise ApiError(400, "Bad Request: message to be replied not found")
@@ -191,6 +194,7 @@ class MessageMethods(FaultsAndLimits):
         chat = self._resolve_chat(params)
         chat_id = int(chat["id"])
         reply_to = self._reply_to(params, chat_id)
+        extra: JsonDict = self._thread_extra(params, chat)
         self._check_rate(chat)
         message = SentMessage(
             message_id=self._new_message_id(chat_id),
@@ -201,7 +205,7 @@ class MessageMethods(FaultsAndLimits):
             reply_markup=markup,
             date=self._now(),
         )
-        extra: JsonDict = {"text": plain}
+        extra["text"] = plain
         if entities:
             extra["entities"] = entities
         if reply_to is not None:

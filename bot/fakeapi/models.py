@@ -107,6 +107,12 @@ class SentMessage:
     raw: JsonDict = field(default_factory=dict, repr=False)
 
     @property
+    def thread_id(self) -> int | None:
+        """The forum topic it was sent to (``message_thread_id``), if any."""
+        value = self.raw.get("message_thread_id")
+        return value if isinstance(value, int) else None
+
+    @property
     def buttons(self) -> list[list[InlineButton]]:
         """Rows of the inline keyboard (empty without one)."""
         rows = (self.reply_markup or {}).get("inline_keyboard") or []

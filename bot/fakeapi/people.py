@@ -244,9 +244,12 @@ class UserSide(ServerCore):
         group_type: str = "supergroup",
         title: str | None = None,
         reply_to: int | None = None,
+        thread_id: int | None = None,
     ) -> int:
         """The user writes in a group the bot is a member of (the bot can then write there);
-        ``reply_to``: the id of a message of that group it answers."""
+        ``reply_to``: the id of a message of that group it answers; ``thread_id``: the forum
+        topic it is written in (like Telegram, it then answers the topic's first message unless
+        it answers another one)."""
         if group_type not in ("group", "supergroup"):
             raise ValueError("group_type must be 'group' or 'supergroup'")
         if group_id in self._left_groups:
@@ -261,6 +264,14 @@ class UserSide(ServerCore):
         entities = command_entities(text)
         if entities:
             content["entities"] = entities
+        if thread_id is not None:
+            topic = self._topics.get(group_id, {}).get(thread_id)
+            if topic is None or topic["deleted"] or not chat.get("is_forum"):
+                raise ValueError(f"no topic {thread_id} in chat {group_id}")
+            content["message_thread_id"] = thread_id
+            content["is_topic_message"] = True
+            if reply_to is None:
+                content["reply_to_message"] = copy.deepcopy(topic["created"])
         if reply_to is not None:
             content["reply_to_message"] = self._replied(group_id, reply_to)
         return self._user_message(user, content, chat=chat)

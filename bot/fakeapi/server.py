@@ -15,8 +15,9 @@ This module holds the HTTP app (routes, request parsing, dispatch to API methods
 ``FakeTelegram`` class assembled from one mixin per method family, all on ``core.ServerCore``
 (the state): ``people`` (what users do), ``observing`` (what tests read and wait for),
 ``faults`` (fault injection, rate limits), ``messages`` and ``media`` (send/edit/delete, files),
-``updates`` (getUpdates, webhooks), ``chats`` (getMe, chats, commands, menu), ``control``
-(the ``/_fake`` endpoints). ``models`` and ``protocol`` hold the data classes and wire details.
+``forum`` (topics of forum supergroups), ``updates`` (getUpdates, webhooks), ``chats`` (getMe,
+chats, commands, menu), ``control`` (the ``/_fake`` endpoints). ``models`` and ``protocol``
+hold the data classes and wire details.
 """
 
 from __future__ import annotations
@@ -106,6 +107,10 @@ class FakeTelegram(ControlEndpoints, MediaMethods, UpdateMethods, ChatMethods):
             ("sendChatAction", self._send_chat_action),
             ("getFile", self._get_file),
             ("getChat", self._get_chat),
+            ("createForumTopic", self._create_forum_topic),
+            ("closeForumTopic", self._close_forum_topic),
+            ("reopenForumTopic", self._reopen_forum_topic),
+            ("deleteForumTopic", self._delete_forum_topic),
             ("leaveChat", self._leave_chat),
             ("setMyCommands", self._set_my_commands),
             ("getMyCommands", self._get_my_commands),

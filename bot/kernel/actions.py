@@ -89,6 +89,8 @@ Action = Send | SendFile | SendPhoto | SendMedia | Tell | EditPressed | Toast
 @dataclass
 class Response:
     actions: list[Action] = field(default_factory=list)
+    # The forum topic (message_thread_id) of the chat its messages go to; None: the chat itself.
+    thread_id: int | None = None
 
     def send(self, text: str, keyboard: Keyboard = ()) -> Response:
         self.actions.append(Send(text, keyboard))

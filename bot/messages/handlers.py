@@ -4,13 +4,16 @@
 - group -10: a staff member's Telegram reply to a relayed message, and a candidate's message while
   a thread is open, are taken here (ApplicationHandlerStop); anything else goes on to the
   screening's handlers in group 0 as before.
-- /ecrire (/write), /clore (/close): staff only, through the gate (anyone else: unknown command).
+- In a forum staff chat, a staff member's text in a candidate's topic goes to the candidate (no
+  reply needed), and a bare /clore there closes that conversation and its topic.
+- /ecrire (/write), /clore (/close): staff only, through the gate (anyone else: unknown command);
+  /clore also in a staff group (by anyone else there: ignored).
 - "msg:" buttons: staff of the candidate's site; anyone else gets the unknown button's answer.
 """
 
 from __future__ import annotations
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
@@ -56,10 +59,13 @@ def register(application: Application, services: Services) -> None:  # type: ign
         response: Response | None = None
         member = services.settings.staff.get(person.user_id)
         replied = message.reply_to_message
+        topic = message.message_thread_id if message.is_topic_message else None
         if member is not None and replied is not None and message.text is not None:
             response = await messaging.staff_reply(
                 member, chat.id, replied.message_id, message.text
             )
+        if response is None and member is not None and topic is not None and message.text:
+            response = await messaging.staff_in_topic(member, chat.id, topic, message.text)
         if response is None and chat.type == "private":
             media: tuple[str, str] | None = None
             if message.photo:
@@ -70,6 +76,7 @@ def register(application: Application, services: Services) -> None:  # type: ign
             response = await messaging.from_candidate(person, text=text, media=media)
         if response is None:
             return  # not for a thread: the screening's handlers take it
+        response.thread_id = topic  # the answer in the topic it was written in
         await perform(context.bot, chat.id, response)
         kick(context)
         raise ApplicationHandlerStop
@@ -97,10 +104,29 @@ def register(application: Application, services: Services) -> None:  # type: ign
         person, member = sender
         response = await messaging.close(member, " ".join(context.args or ()))
         await perform(context.bot, person.chat_id, response)
+        await messaging.tidy_topics()
+        kick(context)
+
+    async def close_in_group(update: Update, context: Context) -> None:
+        message, chat, person = update.effective_message, update.effective_chat, person_of(update)
+        if message is None or chat is None or person is None:
+            return
+        member = services.settings.staff.get(person.user_id)
+        if member is None:
+            return  # not staff: nothing, as for any command in a group
+        topic = message.message_thread_id if message.is_topic_message else None
+        args = " ".join(context.args or ())
+        response = await messaging.close_in_group(member, chat.id, topic, args)
+        response.thread_id = topic
+        await perform(context.bot, chat.id, response)  # before its topic closes
+        await messaging.tidy_topics()
         kick(context)
 
     application.add_handler(CommandHandler(("ecrire", "write"), write, PRIVATE & NEW_MESSAGE))
     application.add_handler(CommandHandler(("clore", "close"), close, PRIVATE & NEW_MESSAGE))
+    application.add_handler(
+        CommandHandler(("clore", "close"), close_in_group, filters.ChatType.GROUPS & NEW_MESSAGE)
+    )
 
     async def pressed(update: Update, context: Context) -> None:
         query, chat, person = update.callback_query, update.effective_chat, person_of(update)
@@ -115,7 +141,11 @@ def register(application: Application, services: Services) -> None:  # type: ign
             await perform(context.bot, person.chat_id, response, query)
             return
         response = await messaging.close_pressed(member, query.data or "")
+        pressed_in = query.message
+        if isinstance(pressed_in, Message) and pressed_in.is_topic_message:
+            response.thread_id = pressed_in.message_thread_id  # the answer in that topic
         await perform(context.bot, chat.id, response, query)
+        await messaging.tidy_topics()
         kick(context)
 
     application.add_handler(CallbackQueryHandler(pressed, pattern=MESSAGES.pattern))

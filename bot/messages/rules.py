@@ -97,3 +97,12 @@ def parse_write(args: str) -> WriteArgs | None:
 def parse_number(args: str) -> int | None:
     number = args.strip().removeprefix("#")
     return int(number) if number.isdigit() and len(number) <= 12 else None
+
+
+TOPIC_NAME_MAX = 128  # Telegram's limit on a forum topic's name
+
+
+def topic_name(number: int, first_name: str) -> str:
+    """A candidate's forum topic: "#12 Léa" (plain text, not HTML)."""
+    name = " ".join(first_name.split())
+    return f"#{number} {name}".strip()[:TOPIC_NAME_MAX]

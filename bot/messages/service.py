@@ -26,11 +26,13 @@ from bot.config import Settings, StaffMember
 from bot.db.database import Database
 from bot.kernel.actions import Button, EditPressed, Response, Send, SendMedia, Toast
 from bot.kernel.clock import Clock
+from bot.kernel.forum import Forum
 from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.messages import rules
 from bot.messages.buttons import MESSAGES, CloseThread, WriteTo
 from bot.messages.store import FROM_CANDIDATE, TO_CANDIDATE, Message, MessageStore, Thread
+from bot.messages.topics import Topics
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, schedule
 from bot.screening.store import Candidate, CandidateStore
@@ -61,6 +63,7 @@ class Messaging:
         settings: Settings,
         clock: Clock,
         stage_of: StageOf,
+        forum: Forum | None = None,
     ) -> None:
         self.db = db
         self.store = store
@@ -72,6 +75,7 @@ class Messaging:
         self.timezone: ZoneInfo = settings.timezone
         self.staff_language = settings.language
         self._named: dict[int, str] = {}  # staff first names already stored
+        self.topics = Topics(store=store, forum=forum, clock=clock)  # a staff chat's forum
 
     # ------------------------------------------------------------------ staff first names
     async def remember_staff(self, user_id: int, first_name: str) -> None:
@@ -193,6 +197,16 @@ class Messaging:
             return None
         return await self._write(member, thread.candidate_id, text)
 
+    async def staff_in_topic(
+        self, member: StaffMember, chat_id: int, thread_id: int, text: str
+    ) -> Response | None:
+        """A staff member writes in a candidate's forum topic: to the candidate, as a reply;
+        None if the topic is no candidate's (the update is left to the other handlers)."""
+        candidate_id = await self.topics.candidate_in(chat_id, thread_id)
+        if candidate_id is None:
+            return None
+        return await self._write(member, candidate_id, text)
+
     async def write(self, member: StaffMember, args: str) -> Response:
         """/ecrire <number> <text>."""
         parsed = rules.parse_write(args)
@@ -232,6 +246,21 @@ class Messaging:
         if number is None:
             return self._say("messages/close_usage")
         return await self._close(member, number)
+
+    async def close_in_group(
+        self, member: StaffMember, chat_id: int, thread_id: int | None, args: str
+    ) -> Response:
+        """/clore in a staff group: `/clore <number>`, or bare `/clore` in a candidate's topic."""
+        number = rules.parse_number(args)
+        if number is None and not args.strip() and thread_id is not None:
+            number = await self.topics.candidate_in(chat_id, thread_id)
+        if number is None:
+            return self._say("messages/close_usage")
+        return await self._close(member, number)
+
+    async def tidy_topics(self) -> int:
+        """Close the forum topics of closed conversations (after a /clore's answer was sent)."""
+        return await self.topics.close_idle()
 
     async def close_pressed(self, member: StaffMember, data: str) -> Response:
         """🔒 Clore under a relayed message; ✍️ Écrire on the card."""
@@ -277,6 +306,7 @@ class Messaging:
         for thread in await self.store.silent_since(now - rules.SILENCE):
             if rules.silent_too_long(thread.last_activity_at, now):
                 closed += int(await self._close_thread(thread, by=None, reason="silence"))
+        await self.topics.close_idle()
         return closed
 
     # ------------------------------------------------------------------ for the staff views
@@ -334,7 +364,9 @@ class Messaging:
     # ------------------------------------------------------------------ outbox kinds
     def kinds(self) -> list[MessageKind]:
         return [
-            MessageKind(TO_STAFF, self._render_to_staff, delivered=self._relayed),
+            MessageKind(
+                TO_STAFF, self._render_to_staff, delivered=self._relayed, rejected=self._refused
+            ),
             MessageKind(TO_PERSON, self._render_to_candidate, delivered=self._sent),
         ]
 
@@ -362,10 +394,27 @@ class Messaging:
             "text": message.text or "",
         }
         keyboard = ((Button(labels["msg.btn.close"], MESSAGES.encode(CloseThread(candidate.id))),),)
-        text = self.renderer.render(lang, "messages/to_staff", **context)
+        first_name = context["first_name"]
+        thread = await self.topics.thread_for(
+            row.chat_id, candidate.id, first_name if isinstance(first_name, str) else ""
+        )
+        text = self.renderer.render(
+            lang, "messages/to_staff", in_topic=thread is not None, **context
+        )
         if message.kind in ("photo", "document") and message.file_id:
-            return Response().add(SendMedia(message.kind, message.file_id, text, keyboard))
-        return Response().add(Send(text, keyboard))
+            response = Response().add(SendMedia(message.kind, message.file_id, text, keyboard))
+        else:
+            response = Response().add(Send(text, keyboard))
+        response.thread_id = thread  # the candidate's forum topic, if the chat is a forum
+        return response
+
+    async def _refused(self, row: OutboxRow, description: str) -> bool:
+        """A relay refused (400): a topic deleted or closed by hand is forgotten or reopened,
+        and the row tried again."""
+        message = await self.store.message(int(row.payload.get("message", 0)))
+        if message is None:
+            return False
+        return await self.topics.refused(row.chat_id, message.candidate_id, description)
 
     async def _render_to_candidate(self, row: OutboxRow) -> Response | None:
         found = await self._row_message(row)

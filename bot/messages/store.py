@@ -54,6 +54,25 @@ class Message:
         return cls(**{k: row[k] for k in cls.__dataclass_fields__})
 
 
+@dataclass(frozen=True)
+class Topic:
+    """A candidate's forum topic in a staff chat."""
+
+    candidate_id: int
+    chat_id: int
+    thread_id: int
+    closed: bool
+
+
+def _topic(row: aiosqlite.Row) -> Topic:
+    return Topic(
+        int(row["candidate_id"]),
+        int(row["chat_id"]),
+        int(row["thread_id"]),
+        row["closed_at"] is not None,
+    )
+
+
 class MessageStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -190,3 +209,57 @@ class MessageStore:
             " ON CONFLICT (chat_id, message_id) DO NOTHING",
             (chat_id, message_id, thread_id),
         )
+
+    # ------------------------------------------------------------------ forum topics
+    async def topic(self, candidate_id: int, chat_id: int) -> Topic | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM message_topics WHERE candidate_id = ? AND chat_id = ?",
+            (candidate_id, chat_id),
+        )
+        return _topic(row) if row else None
+
+    async def topic_in(self, chat_id: int, thread_id: int) -> Topic | None:
+        row = await self.db.fetchone(
+            "SELECT * FROM message_topics WHERE chat_id = ? AND thread_id = ?",
+            (chat_id, thread_id),
+        )
+        return _topic(row) if row else None
+
+    async def save_topic(
+        self, candidate_id: int, chat_id: int, thread_id: int, now: dt.datetime
+    ) -> None:
+        """A new topic (it replaces a deleted one); nothing if the candidate is gone meanwhile."""
+        await self.db.execute(
+            "INSERT INTO message_topics (candidate_id, chat_id, thread_id, created_at)"
+            " SELECT ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM candidates WHERE id = ?)"
+            " ON CONFLICT (candidate_id, chat_id) DO UPDATE SET thread_id = excluded.thread_id,"
+            " created_at = excluded.created_at, closed_at = NULL",
+            (candidate_id, chat_id, thread_id, iso(now), candidate_id),
+        )
+
+    async def set_topic_closed(self, topic: Topic, closed_at: dt.datetime | None) -> None:
+        await self.db.execute(
+            "UPDATE message_topics SET closed_at = ? WHERE candidate_id = ? AND chat_id = ?"
+            " AND thread_id = ?",
+            (
+                iso(closed_at) if closed_at else None,
+                topic.candidate_id,
+                topic.chat_id,
+                topic.thread_id,
+            ),
+        )
+
+    async def forget_topic(self, topic: Topic) -> None:
+        await self.db.execute(
+            "DELETE FROM message_topics WHERE candidate_id = ? AND chat_id = ? AND thread_id = ?",
+            (topic.candidate_id, topic.chat_id, topic.thread_id),
+        )
+
+    async def topics_to_close(self) -> list[Topic]:
+        """Open topics of candidates with no open conversation (at most 100 a run)."""
+        rows = await self.db.fetchall(
+            "SELECT * FROM message_topics t WHERE t.closed_at IS NULL AND NOT EXISTS"
+            " (SELECT 1 FROM message_threads m WHERE m.candidate_id = t.candidate_id"
+            " AND m.closed_at IS NULL) ORDER BY t.candidate_id LIMIT 100"
+        )
+        return [_topic(r) for r in rows]

@@ -9,7 +9,8 @@ stopped nudges (bulk rows only); hold it to the morning outside the sending wind
 if the morning is too late); otherwise claim it (pending -> sending, committed), render it with
 the renderer of its kind, send it, record the result. Errors: 429 is retried by the limiter then
 re-queued; 5xx and network errors back off exponentially up to `max_attempts`; 403 marks the
-person unreachable and cancels their pending rows; 400 fails the row.
+person unreachable and cancels their pending rows; 400 fails the row, unless the kind repaired
+its cause (`MessageKind.rejected`: a forum topic deleted by hand) and it is tried again.
 
 A crash between the Bot API call and recording the result leaves the row in 'sending'. At the
 next start-up, `recover()` applies the kind's policy: at-least-once kinds go back to pending
@@ -223,6 +224,9 @@ class Dispatcher:
             else:
                 await self._again(row, "timeout", None, stats)
         except Rejected as error:
+            if kind.rejected is not None and await self._repaired(kind, row, error.description):
+                await self._again(row, "repaired", dt.timedelta(0), stats)
+                return
             await self.store.finish(row.id, FAILED, self.clock.now(), "bad_request")
             stats.failed += 1
             log.error("outbox row %s (%s): bad request: %s", row.id, row.kind, error.description)
@@ -240,6 +244,14 @@ class Dispatcher:
                     await kind.delivered(row, sent_ids or ())
                 except Exception:
                     log.exception("outbox row %s (%s): after-send hook failed", row.id, row.kind)
+
+    async def _repaired(self, kind: MessageKind, row: OutboxRow, description: str) -> bool:
+        assert kind.rejected is not None
+        try:
+            return await kind.rejected(row, description)
+        except Exception:
+            log.exception("outbox row %s (%s): repair hook failed", row.id, row.kind)
+            return False
 
     async def _again(
         self, row: OutboxRow, reason: str, wait: dt.timedelta | None, stats: RunStats

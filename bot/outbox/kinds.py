@@ -19,6 +19,9 @@ Render = Callable[[OutboxRow], Awaitable[Response | None]]
 # After a row was sent: the ids of the messages it made in its chat (a relay records them, so a
 # Telegram reply to one finds its way back).
 Delivered = Callable[[OutboxRow, Sequence[int]], Awaitable[None]]
+# After a 400 (the description Telegram gave): whether the kind repaired what made it fail (a
+# forum topic deleted by hand) and the row should be tried again (within max_attempts).
+Rejected = Callable[[OutboxRow, str], Awaitable[bool]]
 # Adds rows that became due by the passing of time; returns how many it added.
 Planner = Callable[[dt.datetime], Awaitable[int]]
 
@@ -31,3 +34,4 @@ class MessageKind:
     # reminder twice is better than none), at-most-once kinds are not (an unsolicited message).
     at_most_once: bool = False
     delivered: Delivered | None = None
+    rejected: Rejected | None = None

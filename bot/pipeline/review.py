@@ -1,5 +1,9 @@
 """/revue: results to review and /humain requests, oldest first, each with its buttons; a
-decision (confirm, overturn, handled) from the buttons. An overturned result tells the candidate.
+decision (confirm, overturn, handled) from the buttons; and the decision messages still waiting
+for "Envoyer" (bot/decisions), so no draft is forgotten.
+
+A confirmed or an overturned result tells the candidate through bot/decisions (its reaction to
+the `Reviewed` event): first a preview to the staff member who decided, then the message.
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from collections.abc import Awaitable, Callable
 
 from bot.config import StaffMember
 from bot.core.pipeline import Stage, TransitionRefused
-from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Tell, Toast
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast
 from bot.pipeline.buttons import Card, Decide, Note, encode
 from bot.pipeline.context import PipelineContext
 from bot.pipeline.models import CandidateView
@@ -28,10 +32,21 @@ def in_queue(view: CandidateView) -> bool:
 Unanswered = Callable[[frozenset[str] | None], Awaitable[str]]
 
 
+# The decision messages of a member's candidates still waiting for "Envoyer", as their previews
+# with their buttons (bot/decisions: Decisions.pending); empty when there are none.
+PendingDrafts = Callable[[StaffMember], Awaitable[Response]]
+
+
 class Review:
-    def __init__(self, ctx: PipelineContext, unanswered: Unanswered | None = None) -> None:
+    def __init__(
+        self,
+        ctx: PipelineContext,
+        unanswered: Unanswered | None = None,
+        drafts: PendingDrafts | None = None,
+    ) -> None:
         self.ctx = ctx
         self.unanswered = unanswered
+        self.drafts = drafts
 
     async def queue(self, member: StaffMember) -> Response:
         ctx = self.ctx
@@ -47,6 +62,8 @@ class Review:
             late = await self.unanswered(None if member.is_admin else frozenset(member.sites))
             if late:
                 response.send(late)
+        if self.drafts is not None:
+            response.actions.extend((await self.drafts(member)).actions)
         return response
 
     def item(self, view: CandidateView) -> tuple[str, Keyboard]:
@@ -90,17 +107,4 @@ class Review:
         log.info("staff review %s on candidate %s", decision, candidate_id)
         response = Response().add(Toast(""))
         response.add(EditPressed(append=ctx.label(f"staff.done.{decision}")))
-        if decision == "overturned":
-            response.add(Tell(view.chat_id, self._overturned_message(view)))
         return response
-
-    def _overturned_message(self, view: CandidateView) -> Response:
-        ctx = self.ctx
-        text = ctx.renderer.render(
-            view.language,
-            "staff/candidate_overturned",
-            programme=ctx.programme,
-            first_name=view.first_name or None,
-        )
-        button = Button(ctx.renderer.label(view.language, "btn.offer_session"), "s:offer")
-        return Response().send(text, ((button,),))

@@ -99,6 +99,7 @@ async def perform(
     """
     sent: list[Message] = []
     limit = BULK if bulk else None
+    topic = response.thread_id  # a forum topic of chat_id, if any
     if query is not None:
         toast = next((a.text for a in response.actions if isinstance(a, Toast)), None)
         try:
@@ -112,6 +113,7 @@ async def perform(
                 await bot.send_message(
                     chat_id,
                     action.text,
+                    message_thread_id=topic,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup(action.keyboard),
                     link_preview_options=NO_PREVIEW,
@@ -122,6 +124,7 @@ async def perform(
             sent.append(
                 await bot.send_document(
                     chat_id,
+                    message_thread_id=topic,
                     document=InputFile(action.content, filename=action.filename),
                     caption=action.caption or None,
                     parse_mode=ParseMode.HTML,
@@ -132,6 +135,7 @@ async def perform(
             sent.append(
                 await bot.send_photo(
                     chat_id,
+                    message_thread_id=topic,
                     photo=InputFile(action.content, filename=action.filename),
                     caption=action.caption or None,
                     parse_mode=ParseMode.HTML,
@@ -139,7 +143,7 @@ async def perform(
                 )
             )
         elif isinstance(action, SendMedia):
-            sent.append(await _send_media(bot, chat_id, action, limit))
+            sent.append(await _send_media(bot, chat_id, action, limit, topic))
         elif isinstance(action, EditPressed) and query is not None:
             edits.append(action)
     if query is not None:
@@ -159,7 +163,11 @@ async def perform(
 
 
 async def _send_media(
-    bot: ExtBot[Any], chat_id: int, action: SendMedia, limit: dict[str, Any] | None
+    bot: ExtBot[Any],
+    chat_id: int,
+    action: SendMedia,
+    limit: dict[str, Any] | None,
+    topic: int | None,
 ) -> Message:
     """A photo or document re-sent by its file_id (Telegram keeps the file)."""
     caption = action.caption or None
@@ -167,6 +175,7 @@ async def _send_media(
         return await bot.send_photo(
             chat_id,
             photo=action.file_id,
+            message_thread_id=topic,
             caption=caption,
             parse_mode=ParseMode.HTML,
             reply_markup=markup(action.keyboard),
