@@ -27,6 +27,10 @@ from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.decisions import handlers as decisions_handlers
 from bot.decisions.service import DecisionReactions, Decisions
+from bot.inbox import handlers as inbox_handlers
+from bot.inbox.handlers import InboxQueue
+from bot.inbox.service import Applying, Inbox
+from bot.inbox.store import InboxStore
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
@@ -99,7 +103,8 @@ def build_services(
     clock = clock or SystemClock()
     programme = load_programme(settings.rules_file)
     outcomes = load_outcomes(settings.outcomes_file)
-    db = Database(settings.database)
+    applying = Applying()  # marks the update being handled applied with its changes (inbox)
+    db = Database(settings.database, before_commit=applying)
     renderer = Renderer(default_language=settings.language)
     # Cross-feature reactions, run inside the transaction that raised the event, before COMMIT.
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
@@ -314,6 +319,7 @@ def build_services(
         messages=messaging,
         interviews=interviews,
         decisions=decisions,
+        inbox=Inbox(InboxStore(db), applying, clock),
     )
 
 
@@ -327,6 +333,9 @@ def build_application(
         await services.db.connect()
         services.staff.digest.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
+        await services.inbox.prune()
+        # the updates a crash (or a stop) left, queued before polling starts: handled first
+        await update_queue.take_up(application.bot)
         if settings.sessions_file is not None:
             added, known = await services.sessions.file.load_file(settings.sessions_file)
             log.info("sessions file: %d added, %d already known", added, known)
@@ -346,7 +355,8 @@ def build_application(
         await services.db.close()
 
     guard = FloodGuard(settings, services.clock, services.renderer)
-    processor = PerChatUpdateProcessor(256, guard=guard)
+    processor = PerChatUpdateProcessor(256, guard=guard, inbox=services.inbox)
+    update_queue = InboxQueue(services.inbox)  # each update committed before it is acknowledged
 
     application: App = (
         ApplicationBuilder()
@@ -354,6 +364,7 @@ def build_application(
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(processor)
+        .update_queue(update_queue)
         .rate_limiter(
             PriorityRateLimiter(
                 overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst
@@ -365,6 +376,9 @@ def build_application(
         .build()
     )
     application.bot_data["services"] = services
+    # first of all handlers: an update whose changes committed before a crash is answered with
+    # where the person stands, not handled twice
+    inbox_handlers.register(application, services.inbox, services.screening.where_we_are)
     _schedule_outbox(application, services)
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.core.sites import Programme
 from bot.db.database import Database
 from bot.decisions.service import Decisions
+from bot.inbox.service import Inbox
 from bot.interviews.feature import Interviews
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
@@ -42,3 +43,4 @@ class Services:
     messages: Messaging  # issue 12: staff and candidates write to each other
     interviews: Interviews  # issue 12: staff set interviews, candidates answer, reminders
     decisions: Decisions  # issue 12: every staff decision reaches the candidate
+    inbox: Inbox  # issue 14: every update written before it is acknowledged, taken up at start

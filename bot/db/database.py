@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import aiosqlite
 
@@ -77,9 +77,19 @@ def _private_files(path: Path) -> None:
                 log.warning("%s was open to group or others (mode %o): now 600", file, mode)
 
 
+class CommitHook(Protocol):
+    """Runs inside a transaction just before its COMMIT while `active()` (bot/inbox: the update
+    being handled is marked applied together with its changes)."""
+
+    def active(self) -> bool: ...
+
+    async def __call__(self, conn: aiosqlite.Connection) -> None: ...
+
+
 class Database:
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, before_commit: CommitHook | None = None) -> None:
         self.path = Path(path)
+        self._before_commit = before_commit
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         # The task inside a transaction: its further statements and transactions join it (a
@@ -181,6 +191,12 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
+                if self._before_commit is not None and self._before_commit.active():
+                    try:
+                        await self._before_commit(self.conn)
+                    except BaseException:
+                        await self.conn.execute("ROLLBACK")
+                        raise
                 await self.conn.execute("COMMIT")
             finally:
                 self._owner = None
@@ -208,6 +224,11 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement (autocommit, or in this task's transaction); returns lastrowid."""
+        hooked = self._before_commit is not None and self._before_commit.active()
+        if hooked and not self._in_own_transaction():  # its own transaction, for the hook
+            async with self.transaction() as conn:
+                cursor = await conn.execute(sql, params)
+                return cursor.lastrowid or 0
         async with self._turn():
             cursor = await self.conn.execute(sql, params)
             return cursor.lastrowid or 0
