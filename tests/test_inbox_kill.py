@@ -2,16 +2,17 @@
 while 20 people screen (200 messages and presses in all).
 
 Each person sends /start, accepts the notice, then answers the first questions (buttons and typed
-answers, two typed in a row), waiting for the bot's replies as a person does. Three times, the fake Bot API
-stops delivering the bot's messages (it takes each sendMessage and never answers it nor shows it
-to the person), and once every person still screening has a reply held so, the bot is killed:
-each of those people has an update that Telegram already forgot (the offset moved past it) and
-whose reply never reached them, its answer stored or not. After the restart, every one of them
-gets that reply, and in the end every person got every reply exactly once, in order.
+answers, two typed in a row), waiting for the bot's replies as a person does. Three times, the
+fake Bot API stops delivering the bot's messages (it takes each sendMessage and never answers it
+nor shows it to the person), and once every person still screening has a reply held so, the bot
+is killed: each of those people has an update that Telegram already forgot (the offset moved past
+it) and whose reply never reached them, its answer stored or not. After the restart, every one of
+them gets that reply, and in the end every person got every reply exactly once, in order.
 
-Deterministic: the kill waits for a positive sign (a held reply in every chat still going), and
-a reply delivered before the hold belongs to an update its chat finished before starting the one
-held (one update at a time per chat), so nothing is both delivered and left to do at the kill.
+Deterministic: the kill waits for a positive sign (a held reply in every chat still going, every
+update confirmed), and a reply delivered before the hold belongs to an update its chat finished
+before starting the one held (one update at a time per chat), so nothing is both delivered and
+left to do at the kill.
 """
 
 from __future__ import annotations
@@ -110,17 +111,27 @@ async def test_every_update_answered_once_in_order_across_three_kills(tmp_path: 
         def delivered() -> int:
             return sum(len(server.messages(u.id)) for u in users)
 
+        def going() -> set[int]:
+            """The people whose last reply has not reached them."""
+            last = steps[-1][2]
+            return {
+                u.id for u in users if not any(last in m.plain_text for m in server.messages(u.id))
+            }
+
         people = [asyncio.create_task(person(server, u, turns)) for u in users]
         process = await start()
         try:
             for threshold in KILLS_AFTER:
-                await server.wait_until(lambda t=threshold: delivered() >= t, 30)
+                await server.wait_until(
+                    lambda t=threshold: delivered() >= t, 30, message=f"{threshold} replies"
+                )
                 server.holding = True
-                going = {u.id for u, task in zip(users, people, strict=True) if not task.done()}
                 # every chat still going has a reply held, and Telegram forgot every update
                 # (each confirmed by a getUpdates offset): without the inbox they would be lost
                 await server.wait_until(
-                    lambda g=going: g <= server.held and not server.pending_updates, 30
+                    lambda: going() <= server.held and not server.pending_updates,
+                    30,
+                    message="a reply held in every chat going, every update confirmed",
                 )
                 process.send_signal(signal.SIGKILL)
                 await process.wait()
