@@ -29,6 +29,12 @@ async def test_an_update_is_written_once(services: Services) -> None:
     inbox = services.inbox
     assert await inbox.record(7, LEA, payload(7))
     assert not await inbox.record(7, LEA, payload(7))  # delivered again: not handled twice
+    assert not await inbox.record(7, LEA, payload(7, text="other"))  # pending: the first kept
+    assert await states(services) == {7: "pending"}
+    await inbox.done(7)
+    assert not await inbox.record(7, LEA, payload(7))  # done, delivered again: not twice
+    # the same id, something else (ids start again, or are picked at random): a new update
+    assert await inbox.record(7, LEA, payload(7, text="other"))
     assert await states(services) == {7: "pending"}
 
 

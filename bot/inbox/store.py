@@ -34,11 +34,18 @@ class InboxStore:
         self, update_id: int, chat_id: int | None, payload: str, now: dt.datetime
     ) -> bool:
         """Write an update (committed on return); False if it was there already (delivered
-        again: it is handled, or will be, from the first copy)."""
+        again: it is handled, or will be, from the first copy).
+
+        The same id with other content over a done row is a new update (Telegram picks ids at
+        random after a week without updates; a test server or the demo starts again from 1): it
+        takes the row's place."""
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
                 "INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (update_id) DO NOTHING",
+                " ON CONFLICT (update_id) DO UPDATE SET chat_id = excluded.chat_id,"
+                " payload = excluded.payload, received_at = excluded.received_at,"
+                " state = 'pending', attempts = 0, done_at = NULL"
+                " WHERE inbox.state = 'done' AND inbox.payload != excluded.payload",
                 (update_id, chat_id, payload, iso(now)),
             )
             return cursor.rowcount == 1
