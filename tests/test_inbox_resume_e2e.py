@@ -9,13 +9,13 @@ Here the crash is reproduced exactly: the update is in the inbox, its handler's 
 
 from __future__ import annotations
 
-import json
-
 import pytest
+from telegram import Update
 
 from bot.app import build_services
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, SentMessage
+from bot.inbox.handlers import payload_of
 from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
 from tests import flowscript as fs
@@ -34,7 +34,8 @@ async def crash_after_commit(
     try:
         inbox = services.inbox
         update_id = int(str(update["update_id"]))
-        assert await inbox.record(update_id, person.chat_id, json.dumps(update))
+        payload = payload_of(Update.de_json(update, None))  # as the bot writes it
+        assert await inbox.record(update_id, person.chat_id, payload)
         token = inbox.applying.enter(update_id)
         try:
             if "callback_query" in update:

@@ -33,6 +33,12 @@ PRUNE_EVERY = 3600.0  # seconds between two prunings of the done updates
 Resume = Callable[[Person], Awaitable[Response]]
 
 
+def payload_of(update: Update) -> str:
+    """An update as the inbox keeps it: the same text for the same update, so that a copy
+    Telegram delivers again is recognised (bot/inbox/store.py record)."""
+    return json.dumps(update.to_dict(), sort_keys=True, ensure_ascii=False)
+
+
 class InboxQueue(asyncio.Queue[object]):
     """The Application's update queue: an update goes in once it is committed to the inbox."""
 
@@ -43,9 +49,7 @@ class InboxQueue(asyncio.Queue[object]):
     async def put(self, item: object) -> None:
         if isinstance(item, Update):
             try:
-                new = await self.inbox.record(
-                    item.update_id, chat_key(item), json.dumps(item.to_dict())
-                )
+                new = await self.inbox.record(item.update_id, chat_key(item), payload_of(item))
             except Exception as exc:  # handled anyway, only not kept across a crash
                 log.error("inbox: update %s not recorded: %s", item.update_id, type(exc).__name__)
                 new = True

@@ -39,16 +39,18 @@ class InboxStore:
         The same id with other content over a done row is a new update (Telegram picks ids at
         random after a week without updates; a test server or the demo starts again from 1): it
         takes the row's place."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (update_id) DO UPDATE SET chat_id = excluded.chat_id,"
-                " payload = excluded.payload, received_at = excluded.received_at,"
-                " state = 'pending', attempts = 0, done_at = NULL"
-                " WHERE inbox.state = 'done' AND inbox.payload != excluded.payload",
-                (update_id, chat_id, payload, iso(now)),
-            )
-            return cursor.rowcount == 1
+        # One statement, committed on its own (a flood's updates are written one by one
+        # before the first of them runs); RETURNING gives a row only if it wrote one.
+        rows = await self.db.fetchall(
+            "INSERT INTO inbox (update_id, chat_id, payload, received_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (update_id) DO UPDATE SET chat_id = excluded.chat_id,"
+            " payload = excluded.payload, received_at = excluded.received_at,"
+            " state = 'pending', attempts = 0, done_at = NULL"
+            " WHERE inbox.state = 'done' AND inbox.payload != excluded.payload"
+            " RETURNING update_id",
+            (update_id, chat_id, payload, iso(now)),
+        )
+        return len(rows) == 1
 
     async def done(self, update_id: int, now: dt.datetime) -> None:
         await self.db.execute(
