@@ -28,7 +28,6 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.decisions import handlers as decisions_handlers
 from bot.decisions.service import DecisionReactions, Decisions
 from bot.inbox import handlers as inbox_handlers
-from bot.inbox.handlers import InboxQueue
 from bot.inbox.service import Applying, Inbox
 from bot.inbox.store import InboxStore
 from bot.interviews import handlers as interviews_handlers
@@ -333,8 +332,7 @@ def build_application(
         await services.db.connect()
         services.staff.digest.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
-        await services.inbox.prune()
-        # the updates a crash (or a stop) left, queued before polling starts: handled first
+        await services.inbox.prune()  # then what a crash or a stop left, queued before polling
         await update_queue.take_up(application.bot)
         if settings.sessions_file is not None:
             added, known = await services.sessions.file.load_file(settings.sessions_file)
@@ -356,7 +354,7 @@ def build_application(
 
     guard = FloodGuard(settings, services.clock, services.renderer)
     processor = PerChatUpdateProcessor(256, guard=guard, inbox=services.inbox)
-    update_queue = InboxQueue(services.inbox)  # each update committed before it is acknowledged
+    update_queue = inbox_handlers.InboxQueue(services.inbox)  # committed before acknowledged
 
     application: App = (
         ApplicationBuilder()
@@ -376,9 +374,7 @@ def build_application(
         .build()
     )
     application.bot_data["services"] = services
-    # first of all handlers: an update whose changes committed before a crash is answered with
-    # where the person stands, not handled twice
-    inbox_handlers.register(application, services.inbox, services.screening.where_we_are)
+    inbox_handlers.register(application, services.inbox, services.screening.where_we_are)  # 1st
     _schedule_outbox(application, services)
     staff_handlers.register(application, services)  # before the candidate catch-alls
     alumni_handlers.register(application, services)  # "fu:" buttons, /sortie, /sorties, /appels
