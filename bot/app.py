@@ -28,8 +28,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.decisions import handlers as decisions_handlers
 from bot.decisions.service import DecisionReactions, Decisions
 from bot.inbox import handlers as inbox_handlers
-from bot.inbox.service import Applying, Inbox
-from bot.inbox.store import InboxStore
+from bot.inbox.service import Inbox
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
@@ -102,8 +101,7 @@ def build_services(
     clock = clock or SystemClock()
     programme = load_programme(settings.rules_file)
     outcomes = load_outcomes(settings.outcomes_file)
-    applying = Applying()  # marks the update being handled applied with its changes (inbox)
-    db = Database(settings.database, before_commit=applying)
+    db = Database(settings.database)
     renderer = Renderer(default_language=settings.language)
     # Cross-feature reactions, run inside the transaction that raised the event, before COMMIT.
     reengagement_reactions = ReengagementReactions(timezone=settings.timezone)
@@ -318,7 +316,7 @@ def build_services(
         messages=messaging,
         interviews=interviews,
         decisions=decisions,
-        inbox=Inbox(InboxStore(db), applying, clock),
+        inbox=Inbox.of(db, clock),
     )
 
 
@@ -332,8 +330,7 @@ def build_application(
         await services.db.connect()
         services.staff.digest.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
-        await services.inbox.prune()  # then what a crash or a stop left, queued before polling
-        await update_queue.take_up(application.bot)
+        await inbox_handlers.take_up(application)  # what a crash or a stop left, queued first
         if settings.sessions_file is not None:
             added, known = await services.sessions.file.load_file(settings.sessions_file)
             log.info("sessions file: %d added, %d already known", added, known)
@@ -354,7 +351,6 @@ def build_application(
 
     guard = FloodGuard(settings, services.clock, services.renderer)
     processor = PerChatUpdateProcessor(256, guard=guard, inbox=services.inbox)
-    update_queue = inbox_handlers.InboxQueue(services.inbox)  # committed before acknowledged
 
     application: App = (
         ApplicationBuilder()
@@ -362,7 +358,7 @@ def build_application(
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
         .concurrent_updates(processor)
-        .update_queue(update_queue)
+        .update_queue(inbox_handlers.InboxQueue(services.inbox))  # committed before acked
         .rate_limiter(
             PriorityRateLimiter(
                 overall_per_second=settings.messages_per_second, chat_burst=settings.chat_burst

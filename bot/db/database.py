@@ -7,15 +7,16 @@ interleave statements inside one transaction; every access therefore goes throug
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import re
 import stat
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import aiosqlite
 
@@ -77,19 +78,26 @@ def _private_files(path: Path) -> None:
                 log.warning("%s was open to group or others (mode %o): now 600", file, mode)
 
 
-class CommitHook(Protocol):
-    """Runs inside a transaction just before its COMMIT while `active()` (bot/inbox: the update
-    being handled is marked applied together with its changes)."""
+# Runs inside every transaction the current task (and the tasks it starts) commits, just before
+# COMMIT, while set: bot/inbox marks the update being handled applied with its changes.
+CommitHook = Callable[[aiosqlite.Connection], Awaitable[None]]
+_BEFORE_COMMIT: contextvars.ContextVar[CommitHook | None] = contextvars.ContextVar(
+    "before_commit", default=None
+)
 
-    def active(self) -> bool: ...
 
-    async def __call__(self, conn: aiosqlite.Connection) -> None: ...
+def set_before_commit(hook: CommitHook | None) -> contextvars.Token[CommitHook | None]:
+    """Set the hook of the current context (reset it with `reset_before_commit(token)`)."""
+    return _BEFORE_COMMIT.set(hook)
+
+
+def reset_before_commit(token: contextvars.Token[CommitHook | None]) -> None:
+    _BEFORE_COMMIT.reset(token)
 
 
 class Database:
-    def __init__(self, path: Path | str, *, before_commit: CommitHook | None = None) -> None:
+    def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        self._before_commit = before_commit
         self._conn: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         # The task inside a transaction: its further statements and transactions join it (a
@@ -191,9 +199,10 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
-                if self._before_commit is not None and self._before_commit.active():
+                hook = _BEFORE_COMMIT.get()
+                if hook is not None:
                     try:
-                        await self._before_commit(self.conn)
+                        await hook(self.conn)
                     except BaseException:
                         await self.conn.execute("ROLLBACK")
                         raise
@@ -224,8 +233,9 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement (autocommit, or in this task's transaction); returns lastrowid."""
-        hooked = self._before_commit is not None and self._before_commit.active()
-        if hooked and not self._in_own_transaction():  # its own transaction, for the hook
+        if (
+            _BEFORE_COMMIT.get() is not None and not self._in_own_transaction()
+        ):  # its own transaction, for the hook
             async with self.transaction() as conn:
                 cursor = await conn.execute(sql, params)
                 return cursor.lastrowid or 0

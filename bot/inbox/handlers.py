@@ -31,6 +31,7 @@ RESUME_GROUP = -100  # before every other handler (the relays are at -10)
 PRUNE_EVERY = 3600.0  # seconds between two prunings of the done updates
 
 Resume = Callable[[Person], Awaitable[Response]]
+App = Application[Any, Any, Any, Any, Any, Any]
 
 
 def payload_of(update: Update) -> str:
@@ -67,9 +68,14 @@ class InboxQueue(asyncio.Queue[object]):
         return len(entries)
 
 
-def register(
-    application: Application[Any, Any, Any, Any, Any, Any], inbox: Inbox, resume: Resume
-) -> None:
+async def take_up(application: App) -> int:
+    """At start (post_init), before polling: the updates the last run left, in order."""
+    queue = application.update_queue
+    assert isinstance(queue, InboxQueue), "the Application's update_queue is an InboxQueue"
+    return await queue.take_up(application.bot)
+
+
+def register(application: App, inbox: Inbox, resume: Resume) -> None:
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.update_id not in inbox.to_resume:
             return

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import contextvars
 import datetime as dt
+import functools
 import logging
 
-import aiosqlite
-
+from bot.db.database import CommitHook, Database, reset_before_commit, set_before_commit
 from bot.inbox.store import Entry, InboxStore, mark_applied
 from bot.kernel.clock import Clock
 
@@ -31,31 +31,22 @@ log = logging.getLogger(__name__)
 KEEP = dt.timedelta(days=1)  # done updates hold personal data: pruned after a day
 MAX_ATTEMPTS = 3  # starts that take an update up before it is given up
 
-_CURRENT: contextvars.ContextVar[int | None] = contextvars.ContextVar("inbox_update", default=None)
-
 
 class Applying:
-    """Which update the running task handles; the database's hook before COMMIT."""
+    """Marks the update the current task handles: every transaction it commits marks the update
+    applied before its COMMIT (bot/db/database.py's hook of the context)."""
 
-    def enter(self, update_id: int) -> contextvars.Token[int | None]:
-        return _CURRENT.set(update_id)
+    def enter(self, update_id: int) -> contextvars.Token[CommitHook | None]:
+        return set_before_commit(functools.partial(mark_applied, update_id=update_id))
 
-    def leave(self, token: contextvars.Token[int | None]) -> None:
-        _CURRENT.reset(token)
-
-    def active(self) -> bool:
-        return _CURRENT.get() is not None
-
-    async def __call__(self, conn: aiosqlite.Connection) -> None:
-        update_id = _CURRENT.get()
-        if update_id is not None:
-            await mark_applied(conn, update_id)
+    def leave(self, token: contextvars.Token[CommitHook | None]) -> None:
+        reset_before_commit(token)
 
 
 class Inbox:
-    def __init__(self, store: InboxStore, applying: Applying, clock: Clock) -> None:
+    def __init__(self, store: InboxStore, clock: Clock) -> None:
         self.store = store
-        self.applying = applying
+        self.applying = Applying()
         self.clock = clock
         # Updates taken up at start whose changes had committed: answered with where the
         # person stands instead of being handled again.
@@ -69,8 +60,14 @@ class Inbox:
         self.to_resume.discard(update_id)
         await self.store.done(update_id, self.clock.now())
 
+    @classmethod
+    def of(cls, db: Database, clock: Clock) -> Inbox:
+        return cls(InboxStore(db), clock)
+
     async def take_up(self) -> list[Entry]:
-        """At start: the updates a crash or a stop left, in order, to handle again once."""
+        """At start: the updates a crash or a stop left, in order, to handle again once (the
+        done ones older than a day are pruned first)."""
+        await self.prune()
         entries = await self.store.open_entries()
         given_up = [e for e in entries if e.attempts >= MAX_ATTEMPTS]
         for entry in given_up:

@@ -97,7 +97,7 @@ class InboxStore:
         return None if row is None else str(row["state"])
 
 
-async def mark_applied(conn: aiosqlite.Connection, update_id: int) -> None:
+async def mark_applied(conn: aiosqlite.Connection, *, update_id: int) -> None:
     """In the transaction of the handler's changes: they and this mark commit together."""
     await conn.execute(
         "UPDATE inbox SET state = 'applied' WHERE update_id = ? AND state = 'pending'",
