@@ -15,7 +15,7 @@ from telegram import Update
 from bot.app import build_services
 from bot.config import Settings
 from bot.fakeapi import FakeTelegram, SentMessage
-from bot.inbox.handlers import payload_of
+from bot.inbox.handlers import ResumedHandler, payload_of
 from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
 from tests import flowscript as fs
@@ -114,3 +114,18 @@ async def test_the_reply_a_crash_kept_back_reaches_the_person_once(
         assert await services.inbox.store.state_of(update_id) == "done"
     finally:
         await services.db.close()
+
+
+async def test_only_the_updates_to_resume_are_caught(settings: Settings, clock: FakeClock) -> None:
+    """The resume handler matches nothing else: the other handlers of its group and the next
+    ones see every other update (a TypeHandler of all updates would hide them in its group)."""
+
+    async def callback(update: Update, context: object) -> None:
+        return None
+
+    inbox = build_services(settings, clock).inbox
+    inbox.to_resume.add(5)
+    handler = ResumedHandler(inbox, callback)
+    assert handler.check_update(Update(5))
+    assert not handler.check_update(Update(6))
+    assert not handler.check_update(object())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from telegram import Bot, Update
@@ -27,7 +27,7 @@ from bot.telegram.update_processor import chat_key
 
 log = logging.getLogger(__name__)
 
-RESUME_GROUP = -100  # before every other handler (the relays are at -10)
+RESUME_GROUP = -1000  # before every other handler (the relays are at -10)
 PRUNE_EVERY = 3600.0  # seconds between two prunings of the done updates
 
 Resume = Callable[[Person], Awaitable[Response]]
@@ -75,10 +75,24 @@ async def take_up(application: App) -> int:
     return await queue.take_up(application.bot)
 
 
+class ResumedHandler(TypeHandler[Update, ContextTypes.DEFAULT_TYPE, None]):
+    """Matches only the updates to answer with where the person stands: every other update goes
+    on to the handlers of this group and the next ones as if this one did not exist."""
+
+    def __init__(
+        self,
+        inbox: Inbox,
+        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+    ) -> None:
+        super().__init__(Update, callback)
+        self.inbox = inbox
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and update.update_id in self.inbox.to_resume
+
+
 def register(application: App, inbox: Inbox, resume: Resume) -> None:
     async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        if update.update_id not in inbox.to_resume:
-            return
         inbox.to_resume.discard(update.update_id)
         person = person_of(update)
         chat = update.effective_chat
@@ -91,7 +105,7 @@ def register(application: App, inbox: Inbox, resume: Resume) -> None:
             await perform(context.bot, chat.id, Response(), update.callback_query)  # the spinner
         raise ApplicationHandlerStop
 
-    application.add_handler(TypeHandler(Update, on_update), group=RESUME_GROUP)
+    application.add_handler(ResumedHandler(inbox, on_update), group=RESUME_GROUP)
 
     async def prune(context: ContextTypes.DEFAULT_TYPE) -> None:
         await inbox.prune()
