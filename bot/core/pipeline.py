@@ -242,3 +242,60 @@ def funnel(derived: Iterable[Derived]) -> dict[str, int]:
             if d.reached(step):
                 counts[step] += 1
     return counts
+
+
+# The stage kept in SQL (candidates.stage, .reached, .human_pending; migration 0011) is a cache
+# of the derivation above, written in the transaction of every change of the facts
+# (bot/db/stage.py). `reached` is a bit mask of the stages visited (bit i: ORDER[i]), so the
+# funnel is a SQL aggregate: a step is reached when reached & FUNNEL_MASKS[step] != 0.
+# The kinds of events the derivation (and human_pending) reads; the others never change it.
+STAGE_EVENT_KINDS: tuple[str, ...] = (
+    "restarted",
+    "submitted",
+    "review",
+    "stage",
+    "session_booked",
+    "session_cancelled",
+    "session_attended",
+    "session_absent",
+    "human_requested",
+)
+
+
+def stage_bit(stage: Stage) -> int:
+    return 1 << ORDER.index(stage)
+
+
+def reached_mask(visited: Iterable[Stage]) -> int:
+    mask = 0
+    for stage in visited:
+        mask |= stage_bit(stage)
+    return mask
+
+
+def stages_in(mask: int) -> tuple[Stage, ...]:
+    """The stages of a `reached` mask, in ORDER."""
+    return tuple(s for s in ORDER if mask & stage_bit(s))
+
+
+FUNNEL_MASKS: Mapping[str, int] = {
+    "consented": reached_mask(ORDER),
+    "finished": reached_mask(s for s in ORDER if s is not Stage.SCREENING),
+    **{step: reached_mask(stages) for step, stages in _FUNNEL_STAGES.items()},
+}
+
+
+def human_pending(
+    events: Iterable[tuple[str, Mapping[str, Any] | None]], human_requested_at: str | None
+) -> bool:
+    """Asked for a person (/humain) and no staff member has marked it handled since."""
+    pending = False
+    requested = handled = False
+    for kind, detail in events:
+        said_handled = (detail or {}).get("decision") == "human_handled"
+        handled = handled or said_handled
+        if kind == "human_requested":
+            pending = requested = True
+        elif kind == "review" and said_handled:
+            pending = False
+    return pending or (human_requested_at is not None and not requested and not handled)

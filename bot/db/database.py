@@ -11,7 +11,7 @@ import logging
 import os
 import re
 import stat
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +19,18 @@ from typing import Any
 
 import aiosqlite
 
+from bot.db import stage
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+Backfill = Callable[[aiosqlite.Connection], Awaitable[object]]
+
+# Python run after a migration's SQL, in its transaction: what SQL alone cannot compute.
+BACKFILLS: dict[int, Backfill] = {11: stage.backfill}
 
 
 @dataclass(frozen=True)
@@ -145,12 +151,17 @@ class Database:
             for migration in migrations if migrations is not None else load_migrations():
                 if migration.version <= current:
                     continue
-                script = (
-                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
+                backfill = BACKFILLS.get(migration.version)
+                script = f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                end = f"PRAGMA user_version = {migration.version};\nCOMMIT;"
                 try:
-                    await self.conn.executescript(script)
+                    if backfill is None:
+                        await self.conn.executescript(script + end)
+                    else:
+                        await self.conn.executescript(script)
+                        await backfill(self.conn)
+                        await self.conn.execute(f"PRAGMA user_version = {migration.version}")
+                        await self.conn.execute("COMMIT")
                 except Exception:
                     if self.conn.in_transaction:
                         await self.conn.execute("ROLLBACK")

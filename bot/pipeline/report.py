@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import StaffMember
-from bot.core.pipeline import FUNNEL, ORDER, Stage, counts_by_stage
-from bot.core.pipeline import funnel as funnel_counts
+from bot.core.pipeline import FUNNEL, ORDER, Stage
 from bot.kernel.actions import Button, Keyboard, Response, rows
 from bot.pipeline.buttons import SiteReport, encode
 from bot.pipeline.context import MAX_LIST, PipelineContext
-from bot.pipeline.models import CandidateView
 from bot.pipeline.views import match_site, visible_sites
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What /pipeline shows, counted in SQL (bot/pipeline/read_store.py)."""
+
+    stages: dict[Stage, int]
+    funnel: dict[str, int]
+    sources: dict[str, int]
+    screening: list[dict[str, Any]]  # the answers of everyone still screening
 
 
 class Report:
@@ -34,11 +43,16 @@ class Report:
             site = match_site(" ".join(args), names, visible_sites(member))
             if site is None:
                 return ctx.say("unknown_site", sites=ctx.site_choices(member))
-        views = await ctx.visible(member)
-        if site is not None:
-            views = [v for v in views if v.site == site]
-        starts = await ctx.store.start_counts() if member.is_admin and site is None else None
-        text = self._text(views, site, starts)
+        sites = visible_sites(member) if site is None else frozenset({site})
+        store = ctx.store
+        counts = Counts(
+            stages=await store.stage_counts(sites),
+            funnel=await store.funnel(sites),
+            sources=await store.source_counts(sites),
+            screening=await store.screening_answers(sites),
+        )
+        starts = await store.start_counts() if member.is_admin and site is None else None
+        text = self._text(counts, site, starts)
         return Response().send(text, self._site_keyboard(member))
 
     async def site(self, member: StaffMember, site: str) -> Response | None:
@@ -56,18 +70,15 @@ class Report:
             return ()
         return rows(buttons, 3)
 
-    def _text(
-        self, views: list[CandidateView], site: str | None, starts: dict[str, int] | None
-    ) -> str:
+    def _text(self, counts: Counts, site: str | None, starts: dict[str, int] | None) -> str:
         ctx = self.ctx
-        derived = [v.derived for v in views]
-        stages = counts_by_stage(d.stage for d in derived)
-        funnel = funnel_counts(derived)
+        stages, funnel = counts.stages, counts.funnel
+        total = sum(stages.values())
         steps: list[dict[str, Any]] = []
         previous: int | None = None
         if starts is not None:
             # /start before consent is counted anonymously; consented people started too.
-            started = max(sum(starts.values()), len(views))
+            started = max(sum(starts.values()), total)
             steps.append({"label": ctx.label("funnel.started"), "count": started, "drop": None})
             previous = started
         for step in FUNNEL:
@@ -79,9 +90,8 @@ class Report:
             previous = count
         stopped = Counter(
             step.key
-            for v in views
-            if v.stage is Stage.SCREENING
-            for step in [ctx.flow.next_step(v.answers)]
+            for answers in counts.screening
+            for step in [ctx.flow.next_step(answers)]
             if step is not None
         )
         in_screening = stages[Stage.SCREENING]
@@ -94,12 +104,12 @@ class Report:
             for step in ctx.flow.steps
             if stopped[step.key]
         ]
-        sources = Counter(v.source or "" for v in views)
+        sources = counts.sources
         return ctx.render(
             "pipeline",
             site=ctx.site_name(site) if site else None,
             all_sites=site is None,
-            total=len(views),
+            total=total,
             stages=[{"label": ctx.stage(s), "count": stages[s]} for s in ORDER if stages[s]],
             funnel=steps,
             dropoff=dropoff,

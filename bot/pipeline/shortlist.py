@@ -62,20 +62,10 @@ class Shortlist:
 
     async def view(self, cohort: Cohort, top_n: int | None = None) -> ShortlistView:
         ctx = self.ctx
-        views = await ctx.store.candidates({cohort.site})
-        ready = [
-            v
-            for v in views
-            if v.stage in ctx.rules.ready_stages
-            and (v.cohort_id is None or v.cohort_id == cohort.id or v.stage is not Stage.WAITLISTED)
-        ]
+        ready = await ctx.store.ready(cohort.site, ctx.rules.ready_stages, cohort.id)
         people = {v.id: v for v in ready}
         ranked = rank({v.id: ranking_facts(v, ctx.qpv) for v in ready}, ctx.rules)
-        admitted = [
-            v
-            for v in views
-            if v.cohort_id == cohort.id and v.stage in (Stage.ADMITTED, Stage.IN_TRAINING)
-        ]
+        admitted = await ctx.store.in_cohort(cohort.id, (Stage.ADMITTED, Stage.IN_TRAINING))
         if top_n is None:
             top_n = max(cohort.capacity - len(admitted), 0)
         return ShortlistView(cohort, ranked, people, admitted, min(top_n, len(ranked)))

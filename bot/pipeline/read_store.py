@@ -1,0 +1,294 @@
+"""What the staff side reads about candidates, costing what the answer needs.
+
+Lists and counts filter and aggregate in SQL on the columns kept with each candidate (stage,
+reached, human_pending, site, name_key: migration 0011, bot/db/stage.py), with indexes; answers
+are read only for the rows shown, and the history only for one candidate (a card, a move). The
+export reads a chunk of rows at a time (`chunks`), one short statement each, so candidates'
+replies get the connection between two chunks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from typing import Any
+
+import aiosqlite
+
+from bot.core.pipeline import FUNNEL, FUNNEL_MASKS, ORDER, Derived, Facts, Stage, derive
+from bot.db.database import Database
+from bot.pipeline.models import CandidateView, Event
+
+Sites = Collection[str] | None  # None: every site, and the candidates who chose none yet
+PENDING = "(c.stage = 'to_review' OR c.human_pending = 1)"  # as the partial index says
+QUEUE_ORDER = "COALESCE(c.submitted_at, c.created_at), c.id"
+_COLUMNS = (
+    "c.id, c.chat_id, c.language, c.source, c.status, c.result, c.result_reasons,"
+    " c.review_status, c.human_requested_at, c.created_at, c.submitted_at, c.stage, c.reached,"
+    " c.human_pending, c.site, p.cohort_id"
+)
+_FROM = "FROM candidates c LEFT JOIN placements p ON p.candidate_id = c.id"
+CHUNK = 500  # rows per statement when reading many
+_IDS_PER_QUERY = 500
+
+
+def site_filter(sites: Sites) -> tuple[str, tuple[str, ...]]:
+    """A SQL condition on c.site and its parameters."""
+    if sites is None:
+        return "1", ()
+    chosen = tuple(sorted(sites))
+    if not chosen:
+        return "0", ()
+    return f"c.site IN ({', '.join('?' * len(chosen))})", chosen
+
+
+def event_row(row: aiosqlite.Row) -> Event:
+    detail = json.loads(row["detail"]) if row["detail"] else {}
+    return Event(str(row["at"]), str(row["kind"]), detail if isinstance(detail, dict) else {})
+
+
+def _view(row: aiosqlite.Row, answers: dict[str, Any], events: list[Event]) -> CandidateView:
+    return CandidateView(
+        id=int(row["id"]),
+        chat_id=int(row["chat_id"]),
+        language=str(row["language"]),
+        source=row["source"],
+        status=str(row["status"]),
+        result=row["result"],
+        reasons=json.loads(row["result_reasons"] or "[]"),
+        review_status=row["review_status"],
+        human_requested_at=row["human_requested_at"],
+        created_at=str(row["created_at"]),
+        submitted_at=row["submitted_at"],
+        answers=answers,
+        stage=Stage(row["stage"]),
+        reached=int(row["reached"]),
+        human_pending=bool(row["human_pending"]),
+        site=row["site"],
+        events=events,
+        cohort_id=int(row["cohort_id"]) if row["cohort_id"] is not None else None,
+    )
+
+
+class CandidateReads:
+    """The reading half of PipelineStore (bot/pipeline/store.py)."""
+
+    db: Database
+
+    async def _answers(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        answers: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            part = ids[start : start + _IDS_PER_QUERY]
+            rows = await self.db.fetchall(
+                "SELECT candidate_id, step, value FROM answers WHERE complete = 1 AND"
+                f" candidate_id IN ({', '.join('?' * len(part))})",
+                tuple(part),
+            )
+            for r in rows:
+                answers.setdefault(int(r[0]), {})[str(r[1])] = json.loads(r[2])
+        return answers
+
+    async def _views(
+        self, where: str, params: Sequence[Any] = (), *, tail: str = "ORDER BY c.id"
+    ) -> list[CandidateView]:
+        """Candidates matching a condition on `c` (and `p`), with their answers, no history."""
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} {_FROM} WHERE {where} {tail}", params)
+        answers = await self._answers([int(r["id"]) for r in rows])
+        return [_view(r, answers.get(int(r["id"]), {}), []) for r in rows]
+
+    async def candidates(
+        self, sites: Sites = None, ids: Iterable[int] | None = None
+    ) -> list[CandidateView]:
+        """Candidates of these sites, or with these ids, with their answers (no history): for
+        small sets; staff lists use the bounded queries below."""
+        where, params = site_filter(sites)
+        if ids is None:
+            return await self._views(where, params)
+        id_list = [int(i) for i in ids]
+        found: list[CandidateView] = []
+        for start in range(0, len(id_list), _IDS_PER_QUERY):
+            part = id_list[start : start + _IDS_PER_QUERY]
+            found += await self._views(
+                f"{where} AND c.id IN ({', '.join('?' * len(part))})", (*params, *part)
+            )
+        return sorted(found, key=lambda v: v.id)
+
+    async def candidate(self, candidate_id: int) -> CandidateView | None:
+        """One candidate with answers and their whole history (a card, a move)."""
+        rows = await self.db.fetchall(f"SELECT {_COLUMNS} {_FROM} WHERE c.id = ?", (candidate_id,))
+        if not rows:
+            return None
+        events = await self.db.fetchall(
+            "SELECT at, kind, detail FROM candidate_events WHERE candidate_id = ? ORDER BY id",
+            (candidate_id,),
+        )
+        answers = await self._answers([candidate_id])
+        return _view(rows[0], answers.get(candidate_id, {}), [event_row(e) for e in events])
+
+    async def stage_of(self, candidate_id: int) -> Stage | None:
+        row = await self.db.fetchone("SELECT stage FROM candidates WHERE id = ?", (candidate_id,))
+        return Stage(row[0]) if row else None
+
+    async def derived_from_facts(self, candidate_id: int) -> Derived | None:
+        """The reference: the stage derived from the row and the whole history (tests check
+        that the stage kept in SQL always equals it)."""
+        row = await self.db.fetchone(
+            "SELECT status, result, review_status FROM candidates WHERE id = ?", (candidate_id,)
+        )
+        if row is None:
+            return None
+        events = await self.db.fetchall(
+            "SELECT at, kind, detail FROM candidate_events WHERE candidate_id = ? ORDER BY id",
+            (candidate_id,),
+        )
+        history = tuple((e.kind, e.detail) for e in map(event_row, events))
+        return derive(Facts(str(row[0]), row[1], row[2], history))
+
+    # ------------------------------------------------------------ counts (SQL)
+    async def stage_counts(self, sites: Sites) -> dict[Stage, int]:
+        where, params = site_filter(sites)
+        rows = await self.db.fetchall(
+            f"SELECT c.stage, COUNT(*) FROM candidates c WHERE {where} GROUP BY c.stage", params
+        )
+        counts = dict.fromkeys(ORDER, 0)
+        for stage, count in rows:
+            counts[Stage(stage)] = int(count)
+        return counts
+
+    async def funnel(self, sites: Sites) -> dict[str, int]:
+        """Candidates who ever reached each funnel step (bot/core/pipeline.py FUNNEL)."""
+        where, params = site_filter(sites)
+        sums = ", ".join(f"SUM(c.reached & {FUNNEL_MASKS[step]} != 0)" for step in FUNNEL)
+        row = await self.db.fetchone(f"SELECT {sums} FROM candidates c WHERE {where}", params)
+        return {step: int(row[i] or 0) if row else 0 for i, step in enumerate(FUNNEL)}
+
+    async def reached_by_gender(self, sites: Sites) -> list[tuple[int, str | None, int]]:
+        """(reached mask, gender answer, count): the funnel chart's shares of women."""
+        where, params = site_filter(sites)
+        rows = await self.db.fetchall(
+            "SELECT c.reached, json_extract(a.value, '$'), COUNT(*) FROM candidates c"
+            " LEFT JOIN answers a ON a.candidate_id = c.id AND a.step = 'gender'"
+            f" AND a.complete = 1 WHERE {where} GROUP BY 1, 2",
+            params,
+        )
+        return [(int(r[0]), r[1], int(r[2])) for r in rows]
+
+    async def source_counts(self, sites: Sites) -> dict[str, int]:
+        where, params = site_filter(sites)
+        rows = await self.db.fetchall(
+            f"SELECT COALESCE(c.source, ''), COUNT(*) FROM candidates c WHERE {where} GROUP BY 1",
+            params,
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def count(self, sites: Sites) -> int:
+        where, params = site_filter(sites)
+        row = await self.db.fetchone(f"SELECT COUNT(*) FROM candidates c WHERE {where}", params)
+        return int(row[0]) if row else 0
+
+    async def new_since(self, sites: Sites, since: str) -> tuple[int, int]:
+        """(created since, finished screening since): the digest's first line."""
+        where, params = site_filter(sites)
+        created = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM candidates c WHERE c.created_at >= ? AND {where}",
+            (since, *params),
+        )
+        finished = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM candidates c WHERE c.submitted_at >= ? AND {where}",
+            (since, *params),
+        )
+        return (int(created[0]) if created else 0, int(finished[0]) if finished else 0)
+
+    async def screening_answers(self, sites: Sites) -> list[dict[str, Any]]:
+        """The answers of everyone still screening: where the screening stops."""
+        where, params = site_filter(sites)
+        rows = await self.db.fetchall(
+            "SELECT a.candidate_id, a.step, a.value FROM candidates c JOIN answers a"
+            " ON a.candidate_id = c.id AND a.complete = 1"
+            f" WHERE c.stage = 'screening' AND {where}",
+            params,
+        )
+        answers: dict[int, dict[str, Any]] = {}
+        for r in rows:
+            answers.setdefault(int(r[0]), {})[str(r[1])] = json.loads(r[2])
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM candidates c WHERE c.stage = 'screening' AND {where}", params
+        )
+        silent = (int(row[0]) if row else 0) - len(answers)  # not one answer yet
+        return [*answers.values(), *({} for _ in range(max(silent, 0)))]
+
+    # ----------------------------------------------------------- bounded lists
+    async def review_queue(self, sites: Sites, limit: int) -> tuple[int, list[CandidateView]]:
+        """How many wait for a person (a result to review, a /humain request), and the oldest
+        `limit` of them."""
+        where, params = site_filter(sites)
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM candidates c WHERE {PENDING} AND {where}", params
+        )
+        views = await self._views(
+            f"{PENDING} AND {where}", params, tail=f"ORDER BY {QUEUE_ORDER} LIMIT {int(limit)}"
+        )
+        return (int(row[0]) if row else 0, views)
+
+    async def pending_count(self, sites: Sites) -> int:
+        where, params = site_filter(sites)
+        row = await self.db.fetchone(
+            f"SELECT COUNT(*) FROM candidates c WHERE {PENDING} AND {where}", params
+        )
+        return int(row[0]) if row else 0
+
+    async def find_by_name(
+        self, sites: Sites, wanted: str, limit: int
+    ) -> tuple[int, list[CandidateView]]:
+        """Candidates whose folded first name contains `wanted` (folded): how many, and the
+        first `limit` by number. Read from the name index (name_key, site, id) alone."""
+        where, params = site_filter(sites)
+        rows = await self.db.fetchall(
+            "SELECT c.id FROM candidates c INDEXED BY candidates_by_name"
+            f" WHERE instr(c.name_key, ?) > 0 AND {where} ORDER BY c.id",
+            (wanted, *params),
+        )
+        ids = [int(r[0]) for r in rows]
+        return len(ids), await self.candidates(ids=ids[:limit])
+
+    async def ready(
+        self, site: str, stages: Collection[Stage], cohort_id: int
+    ) -> list[CandidateView]:
+        """A site's candidates in `stages`, except those waitlisted for another cohort."""
+        marks = ", ".join("?" * len(stages))
+        return await self._views(
+            f"c.site = ? AND c.stage IN ({marks}) AND (p.cohort_id IS NULL OR p.cohort_id = ?"
+            " OR c.stage != 'waitlisted')",
+            (site, *(s.value for s in stages), cohort_id),
+        )
+
+    async def in_cohort(self, cohort_id: int, stages: Collection[Stage]) -> list[CandidateView]:
+        marks = ", ".join("?" * len(stages))
+        return await self._views(
+            f"p.cohort_id = ? AND c.stage IN ({marks})",
+            (cohort_id, *(s.value for s in stages)),
+        )
+
+    async def cohort_stage_counts(self, cohort_id: int) -> dict[Stage, int]:
+        rows = await self.db.fetchall(
+            "SELECT c.stage, COUNT(*) FROM placements p JOIN candidates c ON c.id = p.candidate_id"
+            " WHERE p.cohort_id = ? GROUP BY c.stage",
+            (cohort_id,),
+        )
+        counts = dict.fromkeys(ORDER, 0)
+        for stage, count in rows:
+            counts[Stage(stage)] = int(count)
+        return counts
+
+    async def chunks(self, sites: Sites, size: int = CHUNK) -> AsyncIterator[list[CandidateView]]:
+        """Every candidate of these sites by number, `size` at a time, with their answers."""
+        where, params = site_filter(sites)
+        last = 0
+        while True:
+            views = await self._views(
+                f"c.id > ? AND {where}", (last, *params), tail=f"ORDER BY c.id LIMIT {int(size)}"
+            )
+            if not views:
+                return
+            yield views
+            last = views[-1].id
