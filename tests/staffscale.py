@@ -132,6 +132,23 @@ def populate(
                 if stage in COHORT_STAGES
             ),
         )
+        exited = [first + i for i, stage in enumerate(stages) if stage is Stage.EXITED]
+        conn.executemany(
+            "INSERT INTO alumni (candidate_id, site, cohort_id, cohort, exit_date, completed,"
+            " marked_by, marked_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
+            (
+                (cid, site, cohorts[site], f"Promo {site}", exit.isoformat(), int(cid % 5 != 0), at)
+                for cid in exited
+                for site in [sites[(cid - first) % len(sites)]]
+                for exit in [(now - dt.timedelta(days=cid % 700)).date()]
+                for at in [now.isoformat(timespec="seconds")]
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO followups (candidate_id, milestone, due_at, sent_at, answered_at,"
+            " answered_via, situation) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            _followups(exited, rng, now),
+        )
         conn.commit()
     finally:
         conn.close()
@@ -164,6 +181,23 @@ def _candidates(
             at,
             at if status == "submitted" else None,
         )
+
+
+def _followups(
+    exited: Sequence[int], rng: random.Random, now: dt.datetime
+) -> Iterator[tuple[object, ...]]:
+    situations = ("cdi", "cdd_long", "apprenticeship", "training", "job_seeking", "other")
+    for cid in exited:
+        exit = now - dt.timedelta(days=cid % 700)
+        for milestone in (0, 3, 6, 12):
+            due = exit + dt.timedelta(days=30 * milestone)
+            at = due.isoformat(timespec="seconds")
+            if due > now:
+                yield cid, milestone, at, None, None, None, None
+            elif rng.random() < 0.7:
+                yield cid, milestone, at, at, at, "bot", rng.choice(situations)
+            else:
+                yield cid, milestone, at, at, None, None, None
 
 
 def _answers(
