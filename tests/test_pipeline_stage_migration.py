@@ -6,6 +6,7 @@ measures it)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import sqlite3
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from bot.core.pipeline import Stage, derive, human_pending, reached_mask
 from bot.core.text import fold
 from bot.db.database import Database, load_migrations
+from bot.db.stage import PROFILE_STEPS
 from bot.db.unit_of_work import UnitOfWork
 from bot.pipeline.store import PipelineStore
 from tests.staffscale import STAGE_COLUMNS_VERSION, migrations_before, populate, sites_of
@@ -35,7 +37,7 @@ async def stored_and_derived(db: Database, candidate_id: int) -> tuple[tuple[obj
     """The columns the migration filled, and what the facts say they should be."""
     row = await db.fetchone(
         "SELECT status, result, review_status, human_requested_at, stage, reached,"
-        " human_pending, site, name_key FROM candidates WHERE id = ?",
+        " human_pending, site, name_key, profile FROM candidates WHERE id = ?",
         (candidate_id,),
     )
     assert row is not None
@@ -51,8 +53,16 @@ async def stored_and_derived(db: Database, candidate_id: int) -> tuple[tuple[obj
         int(human_pending(events, row["human_requested_at"])),
         view.answers.get("site"),
         fold(str(name)) if name else None,
+        profile(view.answers),
     )
-    stored = (row["stage"], row["reached"], row["human_pending"], row["site"], row["name_key"])
+    stored = (
+        row["stage"],
+        row["reached"],
+        row["human_pending"],
+        row["site"],
+        row["name_key"],
+        json.loads(row["profile"]),
+    )
     return stored, expected
 
 
@@ -129,3 +139,8 @@ def test_derivation_is_the_reference_of_the_bit_mask() -> None:
     derived = derive(facts)
     mask = reached_mask(derived.visited)
     assert [bool(mask & FUNNEL_MASKS[s]) for s in FUNNEL] == [derived.reached(s) for s in FUNNEL]
+
+
+def profile(answers: dict[str, object]) -> dict[str, object]:
+    """The answers a shortlist reads, as candidates.profile keeps them."""
+    return {k: answers[k] for k in PROFILE_STEPS if answers.get(k) is not None}

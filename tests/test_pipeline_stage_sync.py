@@ -8,6 +8,7 @@ After each step every candidate of the database is checked, not only the one mov
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 from bot.config import Settings, StaffMember
 from bot.core.pipeline import Stage, human_pending, reached_mask
 from bot.core.text import fold
+from bot.db.stage import PROFILE_STEPS
 from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
 from bot.screening.buttons import StartOver
@@ -39,7 +41,7 @@ async def assert_in_sync(s: Services) -> dict[int, Stage]:
     """Every candidate's kept columns equal what their facts say; returns their stages."""
     stages = {}
     rows = await s.db.fetchall(
-        "SELECT id, human_requested_at, stage, reached, human_pending, site, name_key"
+        "SELECT id, human_requested_at, stage, reached, human_pending, site, name_key, profile"
         " FROM candidates ORDER BY id"
     )
     for row in rows:
@@ -55,8 +57,16 @@ async def assert_in_sync(s: Services) -> dict[int, Stage]:
             int(human_pending(events, row["human_requested_at"])),
             view.answers.get("site"),
             fold(str(name)) if name else None,
+            profile(view.answers),
         )
-        stored = (row["stage"], row["reached"], row["human_pending"], row["site"], row["name_key"])
+        stored = (
+            row["stage"],
+            row["reached"],
+            row["human_pending"],
+            row["site"],
+            row["name_key"],
+            json.loads(row["profile"]),
+        )
         assert stored == expected, (cid, [e.kind for e in view.events])
         stages[cid] = derived.stage
     return stages
@@ -222,3 +232,8 @@ def encode_start_over() -> str:
     from bot.screening.buttons import encode
 
     return encode(StartOver())
+
+
+def profile(answers: dict[str, object]) -> dict[str, object]:
+    """The answers a shortlist reads, as candidates.profile keeps them."""
+    return {k: answers[k] for k in PROFILE_STEPS if answers.get(k) is not None}

@@ -262,8 +262,11 @@ STAGE_EVENT_KINDS: tuple[str, ...] = (
 )
 
 
+STAGE_BITS: Mapping[Stage, int] = {stage: 1 << i for i, stage in enumerate(ORDER)}
+
+
 def stage_bit(stage: Stage) -> int:
-    return 1 << ORDER.index(stage)
+    return STAGE_BITS[stage]
 
 
 def reached_mask(visited: Iterable[Stage]) -> int:

@@ -1,7 +1,8 @@
 """The stage kept in SQL, next to the facts it is derived from (migration 0011).
 
-candidates.stage, .reached (bit mask of the stages visited), .human_pending, .site and .name_key
-(the folded first name) let the staff commands count, filter and look up in SQL. They are a cache:
+candidates.stage, .reached (bit mask of the stages visited), .human_pending, .site, .name_key
+(the folded first name) and .profile (the answers a shortlist reads, JSON) let the staff
+commands count, filter and look up in SQL. They are a cache:
 the reference stays the pure derivation (bot/core/pipeline.py derive) over the candidates row and
 the history. `refresh()` writes them again from the facts, through the caller's connection, in
 the transaction of the change: every event goes through bot/screening/store.py insert_event,
@@ -22,9 +23,12 @@ from bot.core.text import fold
 
 _KINDS = ", ".join(f"'{k}'" for k in STAGE_EVENT_KINDS)  # constants, never user input
 _UPDATE = (
-    "UPDATE candidates SET stage = ?, reached = ?, human_pending = ?, site = ?, name_key = ?"
-    " WHERE id = ?"
+    "UPDATE candidates SET stage = ?, reached = ?, human_pending = ?, site = ?, name_key = ?,"
+    " profile = ? WHERE id = ?"
 )
+# The answers kept in candidates.profile: what a shortlist ranks and counts, and the name.
+PROFILE_STEPS = ("first_name", "availability", "followed_by", "postcode", "gender")
+_STEPS = ", ".join(f"'{s}'" for s in ("site", *PROFILE_STEPS))  # constants
 BACKFILL_CHUNK = 2000
 
 Event = tuple[str, Mapping[str, Any] | None]
@@ -37,9 +41,10 @@ def _detail(text: str | None) -> Mapping[str, Any] | None:
 
 def cached_values(
     row: aiosqlite.Row, events: Sequence[Event], answers: Mapping[str, Any]
-) -> tuple[str, int, int, str | None, str | None]:
-    """(stage, reached, human_pending, site, name_key) from a candidates row (status, result,
-    review_status, human_requested_at), its history and its complete site/first_name answers."""
+) -> tuple[str, int, int, str | None, str | None, str]:
+    """(stage, reached, human_pending, site, name_key, profile) from a candidates row (status,
+    result, review_status, human_requested_at), its history and its complete answers (those of
+    the site and PROFILE_STEPS at least)."""
     derived = derive(Facts(str(row["status"]), row["result"], row["review_status"], tuple(events)))
     site = answers.get("site")
     name = answers.get("first_name")
@@ -49,6 +54,10 @@ def cached_values(
         int(human_pending(events, row["human_requested_at"])),
         str(site) if site is not None else None,
         fold(str(name)) if name else None,
+        json.dumps(
+            {k: answers[k] for k in PROFILE_STEPS if answers.get(k) is not None},
+            ensure_ascii=False,
+        ),
     )
 
 
@@ -71,7 +80,7 @@ async def refresh(conn: aiosqlite.Connection, candidate_id: int | None) -> None:
     events = [(str(e["kind"]), _detail(e["detail"])) for e in await cursor.fetchall()]
     cursor = await conn.execute(
         "SELECT step, value FROM answers WHERE candidate_id = ? AND complete = 1"
-        " AND step IN ('site', 'first_name')",
+        f" AND step IN ({_STEPS})",
         (candidate_id,),
     )
     answers = {str(a["step"]): json.loads(a["value"]) for a in await cursor.fetchall()}
@@ -105,7 +114,7 @@ async def backfill(conn: aiosqlite.Connection) -> int:
         answers: dict[int, dict[str, Any]] = {}
         cursor = await conn.execute(
             "SELECT candidate_id, step, value FROM answers WHERE candidate_id BETWEEN ? AND ?"
-            " AND complete = 1 AND step IN ('site', 'first_name')",
+            f" AND complete = 1 AND step IN ({_STEPS})",
             (first, last),
         )
         for a in await cursor.fetchall():

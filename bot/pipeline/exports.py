@@ -4,6 +4,7 @@ Every export is written to the staff audit log (who, what, how many rows)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Mapping, Sequence
 
@@ -24,6 +25,7 @@ from bot.pipeline.views import fr_date, fr_datetime, visible_sites
 log = logging.getLogger(__name__)
 
 CHART_FILENAME = "fabnum-pipeline.png"
+SHOWN_MAX = 20_000  # answers whose cells the pipeline export remembers
 # The pipeline CSV: these columns, then one per screening question in the flow's order (its
 # answer as the card shows it), then PIPELINE_COLUMNS_AFTER. A question added to the flow gets
 # its column with no change here.
@@ -79,8 +81,9 @@ class Exports:
             *(ctx.label(f"csv.{k}") for k in PIPELINE_COLUMNS_AFTER),
         ]
         file = CsvFile(header, ctx.settings.export_separator)
+        shown: dict[tuple[str, object], list[str]] = {}  # the cells of an answer, computed once
         async for views in ctx.store.chunks(sites):
-            file.write(self._pipeline_row(v, questions, cohorts) for v in views)
+            file.write(self._pipeline_row(v, questions, cohorts, shown) for v in views)
         await ctx.store.audit(
             by=member.user_id,
             action="export",
@@ -92,7 +95,11 @@ class Exports:
         return Response().add(SendFile(f"pipeline-{self._stamp()}.csv", file.content(), caption))
 
     def _pipeline_row(
-        self, v: CandidateView, questions: Sequence[Step], cohorts: Mapping[int, Cohort]
+        self,
+        v: CandidateView,
+        questions: Sequence[Step],
+        cohorts: Mapping[int, Cohort],
+        shown: dict[tuple[str, object], list[str]],
     ) -> list[object]:
         ctx = self.ctx
         cohort = cohorts.get(v.cohort_id) if v.cohort_id else None
@@ -104,11 +111,25 @@ class Exports:
             ctx.label(f"staff.result.{v.result}") if v.result else "",
             ctx.label(f"staff.review.{v.review_status}") if v.review_status else "",
             v.source or "",
-            *(cell for s in questions for cell in self._question_cells(v, s.key)),
+            *(cell for s in questions for cell in self._cells(v, s, shown)),
             fr_datetime(v.created_at, ctx.tz),
             fr_datetime(v.submitted_at, ctx.tz),
             cohort.name if cohort else "",
         ]
+
+    def _cells(
+        self, view: CandidateView, step: Step, shown: dict[tuple[str, object], list[str]]
+    ) -> list[str]:
+        """A question's cells, as _question_cells, remembered per answer for the export."""
+        value = view.answers.get(step.key)
+        plain = not isinstance(value, list | dict)
+        key = (step.key, value if plain else json.dumps(value, ensure_ascii=False, sort_keys=True))
+        cells = shown.get(key)
+        if cells is None:
+            if len(shown) >= SHOWN_MAX:  # free text answers: every value differs
+                shown.clear()
+            cells = shown[key] = self._question_cells(view, step.key)
+        return cells
 
     def _question_headers(self, key: str) -> list[str]:
         """A question's column (`csv.<key>` in labels.j2, else its title as on the card), then

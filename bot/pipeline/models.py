@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.pipeline import Derived, Stage, stages_in
+from bot.core.pipeline import STAGE_BITS, Derived, Stage, stages_in
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,10 @@ class CandidateView:
     @property
     def first_name(self) -> str:
         return str(self.answers.get("first_name") or "")
+
+    def has_reached(self, *stages: Stage) -> bool:
+        """Whether any of these stages was ever reached (bot/core/pipeline.py reached_mask)."""
+        return any(self.reached & STAGE_BITS[s] for s in stages)
 
     @property
     def derived(self) -> Derived:

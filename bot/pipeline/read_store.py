@@ -28,8 +28,9 @@ _COLUMNS = (
     " c.human_pending, c.site, p.cohort_id"
 )
 _FROM = "FROM candidates c LEFT JOIN placements p ON p.candidate_id = c.id"
-CHUNK = 500  # rows per statement when reading many
+CHUNK = 250  # rows per statement when reading many (the loop is free between two)
 _IDS_PER_QUERY = 500
+_NONE = (None, "", "[]")
 
 
 def site_filter(sites: Sites) -> tuple[str, tuple[str, ...]]:
@@ -55,7 +56,7 @@ def _view(row: aiosqlite.Row, answers: dict[str, Any], events: list[Event]) -> C
         source=row["source"],
         status=str(row["status"]),
         result=row["result"],
-        reasons=json.loads(row["result_reasons"] or "[]"),
+        reasons=json.loads(row["result_reasons"]) if row["result_reasons"] not in _NONE else [],
         review_status=row["review_status"],
         human_requested_at=row["human_requested_at"],
         created_at=str(row["created_at"]),
@@ -79,13 +80,14 @@ class CandidateReads:
         answers: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), _IDS_PER_QUERY):
             part = ids[start : start + _IDS_PER_QUERY]
-            rows = await self.db.fetchall(
-                "SELECT candidate_id, step, value FROM answers WHERE complete = 1 AND"
-                f" candidate_id IN ({', '.join('?' * len(part))})",
+            rows = await self.db.fetchall(  # one object a person: one json.loads each
+                "SELECT candidate_id, json_group_object(step, json(value)) FROM answers"
+                f" WHERE complete = 1 AND candidate_id IN ({', '.join('?' * len(part))})"
+                " GROUP BY candidate_id",
                 tuple(part),
             )
             for r in rows:
-                answers.setdefault(int(r[0]), {})[str(r[1])] = json.loads(r[2])
+                answers[int(r[0])] = json.loads(r[1])
         return answers
 
     async def _views(
@@ -199,23 +201,28 @@ class CandidateReads:
         )
         return (int(created[0]) if created else 0, int(finished[0]) if finished else 0)
 
-    async def screening_answers(self, sites: Sites) -> list[dict[str, Any]]:
-        """The answers of everyone still screening: where the screening stops."""
+    async def screening_answers(
+        self, sites: Sites, valued: Collection[str]
+    ) -> list[tuple[dict[str, Any], int]]:
+        """Where the screening stops: the answers of everyone still screening, grouped in SQL,
+        (answers, how many people gave them). Only the steps in `valued` keep their value (the
+        flow's conditions read them); the others are there with None (answered or not)."""
         where, params = site_filter(sites)
+        keep = tuple(sorted(valued))
+        marks = ", ".join("?" * len(keep)) or "NULL"
         rows = await self.db.fetchall(
-            "SELECT a.candidate_id, a.step, a.value FROM candidates c JOIN answers a"
+            "SELECT given, COUNT(*) FROM (SELECT json_group_object(a.step, CASE WHEN a.step IN"
+            f" ({marks}) THEN json(a.value) END) AS given FROM candidates c JOIN answers a"
             " ON a.candidate_id = c.id AND a.complete = 1"
-            f" WHERE c.stage = 'screening' AND {where}",
-            params,
+            f" WHERE c.stage = 'screening' AND {where} GROUP BY c.id) GROUP BY given",
+            (*keep, *params),
         )
-        answers: dict[int, dict[str, Any]] = {}
-        for r in rows:
-            answers.setdefault(int(r[0]), {})[str(r[1])] = json.loads(r[2])
+        groups = [(dict(json.loads(r[0])), int(r[1])) for r in rows]
         row = await self.db.fetchone(
             f"SELECT COUNT(*) FROM candidates c WHERE c.stage = 'screening' AND {where}", params
         )
-        silent = (int(row[0]) if row else 0) - len(answers)  # not one answer yet
-        return [*answers.values(), *({} for _ in range(max(silent, 0)))]
+        silent = (int(row[0]) if row else 0) - sum(n for _, n in groups)  # not one answer yet
+        return [*groups, ({}, silent)] if silent > 0 else groups
 
     # ----------------------------------------------------------- bounded lists
     async def review_queue(self, sites: Sites, limit: int) -> tuple[int, list[CandidateView]]:
@@ -251,20 +258,30 @@ class CandidateReads:
         ids = [int(r[0]) for r in rows]
         return len(ids), await self.candidates(ids=ids[:limit])
 
+    async def _shortlist_views(self, where: str, params: Sequence[Any]) -> list[CandidateView]:
+        """Candidates with only the answers a shortlist reads (candidates.profile, kept with the
+        stage: bot/db/stage.py PROFILE_STEPS), by number: one row each, nothing joined."""
+        rows = await self.db.fetchall(
+            f"SELECT {_COLUMNS}, c.profile {_FROM} WHERE {where} ORDER BY c.id", params
+        )
+        return [_view(r, json.loads(r["profile"]), []) for r in rows]
+
     async def ready(
         self, site: str, stages: Collection[Stage], cohort_id: int
     ) -> list[CandidateView]:
-        """A site's candidates in `stages`, except those waitlisted for another cohort."""
+        """A site's candidates in `stages`, except those waitlisted for another cohort (with
+        the answers a shortlist reads only)."""
         marks = ", ".join("?" * len(stages))
-        return await self._views(
+        return await self._shortlist_views(
             f"c.site = ? AND c.stage IN ({marks}) AND (p.cohort_id IS NULL OR p.cohort_id = ?"
             " OR c.stage != 'waitlisted')",
             (site, *(s.value for s in stages), cohort_id),
         )
 
     async def in_cohort(self, cohort_id: int, stages: Collection[Stage]) -> list[CandidateView]:
+        """A cohort's members in `stages` (with the answers a shortlist reads only)."""
         marks = ", ".join("?" * len(stages))
-        return await self._views(
+        return await self._shortlist_views(
             f"p.cohort_id = ? AND c.stage IN ({marks})",
             (cohort_id, *(s.value for s in stages)),
         )

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import StaffMember
+from bot.core.flow import Kind
 from bot.core.pipeline import FUNNEL, ORDER, Stage
 from bot.kernel.actions import Button, Keyboard, Response, rows
 from bot.pipeline.buttons import SiteReport, encode
@@ -23,7 +24,8 @@ class Counts:
     stages: dict[Stage, int]
     funnel: dict[str, int]
     sources: dict[str, int]
-    screening: list[dict[str, Any]]  # the answers of everyone still screening
+    # the answers of everyone still screening (text answers without their value), how many
+    screening: list[tuple[dict[str, Any], int]]
 
 
 class Report:
@@ -49,7 +51,9 @@ class Report:
             stages=await store.stage_counts(sites),
             funnel=await store.funnel(sites),
             sources=await store.source_counts(sites),
-            screening=await store.screening_answers(sites),
+            screening=await store.screening_answers(
+                sites, [s.key for s in ctx.flow.steps if s.kind is not Kind.TEXT]
+            ),
         )
         starts = await store.start_counts() if member.is_admin and site is None else None
         text = self._text(counts, site, starts)
@@ -88,12 +92,11 @@ class Report:
                 drop = round(100 * (previous - count) / previous)
             steps.append({"label": ctx.label(f"funnel.{step}"), "count": count, "drop": drop})
             previous = count
-        stopped = Counter(
-            step.key
-            for answers in counts.screening
-            for step in [ctx.flow.next_step(answers)]
-            if step is not None
-        )
+        stopped: Counter[str] = Counter()
+        for answers, people in counts.screening:
+            stop = ctx.flow.next_step(answers)
+            if stop is not None:
+                stopped[stop.key] += people
         in_screening = stages[Stage.SCREENING]
         dropoff = [
             {

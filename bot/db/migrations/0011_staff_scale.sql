@@ -8,6 +8,9 @@ ALTER TABLE candidates ADD COLUMN reached INTEGER NOT NULL DEFAULT 1;  -- stages
 ALTER TABLE candidates ADD COLUMN human_pending INTEGER NOT NULL DEFAULT 0;  -- /humain unanswered
 ALTER TABLE candidates ADD COLUMN site TEXT;        -- the answer to "site", NULL before it
 ALTER TABLE candidates ADD COLUMN name_key TEXT;    -- the first name folded (bot/core/text.fold)
+-- JSON: the answers a shortlist reads (bot/db/stage.py PROFILE_STEPS), so ranking hundreds of
+-- people reads one row each.
+ALTER TABLE candidates ADD COLUMN profile TEXT NOT NULL DEFAULT '{}';
 
 CREATE INDEX candidates_by_stage ON candidates (stage);
 CREATE INDEX candidates_by_site_stage ON candidates (site, stage, reached);
