@@ -154,7 +154,7 @@ class Exports:
 
     async def cohort_shortlist(self, member: StaffMember, cohort: Cohort) -> Response:
         ctx = self.ctx
-        sv = await self.shortlist.view(cohort)
+        sv = await self.shortlist.view(cohort, everyone=True)
         header = [
             ctx.label("csv.rank"),
             ctx.label("csv.id"),

@@ -11,11 +11,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
-from bot.core.pipeline import FUNNEL, FUNNEL_MASKS, ORDER, Derived, Facts, Stage, derive
+from bot.core.pipeline import (
+    FUNNEL,
+    FUNNEL_MASKS,
+    ORDER,
+    Derived,
+    Facts,
+    Stage,
+    derive,
+    reached_mask,
+)
 from bot.db.database import Database
 from bot.pipeline.models import CandidateView, Event
 
@@ -69,6 +79,49 @@ def _view(row: aiosqlite.Row, answers: dict[str, Any], events: list[Event]) -> C
         events=events,
         cohort_id=int(row["cohort_id"]) if row["cohort_id"] is not None else None,
     )
+
+
+# ------------------------------------------------------------------ shortlists
+# The SQL of each ranking fact (bot/core/ranking.py FACTS), on candidates c: the pure rank()
+# stays the reference (tests/test_shortlist_scale.py checks the order is the same), this only
+# lets SQL pick the first lines of a shortlist and count it without reading everyone.
+def _bits(*stages: Stage) -> int:
+    return reached_mask(stages)
+
+
+FACT_SQL: dict[str, str] = {
+    "attended_session": f"(c.reached & {_bits(Stage.ATTENDED)}) != 0",
+    "interviewed": "(c.reached & "
+    f"{_bits(Stage.INTERVIEW, Stage.WAITLISTED, Stage.ADMITTED, Stage.IN_TRAINING)}) != 0",
+    "available": "json_extract(c.profile, '$.availability') = 'yes'",
+    "followed": "json_extract(c.profile, '$.followed_by') IN "
+    "('mission_locale', 'france_travail', 'cej')",
+    "qpv": "json_extract(c.profile, '$.postcode') IN (SELECT value FROM json_each(:qpv))",
+    "applied_at": "substr(COALESCE(c.submitted_at, c.created_at), 1, 10)",
+}
+
+
+def ranking_order(rules: Sequence[tuple[str, str]]) -> str:
+    """ORDER BY terms for (fact, prefer) rules, as bot/core/ranking.py _key sorts."""
+    terms = []
+    for fact, prefer in rules:
+        sql = FACT_SQL[fact]
+        if prefer == "yes":
+            terms.append(f"CASE WHEN {sql} THEN 0 ELSE 1 END")
+        else:
+            terms.append(f"COALESCE({sql}, '') = ''")
+            terms.append(f"{sql} {'DESC' if prefer == 'latest' else 'ASC'}")
+    return ", ".join([*terms, "c.id"])
+
+
+@dataclass(frozen=True)
+class GroupCounts:
+    """A group of candidates, counted in SQL: by gender answer, by source, in a QPV."""
+
+    count: int
+    genders: list[tuple[str | None, int]]
+    sources: list[tuple[str | None, int]]
+    qpv: int
 
 
 class CandidateReads:
@@ -258,25 +311,15 @@ class CandidateReads:
         ids = [int(r[0]) for r in rows]
         return len(ids), await self.candidates(ids=ids[:limit])
 
-    async def _shortlist_views(self, where: str, params: Sequence[Any]) -> list[CandidateView]:
+    async def _shortlist_views(
+        self, where: str, params: Sequence[Any] | dict[str, Any], tail: str = "ORDER BY c.id"
+    ) -> list[CandidateView]:
         """Candidates with only the answers a shortlist reads (candidates.profile, kept with the
         stage: bot/db/stage.py PROFILE_STEPS), by number: one row each, nothing joined."""
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS}, c.profile {_FROM} WHERE {where} ORDER BY c.id", params
+            f"SELECT {_COLUMNS}, c.profile {_FROM} WHERE {where} {tail}", params
         )
         return [_view(r, json.loads(r["profile"]), []) for r in rows]
-
-    async def ready(
-        self, site: str, stages: Collection[Stage], cohort_id: int
-    ) -> list[CandidateView]:
-        """A site's candidates in `stages`, except those waitlisted for another cohort (with
-        the answers a shortlist reads only)."""
-        marks = ", ".join("?" * len(stages))
-        return await self._shortlist_views(
-            f"c.site = ? AND c.stage IN ({marks}) AND (p.cohort_id IS NULL OR p.cohort_id = ?"
-            " OR c.stage != 'waitlisted')",
-            (site, *(s.value for s in stages), cohort_id),
-        )
 
     async def in_cohort(self, cohort_id: int, stages: Collection[Stage]) -> list[CandidateView]:
         """A cohort's members in `stages` (with the answers a shortlist reads only)."""
@@ -309,3 +352,48 @@ class CandidateReads:
                 return
             yield views
             last = views[-1].id
+
+    @staticmethod
+    def _ready_where(stages: Collection[Stage]) -> str:
+        marks = ", ".join(f"'{Stage(s).value}'" for s in stages)  # Stage values only
+        return (
+            f"c.site = :site AND c.stage IN ({marks}) AND (p.cohort_id IS NULL"
+            " OR p.cohort_id = :cohort OR c.stage != 'waitlisted')"
+        )
+
+    async def ranked_ready(
+        self,
+        site: str,
+        stages: Collection[Stage],
+        cohort_id: int,
+        rules: Sequence[tuple[str, str]],
+        qpv: Collection[str],
+        limit: int | None,
+    ) -> list[CandidateView]:
+        """The first `limit` (None: all) candidates ready for a cohort, in the rules' order."""
+        tail = f"ORDER BY {ranking_order(rules)}"
+        if limit is not None:
+            tail += f" LIMIT {int(limit)}"
+        params = {"site": site, "cohort": cohort_id, "qpv": json.dumps(sorted(qpv))}
+        return await self._shortlist_views(self._ready_where(stages), params, tail)
+
+    async def ready_counts(
+        self, site: str, stages: Collection[Stage], cohort_id: int, qpv: Collection[str]
+    ) -> GroupCounts:
+        """The whole shortlist of a cohort, counted."""
+        where = self._ready_where(stages)
+        params = {"site": site, "cohort": cohort_id, "qpv": json.dumps(sorted(qpv))}
+        rows = await self.db.fetchall(
+            "SELECT json_extract(c.profile, '$.gender'), c.source, "
+            f"{FACT_SQL['qpv']}, COUNT(*) {_FROM} WHERE {where} GROUP BY 1, 2, 3",
+            params,
+        )
+        genders: dict[str | None, int] = {}
+        sources: dict[str | None, int] = {}
+        qpv_count = count = 0
+        for gender, source, in_qpv, n in rows:
+            genders[gender] = genders.get(gender, 0) + int(n)
+            sources[source] = sources.get(source, 0) + int(n)
+            qpv_count += int(n) if in_qpv else 0
+            count += int(n)
+        return GroupCounts(count, list(genders.items()), list(sources.items()), qpv_count)
