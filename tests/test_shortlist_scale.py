@@ -1,6 +1,6 @@
-"""The shortlist's SQL order (bot/pipeline/read_store.py ranking_order, which lets SQL pick the first
-lines of a shortlist of thousands) is the order of the pure rules (bot/core/ranking.py rank, the
-reference), for several sets of rules, on a database with many ties."""
+"""The shortlist's SQL order (bot/pipeline/read_store.py ranking_order, which lets SQL pick the
+first lines of a shortlist of thousands) is the order of the pure rules (bot/core/ranking.py
+rank, the reference), for several sets of rules, on a database with many ties."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from bot.db.database import Database
 from bot.retention import store
 
 log = logging.getLogger(__name__)
-BATCH = 200  # people erased in one transaction
+BATCH = 25  # people erased in one transaction
 
 
 @dataclass(frozen=True)
