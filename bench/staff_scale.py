@@ -4,16 +4,17 @@ For each size, in a process of its own (so its peak RSS is its own): a database 
 project's migrations up to 0010, filled with candidates spread over 10 sites (8 answers and one
 event each, a realistic mix of stages: tests/staffscale.py), then migrated to the latest version
 (timed: migration 0011 adds the stage kept in SQL and backfills it). Then the staff services are
-called directly, as an admin who sees every site, N runs each (p50/p95): /pipeline, /revue,
-/candidat (one first name, and one number), /shortlist, /digest, /sorties (which also attaches
-the funders' report for an admin); once: the CSV export of every candidate, the funders' report,
-the retention purge a month later. While each staff command runs, a new person starts the bot and
-accepts the notice on the same event loop: the worst of their reply times is printed. Peak RSS
+called directly, as an admin who sees every site, N runs each (p50/p95): /pipeline (all sites
+and one), /revue, /candidat (one first name, and one number), /shortlist, /digest, /sorties (a
+site's staff, one site); once: the CSV export of every candidate, /sorties by an admin (which
+attaches the funders' report), the funders' report alone, the retention purge a month later.
+While each staff command runs, a new person starts the bot and accepts the notice on the same
+event loop: the worst of their reply times is printed. Peak RSS
 of the process last.
 
     .venv/bin/python bench/staff_scale.py [--sizes 1000,10000,50000] [--runs 20]
     make bench-staff          # 1,000 / 10,000 / 50,000
-    make bench-staff SIZES=2000 RUNS=5   # a quick run
+    make bench-staff SIZES=2000 RUNS=5   # a quick run (about 15 s)
 
 Targets (issue 15), at 50,000: each staff command <= 150 ms p95, the CSV <= 2 s, peak RSS <= 150
 MB, the funders' report and the purge <= 5 s each, a candidate's reply during any of them <= 100
@@ -43,6 +44,11 @@ sys.path.insert(0, str(ROOT))
 SITES = 10
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 ACCEPT = ""  # the notice's accept button, encoded
+
+
+def rss_mb() -> float:
+    """The process's peak resident set so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -88,12 +94,13 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
     filled = time.perf_counter() - started
 
     admin = StaffMember(7_000_000_001, "admin")
+    site_staff = StaffMember(7_000_000_002, "staff", frozenset({"site01"}))
     base = Settings(
         token="123456:TEST-TOKEN-fabnum-fake-api-0000000",
         database=path,
         rules_file=rules_with_sites(folder, sites),
     )
-    settings = with_staff(base, admin)
+    settings = with_staff(base, admin, site_staff)
     clock = FakeClock(NOW)
     services = build_services(settings, clock)
     started = time.perf_counter()
@@ -133,7 +140,8 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
         return took, worst
 
     staff = services.staff
-    cohort = (await services.pipeline.cohorts({"site01"}))[0]
+    cohort = await services.pipeline.find_cohort("Promo site01")  # the one to come
+    assert cohort is not None
     commands: dict[str, Callable[[], Awaitable[object]]] = {
         "/pipeline": lambda: staff.report.pipeline(admin, []),
         "/pipeline site": lambda: staff.report.pipeline(admin, ["site01"]),
@@ -142,13 +150,15 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
         "/candidat number": lambda: staff.cards.find(admin, str(size // 2)),
         "/shortlist": lambda: staff.shortlist.reply(admin, cohort, None),
         "/digest": lambda: staff.digest.command(admin),
-        "/sorties": lambda: services.alumni.outcomes.command(admin, []),
+        "/digest site01 (staff)": lambda: staff.digest.command(site_staff),
+        "/sorties site01 (staff)": lambda: services.alumni.outcomes.command(site_staff, ["site01"]),
     }
     figures: dict[str, Any] = {
         "size": size,
         "fill_s": filled,
         "migration_s": migration,
         "commands": {},
+        "rss_after_mb": {"migration": rss_mb()},
     }
     await candidate_reply()  # warm up
     for name, work in commands.items():
@@ -158,19 +168,21 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
             took, slowest = await with_candidates(work)
             times.append(took)
             worst = max(worst, slowest)
-        print(name, file=sys.stderr, flush=True)
         figures["commands"][name] = {
             "p50_ms": 1000 * statistics.median(times),
             "p95_ms": 1000 * percentile(times, 0.95),
             "candidate_worst_ms": 1000 * worst,
         }
+        figures["rss_after_mb"][name] = rss_mb()
     once: dict[str, Callable[[], Awaitable[object]]] = {
         "CSV export": lambda: staff.exports.pipeline(admin),
+        "/sorties admin + report": lambda: services.alumni.outcomes.command(admin, []),
         "funders' report": lambda: funders(services),
     }
     for name, work in once.items():
         took, worst = await with_candidates(work)
         figures["commands"][name] = {"once_ms": 1000 * took, "candidate_worst_ms": 1000 * worst}
+        figures["rss_after_mb"][name] = rss_mb()
     clock.advance(dt.timedelta(days=31))  # a month of contacts are now past the retention
     before = await services.pipeline.count(None)
     took, worst = await with_candidates(services.retention.run)
@@ -181,7 +193,7 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
         "erased": erased,
     }
     await services.db.close()
-    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures["peak_rss_mb"] = rss_mb()
     shutil.rmtree(folder)
     return figures
 

@@ -22,22 +22,24 @@ from bot.db.database import Migration, load_migrations
 
 STAGE_COLUMNS_VERSION = 11  # the migration that adds the stage kept in SQL
 
-# Share of each stage among the candidates of a database kept 24 months (most are old).
+# Share of each stage (per thousand) among the candidates of a database kept 24 months: most
+# are old; 10 sites of two cohorts of about 14 a year make about 1,100 learners in 2 years.
 MIX: dict[Stage, int] = {
-    Stage.SCREENING: 15,
-    Stage.TO_REVIEW: 3,
-    Stage.ELIGIBLE: 20,
-    Stage.ORIENTED: 8,
-    Stage.SESSION_BOOKED: 2,
-    Stage.ATTENDED: 3,
-    Stage.ABSENT: 3,
-    Stage.INTERVIEW: 2,
-    Stage.ADMITTED: 2,
-    Stage.WAITLISTED: 2,
-    Stage.NOT_SELECTED: 20,
+    Stage.SCREENING: 180,
+    Stage.TO_REVIEW: 30,
+    Stage.ELIGIBLE: 250,
+    Stage.ORIENTED: 100,
+    Stage.SESSION_BOOKED: 20,
+    Stage.ATTENDED: 30,
+    Stage.ABSENT: 30,
+    Stage.INTERVIEW: 20,
+    Stage.ADMITTED: 3,
+    Stage.WAITLISTED: 4,
+    Stage.NOT_SELECTED: 310,
     Stage.IN_TRAINING: 5,
-    Stage.EXITED: 15,
+    Stage.EXITED: 18,
 }
+PAST_COHORTS = 4  # per site, ended (the exited were in them); then one running, one to come
 FIRST_NAMES = (
     "Léa", "Inès", "Yanis", "Mohamed", "Chloé", "Lucas", "Aïcha", "Théo", "Manon", "Noah",
     "Sarah", "Adam", "Jade", "Rayan", "Emma", "Hugo", "Zoé", "Nathan", "Camille", "Ibrahim",
@@ -88,21 +90,19 @@ def populate(
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA foreign_keys = ON")
-        start = (now + dt.timedelta(days=60)).date()
-        cohorts = {}
+        # per site: PAST_COHORTS ended, one running, one to come (its name: "Promo <site>")
+        cohorts: dict[str, list[tuple[int, str]]] = {}
         for site in sites:
-            cursor = conn.execute(
-                "INSERT INTO cohorts (site, name, start_date, end_date, capacity, created_at,"
-                " created_by) VALUES (?, ?, ?, ?, 12, ?, 1)",
-                (
-                    site,
-                    f"Promo {site}",
-                    start.isoformat(),
-                    (start + dt.timedelta(days=150)).isoformat(),
-                    now.isoformat(timespec="seconds"),
-                ),
-            )
-            cohorts[site] = int(cursor.lastrowid or 0)
+            for k in range(PAST_COHORTS + 2):
+                start = (now + dt.timedelta(days=60 - 180 * (PAST_COHORTS + 1 - k))).date()
+                name = f"Promo {site}" if k == PAST_COHORTS + 1 else f"Promo {site} {k + 1}"
+                end = start + dt.timedelta(days=150)
+                cursor = conn.execute(
+                    "INSERT INTO cohorts (site, name, start_date, end_date, capacity,"
+                    " created_at, created_by) VALUES (?, ?, ?, ?, 14, ?, 1)",
+                    (site, name, start.isoformat(), end.isoformat(), now.isoformat()),
+                )
+                cohorts.setdefault(site, []).append((int(cursor.lastrowid or 0), end.isoformat()))
         first = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM candidates").fetchone()[0]) + 1
         conn.executemany(
             "INSERT INTO candidates (id, telegram_id, chat_id, language, source, consent_version,"
@@ -124,30 +124,31 @@ def populate(
                 for _, _, _, kind, detail in [_facts(stage)]
             ),
         )
+        placed = {
+            first + i: _cohort_of(stage, first + i, cohorts[sites[i % len(sites)]])
+            for i, stage in enumerate(stages)
+            if stage in COHORT_STAGES
+        }
         conn.executemany(
             "INSERT INTO placements (candidate_id, cohort_id, at) VALUES (?, ?, ?)",
-            (
-                (first + i, cohorts[sites[i % len(sites)]], now.isoformat(timespec="seconds"))
-                for i, stage in enumerate(stages)
-                if stage in COHORT_STAGES
-            ),
+            ((cid, cohort, now.isoformat()) for cid, (cohort, _) in placed.items()),
         )
         exited = [first + i for i, stage in enumerate(stages) if stage is Stage.EXITED]
+        at = now.isoformat(timespec="seconds")
         conn.executemany(
             "INSERT INTO alumni (candidate_id, site, cohort_id, cohort, exit_date, completed,"
             " marked_by, marked_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?)",
             (
-                (cid, site, cohorts[site], f"Promo {site}", exit.isoformat(), int(cid % 5 != 0), at)
+                (cid, site, cohort, f"Promo {site} {cohort}", end, int(cid % 5 != 0), at)
                 for cid in exited
                 for site in [sites[(cid - first) % len(sites)]]
-                for exit in [(now - dt.timedelta(days=cid % 700)).date()]
-                for at in [now.isoformat(timespec="seconds")]
+                for cohort, end in [placed[cid]]
             ),
         )
         conn.executemany(
             "INSERT INTO followups (candidate_id, milestone, due_at, sent_at, answered_at,"
             " answered_via, situation) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            _followups(exited, rng, now),
+            _followups([(cid, placed[cid][1]) for cid in exited], rng, now),
         )
         conn.commit()
     finally:
@@ -183,12 +184,20 @@ def _candidates(
         )
 
 
+def _cohort_of(stage: Stage, cid: int, cohorts: Sequence[tuple[int, str]]) -> tuple[int, str]:
+    """(cohort id, end date): the exited in a past cohort, learners in the running one, the
+    admitted and waitlisted in the one to come."""
+    if stage is Stage.EXITED:
+        return cohorts[cid % PAST_COHORTS]
+    return cohorts[PAST_COHORTS if stage is Stage.IN_TRAINING else PAST_COHORTS + 1]
+
+
 def _followups(
-    exited: Sequence[int], rng: random.Random, now: dt.datetime
+    exited: Sequence[tuple[int, str]], rng: random.Random, now: dt.datetime
 ) -> Iterator[tuple[object, ...]]:
     situations = ("cdi", "cdd_long", "apprenticeship", "training", "job_seeking", "other")
-    for cid in exited:
-        exit = now - dt.timedelta(days=cid % 700)
+    for cid, end in exited:
+        exit = dt.datetime.combine(dt.date.fromisoformat(end), dt.time(12), tzinfo=dt.UTC)
         for milestone in (0, 3, 6, 12):
             due = exit + dt.timedelta(days=30 * milestone)
             at = due.isoformat(timespec="seconds")

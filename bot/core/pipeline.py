@@ -1,10 +1,13 @@
 """Recruitment pipeline stages as a pure state machine.
 
-A candidate's stage is never stored on its own: it is derived from stored facts, the candidates
-row (status, result, review_status) and the ordered history of candidate_events. Staff moves are
-events of kind "stage" {to, by, reason}; reviews are "review" {decision, by, comment}; the
-information-session feature adds session_booked / session_cancelled / session_attended /
-session_absent. Folding the history gives the current stage and every stage visited (the funnel).
+A candidate's stage is derived from stored facts, the candidates row (status, result,
+review_status) and the ordered history of candidate_events; this derivation is the reference. The
+stage is also kept in SQL (candidates.stage, .reached: migration 0011, bot/db/stage.py), written
+from this derivation in the transaction of every change, so staff views count and filter in SQL.
+Staff moves are events of kind "stage" {to, by, reason}; reviews are "review" {decision, by,
+comment}; the information-session feature adds session_booked / session_cancelled /
+session_attended / session_absent. Folding the history gives the current stage and every stage
+visited (the funnel).
 """
 
 from __future__ import annotations
