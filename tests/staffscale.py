@@ -56,9 +56,9 @@ def sites_of(count: int) -> tuple[str, ...]:
     return tuple(f"site{i:02d}" for i in range(1, count + 1))
 
 
-def _stages(n: int, rng: random.Random) -> list[Stage]:
-    stages = list(MIX)
-    return rng.choices(stages, weights=[MIX[s] for s in stages], k=n)
+def _stages(n: int, rng: random.Random, mix: dict[Stage, int]) -> list[Stage]:
+    stages = list(mix)
+    return rng.choices(stages, weights=[mix[s] for s in stages], k=n)
 
 
 def _facts(stage: Stage) -> tuple[str, str | None, str | None, str, dict[str, object] | None]:
@@ -82,11 +82,12 @@ def populate(
     now: dt.datetime,
     seed: int = 15,
     months: int = 24,
+    mix: dict[Stage, int] | None = None,
 ) -> dict[Stage, int]:
     """Add `n` candidates over `sites` (and one open cohort per site) to a database at the level
     before migration 0011; returns how many were made in each stage."""
     rng = random.Random(seed)
-    stages = _stages(n, rng)
+    stages = _stages(n, rng, mix or MIX)
     conn = sqlite3.connect(path)
     try:
         conn.execute("PRAGMA foreign_keys = ON")

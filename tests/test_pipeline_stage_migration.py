@@ -71,7 +71,7 @@ async def test_backfill_on_an_existing_database_agrees_with_the_derivation(
 ) -> None:
     path = tmp_path / "old.db"
     await old_database(path)
-    made = populate(path, 260, sites_of(3), now=NOW)
+    made = populate(path, 260, sites_of(3), now=NOW, mix=dict.fromkeys(Stage, 1))
     assert all(made[s] for s in Stage), made  # every stage is there
     with sqlite3.connect(path) as raw:  # a few histories longer than one event
         raw.execute(

@@ -19,7 +19,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def safe_cell(value: object) -> str:
     text = "" if value is None else str(value)
-    if not text or text[0].isalnum():
+    if not text or (text[0].isascii() and text[0].isalnum()):
         return text  # neither a formula nor an invisible character first (most cells)
     visible = strip_invisible_start(text)
     if (text.startswith(_FORMULA_START) or visible.startswith(_FORMULA_START)) and not _is_number(
