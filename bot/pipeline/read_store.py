@@ -228,6 +228,27 @@ class CandidateReads:
         )
         return [(int(r[0]), r[1], int(r[2])) for r in rows]
 
+    async def overview(
+        self, sites: Sites
+    ) -> tuple[dict[Stage, int], dict[str, int], dict[str, int]]:
+        """(count per stage, the funnel, count per source): /pipeline, in one read of the rows."""
+        where, params = site_filter(sites)
+        sums = ", ".join(f"SUM(c.reached & {FUNNEL_MASKS[step]} != 0)" for step in FUNNEL)
+        rows = await self.db.fetchall(
+            f"SELECT c.stage, COALESCE(c.source, ''), COUNT(*), {sums} FROM candidates c"
+            f" WHERE {where} GROUP BY 1, 2",
+            params,
+        )
+        stages = dict.fromkeys(ORDER, 0)
+        funnel = dict.fromkeys(FUNNEL, 0)
+        sources: dict[str, int] = {}
+        for row in rows:
+            stages[Stage(row[0])] += int(row[2])
+            sources[str(row[1])] = sources.get(str(row[1]), 0) + int(row[2])
+            for i, step in enumerate(FUNNEL):
+                funnel[step] += int(row[3 + i] or 0)
+        return stages, funnel, sources
+
     async def source_counts(self, sites: Sites) -> dict[str, int]:
         where, params = site_filter(sites)
         rows = await self.db.fetchall(

@@ -47,10 +47,11 @@ class Report:
                 return ctx.say("unknown_site", sites=ctx.site_choices(member))
         sites = visible_sites(member) if site is None else frozenset({site})
         store = ctx.store
+        stages, funnel, sources = await store.overview(sites)
         counts = Counts(
-            stages=await store.stage_counts(sites),
-            funnel=await store.funnel(sites),
-            sources=await store.source_counts(sites),
+            stages=stages,
+            funnel=funnel,
+            sources=sources,
             screening=await store.screening_answers(
                 sites, [s.key for s in ctx.flow.steps if s.kind is not Kind.TEXT]
             ),

@@ -12,8 +12,9 @@ ALTER TABLE candidates ADD COLUMN name_key TEXT;    -- the first name folded (bo
 -- people reads one row each.
 ALTER TABLE candidates ADD COLUMN profile TEXT NOT NULL DEFAULT '{}';
 
-CREATE INDEX candidates_by_stage ON candidates (stage);
-CREATE INDEX candidates_by_site_stage ON candidates (site, stage, reached);
+-- Counts per stage, source and funnel step (/pipeline) read these indexes alone, all sites or one.
+CREATE INDEX candidates_by_stage ON candidates (stage, source, reached);
+CREATE INDEX candidates_by_site_stage ON candidates (site, stage, reached, source);
 CREATE INDEX candidates_by_name ON candidates (name_key, site, id);
 -- The review queue (/revue, the digest): only the rows waiting for a person, oldest first.
 CREATE INDEX candidates_pending ON candidates (COALESCE(submitted_at, created_at), id)
