@@ -56,8 +56,12 @@ class CsvFile:
         self._text.truncate()
 
     def write(self, rows: Iterable[Sequence[object]]) -> None:
+        self.write_safe([safe_cell(c) for c in row] for row in rows)
+
+    def write_safe(self, rows: Iterable[Sequence[str]]) -> None:
+        """Rows whose every cell went through safe_cell already."""
         for row in rows:
-            self._writer.writerow([safe_cell(c) for c in row])
+            self._writer.writerow(row)
             self.rows += 1
         self._flush()
 

@@ -17,7 +17,7 @@ from bot.kernel.actions import Button, Response, SendFile, SendPhoto
 from bot.pipeline.buttons import Export, encode
 from bot.pipeline.chart import ChartText, render_png
 from bot.pipeline.context import PipelineContext
-from bot.pipeline.export import CsvFile, to_csv
+from bot.pipeline.export import CsvFile, safe_cell, to_csv
 from bot.pipeline.models import CandidateView, Cohort
 from bot.pipeline.shortlist import Shortlist
 from bot.pipeline.views import fr_date, fr_datetime, visible_sites
@@ -83,7 +83,7 @@ class Exports:
         file = CsvFile(header, ctx.settings.export_separator)
         shown: dict[tuple[str, object], list[str]] = {}  # the cells of an answer, computed once
         async for views in ctx.store.chunks(sites):
-            file.write(self._pipeline_row(v, questions, cohorts, shown) for v in views)
+            file.write_safe(self._pipeline_row(v, questions, cohorts, shown) for v in views)
         await ctx.store.audit(
             by=member.user_id,
             action="export",
@@ -100,10 +100,12 @@ class Exports:
         questions: Sequence[Step],
         cohorts: Mapping[int, Cohort],
         shown: dict[tuple[str, object], list[str]],
-    ) -> list[object]:
+    ) -> list[str]:
+        """A candidate's row, every cell safe (bot/pipeline/export.py safe_cell); the cells of
+        an answer come safe from `shown`."""
         ctx = self.ctx
         cohort = cohorts.get(v.cohort_id) if v.cohort_id else None
-        return [
+        before = (
             v.id,
             v.first_name,
             ctx.site_name(v.site),
@@ -111,10 +113,16 @@ class Exports:
             ctx.label(f"staff.result.{v.result}") if v.result else "",
             ctx.label(f"staff.review.{v.review_status}") if v.review_status else "",
             v.source or "",
-            *(cell for s in questions for cell in self._cells(v, s, shown)),
+        )
+        after = (
             fr_datetime(v.created_at, ctx.tz),
             fr_datetime(v.submitted_at, ctx.tz),
             cohort.name if cohort else "",
+        )
+        return [
+            *map(safe_cell, before),
+            *(cell for s in questions for cell in self._cells(v, s, shown)),
+            *map(safe_cell, after),
         ]
 
     def _cells(
@@ -128,7 +136,7 @@ class Exports:
         if cells is None:
             if len(shown) >= SHOWN_MAX:  # free text answers: every value differs
                 shown.clear()
-            cells = shown[key] = self._question_cells(view, step.key)
+            cells = shown[key] = [safe_cell(c) for c in self._question_cells(view, step.key)]
         return cells
 
     def _question_headers(self, key: str) -> list[str]:
