@@ -20,7 +20,10 @@ from pathlib import Path
 from bot.core.pipeline import COHORT_STAGES, Stage
 from bot.db.database import Migration, load_migrations
 
-STAGE_COLUMNS_VERSION = 11  # the migration that adds the stage kept in SQL
+# The migration that adds the stage kept in SQL (its number may change when branches merge).
+STAGE_COLUMNS_VERSION = next(
+    m.version for m in load_migrations() if m.name.endswith("_staff_scale")
+)
 
 # Share of each stage (per thousand) among the candidates of a database kept 24 months: most
 # are old; 10 sites of two cohorts of about 14 a year make about 1,100 learners in 2 years.

@@ -29,8 +29,9 @@ _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 Params = Sequence[Any] | dict[str, Any]
 Backfill = Callable[[aiosqlite.Connection], Awaitable[object]]
 
-# Python run after a migration's SQL, in its transaction: what SQL alone cannot compute.
-BACKFILLS: dict[int, Backfill] = {11: stage.backfill}
+# Python run after a migration's SQL, in its transaction: what SQL alone cannot compute. By the
+# migration's name without its number (NNNN_<name>.sql), so a renumbered file keeps its step.
+BACKFILLS: dict[str, Backfill] = {"staff_scale": stage.backfill}
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,7 @@ class Database:
             for migration in migrations if migrations is not None else load_migrations():
                 if migration.version <= current:
                     continue
-                backfill = BACKFILLS.get(migration.version)
+                backfill = BACKFILLS.get(migration.name.split("_", 1)[-1])
                 script = f"BEGIN IMMEDIATE;\n{migration.sql}\n"
                 end = f"PRAGMA user_version = {migration.version};\nCOMMIT;"
                 try:
