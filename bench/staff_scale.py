@@ -69,29 +69,41 @@ def rules_with_sites(folder: Path, sites: tuple[str, ...]) -> Path:
     return path
 
 
-async def measure(size: int, runs: int) -> dict[str, Any]:
-    from bot.app import build_services
-    from bot.config import Settings, StaffMember
+async def make_database(size: int, path: Path) -> dict[str, float]:
+    """The database of `size` candidates, then migrated to the latest version (timed): run in a
+    process of its own, so the measuring process's peak RSS is the bot's work alone."""
     from bot.db.database import Database
-    from bot.kernel.clock import FakeClock
-    from bot.kernel.person import Person
-    from bot.screening.buttons import Accept, encode
-    from tests.botharness import with_staff
     from tests.staffscale import migrations_before, populate, sites_of
 
-    global ACCEPT
-    ACCEPT = encode(Accept())
-
-    sites = sites_of(SITES)
-    folder = Path(tempfile.mkdtemp(prefix="fabnum-staff-bench-"))
-    path = folder / "bench.db"
     old = Database(path)
     await old.connect(migrate=False)
     await old.migrate(migrations_before())
     await old.close()
     started = time.perf_counter()
-    populate(path, size, sites, now=NOW)
+    populate(path, size, sites_of(SITES), now=NOW)
     filled = time.perf_counter() - started
+    db = Database(path)
+    started = time.perf_counter()
+    await db.connect()  # migrates: adds and backfills the stage kept in SQL, and what follows
+    migration = time.perf_counter() - started
+    await db.close()
+    return {"fill_s": filled, "migration_s": migration}
+
+
+async def measure(size: int, runs: int, path: Path) -> dict[str, Any]:
+    from bot.app import build_services
+    from bot.config import Settings, StaffMember
+    from bot.kernel.clock import FakeClock
+    from bot.kernel.person import Person
+    from bot.screening.buttons import Accept, encode
+    from tests.botharness import with_staff
+    from tests.staffscale import sites_of
+
+    global ACCEPT
+    ACCEPT = encode(Accept())
+
+    sites = sites_of(SITES)
+    folder = path.parent
 
     admin = StaffMember(7_000_000_001, "admin")
     site_staff = StaffMember(7_000_000_002, "staff", frozenset({"site01"}))
@@ -103,9 +115,7 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
     settings = with_staff(base, admin, site_staff)
     clock = FakeClock(NOW)
     services = build_services(settings, clock)
-    started = time.perf_counter()
-    await services.db.connect()  # migrates: 0011 adds and backfills the stage
-    migration = time.perf_counter() - started
+    await services.db.connect()  # migrated already (make_database)
 
     people = iter(range(8_000_000_000, 9_000_000_000))
 
@@ -155,10 +165,8 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
     }
     figures: dict[str, Any] = {
         "size": size,
-        "fill_s": filled,
-        "migration_s": migration,
         "commands": {},
-        "rss_after_mb": {"migration": rss_mb()},
+        "rss_after_mb": {"connected": rss_mb()},
     }
     await candidate_reply()  # warm up
     for name, work in commands.items():
@@ -194,7 +202,6 @@ async def measure(size: int, runs: int) -> dict[str, Any]:
     }
     await services.db.close()
     figures["peak_rss_mb"] = rss_mb()
-    shutil.rmtree(folder)
     return figures
 
 
@@ -245,27 +252,44 @@ def show(all_figures: list[dict[str, Any]]) -> None:
         print(f"{f['size']:,} candidates: the purge a month later erased {purge['erased']:,}")
 
 
+def child(*args: str) -> dict[str, Any]:
+    """Run this script in a process of its own; its last line of output (JSON)."""
+    out = subprocess.run(
+        [sys.executable, __file__, *args], check=False, capture_output=True, text=True
+    )
+    if out.returncode:
+        sys.exit(out.stderr)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1000,10000,50000")
     parser.add_argument("--runs", type=int, default=20)
-    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process
+    parser.add_argument("--make", type=int, help=argparse.SUPPRESS)  # a child: the database
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child: the measures
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", type=Path, help="keep each database in this folder")
     args = parser.parse_args()
+    if args.make:
+        print(json.dumps(asyncio.run(make_database(args.make, args.db))))
+        return
     if args.one:
-        print(json.dumps(asyncio.run(measure(args.one, args.runs))))
+        print(json.dumps(asyncio.run(measure(args.one, args.runs, args.db))))
         return
     results = []
     for size in (int(s) for s in args.sizes.split(",")):
         print(f"{size:,} candidates...", flush=True)
-        out = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--runs", str(args.runs)],
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if out.returncode:
-            sys.exit(out.stderr)
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        folder = Path(tempfile.mkdtemp(prefix="fabnum-staff-bench-"))
+        path = folder / "bench.db"
+        made = child("--make", str(size), "--db", str(path))
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, args.keep / f"staff-{size}.db")
+        measured = child("--one", str(size), "--runs", str(args.runs), "--db", str(path))
+        shutil.rmtree(folder)
+        results.append({**made, **measured})
     show(results)
 
 
