@@ -10,6 +10,8 @@ import jinja2
 import pytest
 
 from bot.kernel.rendering import (
+    DATE_FORMS,
+    DATETIME_FORMS,
     Renderer,
     format_date,
     format_datetime,
@@ -108,6 +110,35 @@ def test_another_programme_time_zone() -> None:
 
 
 # ---------------------------------------------------------------------- numbers, plurals
+@pytest.mark.parametrize("form", sorted(DATETIME_FORMS))
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_digit_forms_written_without_babel_read_as_babel_writes_them(
+    form: str, language: str
+) -> None:
+    """The short forms are written with strftime (CSV exports write 100,000 of them): the text
+    is Babel's own, for every day of a year and both DST changes."""
+    from babel import dates
+
+    start = dt.datetime(2026, 1, 1, 0, 7, tzinfo=dt.UTC)
+    for hours in range(0, 366 * 24, 5):
+        moment = start + dt.timedelta(hours=hours)
+        local = moment.astimezone(PARIS)
+        pattern = DATETIME_FORMS[form][language]
+        if language == "fr" and local.day == 1:
+            pattern = pattern.replace("d MMMM", "d'er' MMMM")
+        locale = "fr_FR" if language == "fr" else "en_GB"
+        expected = dates.format_datetime(local.replace(tzinfo=None), pattern, locale=locale)
+        assert format_datetime(moment, language, form, PARIS) == expected
+        for day_form, day_pattern in DATE_FORMS.items():
+            if language == "fr" and local.day == 1:
+                day_pattern = {
+                    **day_pattern,
+                    "fr": day_pattern["fr"].replace("d MMMM", "d'er' MMMM"),
+                }
+            day = dates.format_date(local.date(), day_pattern[language], locale=locale)
+            assert format_date(local.date(), language, day_form) == day
+
+
 def test_numbers() -> None:
     assert format_number(1.5, "fr") == "1,5"
     assert format_number(1.5, "en") == "1.5"

@@ -45,7 +45,7 @@ async def chunks(db: Database, tz: ZoneInfo, size: int = CHUNK) -> AsyncIterator
     """Everyone's facts, by id, `size` people a statement."""
     last = 0
     while True:
-        rows = await db.fetchall(FACTS_SQL + " WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, size))
+        rows = await db.read_all(FACTS_SQL + " WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, size))
         if not rows:
             return
         yield [_facts(r, tz) for r in rows]
@@ -55,7 +55,7 @@ async def chunks(db: Database, tz: ZoneInfo, size: int = CHUNK) -> AsyncIterator
 async def person_facts(
     db: Database, tz: ZoneInfo, *, where: str = "", params: tuple[object, ...] = ()
 ) -> list[PersonFacts]:
-    rows = await db.fetchall(FACTS_SQL + where, params)
+    rows = await db.read_all(FACTS_SQL + where, params)
     return [_facts(r, tz) for r in rows]
 
 

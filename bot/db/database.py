@@ -1,7 +1,10 @@
 """SQLite through aiosqlite: WAL, foreign keys, busy timeout, numbered migrations.
 
-One connection is shared by the whole bot. aiosqlite runs it in a thread, so two coroutines could
-interleave statements inside one transaction; every access therefore goes through one asyncio lock.
+One connection is shared by the whole bot for writes and candidates' reads. aiosqlite runs it in a
+thread, so two coroutines could interleave statements inside one transaction; every access
+therefore goes through one asyncio lock. Long staff reads (lists, counts, exports, reports) go
+through a second, read-only connection (`read_one`, `read_all`): SQLite in WAL lets it read while
+the first one writes, so a staff command never holds the connection candidates' replies wait for.
 """
 
 from __future__ import annotations
@@ -114,6 +117,9 @@ class Database:
         # The task inside a transaction: its further statements and transactions join it (a
         # helper works the same called alone or from inside a bigger change); others wait.
         self._owner: asyncio.Task[Any] | None = None
+        # The read-only connection of long staff reads (None: in memory, or not connected).
+        self._reader: aiosqlite.Connection | None = None
+        self._reader_lock = asyncio.Lock()
 
     def _in_own_transaction(self) -> bool:
         return self._owner is not None and self._owner is asyncio.current_task()
@@ -138,6 +144,19 @@ class Database:
             _private_files(self.path)  # before WAL: SQLite gives -wal and -shm the file's mode
         conn.row_factory = aiosqlite.Row
         await conn.execute("PRAGMA journal_mode = WAL")
+        await self._pragmas(conn)
+        self._conn = conn
+        if migrate:
+            await self.migrate()
+        if on_disk:
+            reader = await aiosqlite.connect(self.path, isolation_level=None)
+            reader.row_factory = aiosqlite.Row
+            await self._pragmas(reader)
+            await reader.execute("PRAGMA query_only = ON")
+            self._reader = reader
+
+    @staticmethod
+    async def _pragmas(conn: aiosqlite.Connection) -> None:
         await conn.execute("PRAGMA foreign_keys = ON")
         await conn.execute("PRAGMA busy_timeout = 5000")
         await conn.execute("PRAGMA synchronous = NORMAL")
@@ -145,11 +164,11 @@ class Database:
         # from now on), whatever the compile-time default of the SQLite library: an erasure must
         # not stay readable on disk.
         await conn.execute("PRAGMA secure_delete = ON")
-        self._conn = conn
-        if migrate:
-            await self.migrate()
 
     async def close(self) -> None:
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         if self._conn is not None:
             await self._conn.close()
             self._conn = None
@@ -276,4 +295,27 @@ class Database:
     async def fetchall(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
         async with self._turn():
             cursor = await self.conn.execute(sql, params)
+            return list(await cursor.fetchall())
+
+    # ------------------------------------------------------------ long staff reads
+    # On the read-only connection, which candidates' replies never wait for; each statement sees
+    # what was committed when it started. Inside this task's own transaction (or without a
+    # second connection) they read through the main one, which sees the uncommitted changes.
+    @asynccontextmanager
+    async def _reading(self) -> AsyncIterator[aiosqlite.Connection]:
+        if self._reader is None or self._in_own_transaction():
+            async with self._turn():
+                yield self.conn
+        else:
+            async with self._reader_lock:
+                yield self._reader
+
+    async def read_one(self, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+        async with self._reading() as conn:
+            cursor = await conn.execute(sql, params)
+            return await cursor.fetchone()
+
+    async def read_all(self, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+        async with self._reading() as conn:
+            cursor = await conn.execute(sql, params)
             return list(await cursor.fetchall())

@@ -21,7 +21,7 @@ Code that builds text outside a template (button labels) calls Renderer.format_d
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,29 @@ def format_date(
     day = _moment(value, tz).date() if isinstance(value, dt.datetime) else value
     lang = _lang(lang)
     pattern = _first_of_month(DATE_FORMS[form][lang], lang, day.day)
+    digits = _strftime_of(pattern)
+    if digits is not None and day.year >= 1000:  # the same text as Babel's, many times faster
+        return day.strftime(digits)
     return dates.format_date(day, pattern, locale=_locale(lang))
+
+
+# Babel fields written with digits only, as strftime writes them (any locale): "dd/MM/y HH:mm".
+_DIGIT_FIELDS = {("d", 2): "%d", ("M", 2): "%m", ("y", 1): "%Y", ("H", 2): "%H", ("m", 2): "%M"}
+
+
+@cache
+def _strftime_of(pattern: str) -> str | None:
+    """The strftime format of a Babel pattern made of digit fields only (computed once per
+    pattern), None when it has words (month names, weekdays) that only Babel writes."""
+    parts = []
+    for kind, value in dates.tokenize_pattern(pattern):
+        if kind == "chars":
+            parts.append(str(value).replace("%", "%%"))
+        elif kind == "field" and value in _DIGIT_FIELDS:
+            parts.append(_DIGIT_FIELDS[value])
+        else:
+            return None
+    return "".join(parts)
 
 
 def format_datetime(
@@ -97,9 +119,38 @@ def format_datetime(
     local = _moment(value, tz)
     lang = _lang(lang)
     pattern = _first_of_month(DATETIME_FORMS[form][lang], lang, local.day)
+    digits = _strftime_of(pattern)
+    if digits is not None and local.year >= 1000:  # the same text as Babel's, many times faster
+        return local.strftime(digits)
     # babel reads the wall-clock fields of an aware datetime in its own zone: give it naive
     # local time so DST is only ever decided by zoneinfo above.
     return dates.format_datetime(local.replace(tzinfo=None), pattern, locale=_locale(lang))
+
+
+def datetime_formatter(
+    lang: str, form: str = "short", tz: ZoneInfo = DEFAULT_TIMEZONE
+) -> Callable[[str | None], str]:
+    """format_datetime for many stored ISO moments (an export's column), its pattern looked up
+    once: '' for None or ''."""
+    lang = _lang(lang)
+    pattern = DATETIME_FORMS[form][lang]
+    digits = _strftime_of(pattern)
+    if digits is None or _first_of_month(pattern, lang, 1) != pattern:
+
+        def slow(value: str | None) -> str:
+            return format_datetime(value, lang, form, tz) if value else ""
+
+        return slow
+
+    def fast(value: str | None) -> str:
+        if not value:
+            return ""
+        local = dt.datetime.fromisoformat(value).astimezone(tz)
+        return (
+            local.strftime(digits) if local.year >= 1000 else format_datetime(value, lang, form, tz)
+        )
+
+    return fast
 
 
 def format_time(value: Moment | dt.time, lang: str, tz: ZoneInfo = DEFAULT_TIMEZONE) -> str:

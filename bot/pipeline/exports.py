@@ -4,38 +4,31 @@ Every export is written to the staff audit log (who, what, how many rows)."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from bot.config import StaffMember
 from bot.core.diversity import GenderCounts, Share, gender_counts
-from bot.core.flow import Step
 from bot.core.pipeline import FUNNEL, FUNNEL_MASKS
 from bot.core.text import fold
 from bot.kernel.actions import Button, Response, SendFile, SendPhoto
 from bot.pipeline.buttons import Export, encode
 from bot.pipeline.chart import ChartText, render_png
 from bot.pipeline.context import PipelineContext
-from bot.pipeline.export import CsvFile, safe_cell, to_csv
-from bot.pipeline.models import CandidateView, Cohort
+from bot.pipeline.export import CsvFile, to_csv
+from bot.pipeline.export_rows import DERIVED_COLUMNS, NOT_EXPORTED, PipelineRows
+from bot.pipeline.models import Cohort
 from bot.pipeline.shortlist import Shortlist
-from bot.pipeline.views import fr_date, fr_datetime, visible_sites
+from bot.pipeline.views import fr_date, visible_sites
 
 log = logging.getLogger(__name__)
 
 CHART_FILENAME = "fabnum-pipeline.png"
-SHOWN_MAX = 20_000  # answers whose cells the pipeline export remembers
 # The pipeline CSV: these columns, then one per screening question in the flow's order (its
 # answer as the card shows it), then PIPELINE_COLUMNS_AFTER. A question added to the flow gets
 # its column with no change here.
 PIPELINE_COLUMNS = ("id", "first_name", "site", "stage", "result", "review", "source")
 PIPELINE_COLUMNS_AFTER = ("consented_at", "submitted_at", "cohort")
-# Questions without a column of their own: the first name and the site have theirs above;
-# gender is never shown per candidate (aggregates only).
-NOT_EXPORTED = frozenset({"first_name", "site", "gender"})
-# Columns computed from a question's answer, right after that question's column.
-DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {"postcode": ("qpv",)}
 
 
 class Exports:
@@ -81,9 +74,16 @@ class Exports:
             *(ctx.label(f"csv.{k}") for k in PIPELINE_COLUMNS_AFTER),
         ]
         file = CsvFile(header, ctx.settings.export_separator)
-        shown: dict[tuple[str, object], list[str]] = {}  # the cells of an answer, computed once
-        async for views in ctx.store.chunks(sites):
-            file.write_safe(self._pipeline_row(v, questions, cohorts, shown) for v in views)
+        rows = PipelineRows(ctx, questions, cohorts)
+        # Formatting a chunk takes milliseconds: in a thread, so the event loop (candidates'
+        # replies) gets its turns meanwhile, while SQLite reads the next chunk.
+        writing: asyncio.Future[None] | None = None
+        async for chunk in ctx.store.export_chunks(sites):
+            if writing is not None:
+                await writing
+            writing = asyncio.ensure_future(asyncio.to_thread(rows.write, file, chunk))
+        if writing is not None:
+            await writing
         await ctx.store.audit(
             by=member.user_id,
             action="export",
@@ -94,51 +94,6 @@ class Exports:
         caption = ctx.render("export_caption", what="pipeline", count=file.rows)
         return Response().add(SendFile(f"pipeline-{self._stamp()}.csv", file.content(), caption))
 
-    def _pipeline_row(
-        self,
-        v: CandidateView,
-        questions: Sequence[Step],
-        cohorts: Mapping[int, Cohort],
-        shown: dict[tuple[str, object], list[str]],
-    ) -> list[str]:
-        """A candidate's row, every cell safe (bot/pipeline/export.py safe_cell); the cells of
-        an answer come safe from `shown`."""
-        ctx = self.ctx
-        cohort = cohorts.get(v.cohort_id) if v.cohort_id else None
-        before = (
-            v.id,
-            v.first_name,
-            ctx.site_name(v.site),
-            ctx.stage(v.stage),
-            ctx.label(f"staff.result.{v.result}") if v.result else "",
-            ctx.label(f"staff.review.{v.review_status}") if v.review_status else "",
-            v.source or "",
-        )
-        after = (
-            fr_datetime(v.created_at, ctx.tz),
-            fr_datetime(v.submitted_at, ctx.tz),
-            cohort.name if cohort else "",
-        )
-        return [
-            *map(safe_cell, before),
-            *(cell for s in questions for cell in self._cells(v, s, shown)),
-            *map(safe_cell, after),
-        ]
-
-    def _cells(
-        self, view: CandidateView, step: Step, shown: dict[tuple[str, object], list[str]]
-    ) -> list[str]:
-        """A question's cells, as _question_cells, remembered per answer for the export."""
-        value = view.answers.get(step.key)
-        plain = not isinstance(value, list | dict)
-        key = (step.key, value if plain else json.dumps(value, ensure_ascii=False, sort_keys=True))
-        cells = shown.get(key)
-        if cells is None:
-            if len(shown) >= SHOWN_MAX:  # free text answers: every value differs
-                shown.clear()
-            cells = shown[key] = [safe_cell(c) for c in self._question_cells(view, step.key)]
-        return cells
-
     def _question_headers(self, key: str) -> list[str]:
         """A question's column (`csv.<key>` in labels.j2, else its title as on the card), then
         the columns derived from its answer."""
@@ -146,19 +101,6 @@ class Exports:
         labels = ctx.renderer.labels(ctx.lang)
         header = labels.get(f"csv.{key}") or ctx.label(f"title.{key}")
         return [header, *(ctx.label(f"csv.{d}") for d in DERIVED_COLUMNS.get(key, ()))]
-
-    def _question_cells(self, view: CandidateView, key: str) -> list[str]:
-        cells = [self._answer(view, key)]
-        if "qpv" in DERIVED_COLUMNS.get(key, ()):
-            qpv = self.ctx.qpv.contains(view.answers.get(key))
-            cells.append(self.ctx.label("staff.yes") if qpv else self.ctx.label("staff.no"))
-        return cells
-
-    def _answer(self, view: CandidateView, key: str) -> str:
-        step = self.ctx.flow.step(key)
-        if step is None or key not in view.answers:
-            return ""
-        return self.ctx.screening.display(self.ctx.lang, step, view.answers[key])
 
     async def cohort_shortlist(self, member: StaffMember, cohort: Cohort) -> Response:
         ctx = self.ctx

@@ -39,6 +39,7 @@ _COLUMNS = (
 )
 _FROM = "FROM candidates c LEFT JOIN placements p ON p.candidate_id = c.id"
 CHUNK = 500  # rows per statement when reading many (the loop is free between two)
+EXPORT_CHUNK = 1000  # rows per statement of the CSV export (bare rows)
 _IDS_PER_QUERY = 500
 _NONE = (None, "", "[]")
 _ANSWERS = (
@@ -137,7 +138,7 @@ class CandidateReads:
         answers: dict[int, dict[str, Any]] = {}
         for start in range(0, len(ids), _IDS_PER_QUERY):
             part = ids[start : start + _IDS_PER_QUERY]
-            rows = await self.db.fetchall(  # one object a person: one json.loads each
+            rows = await self.db.read_all(  # one object a person: one json.loads each
                 "SELECT candidate_id, json_group_object(step, json(value)) FROM answers"
                 f" WHERE complete = 1 AND candidate_id IN ({', '.join('?' * len(part))})"
                 " GROUP BY candidate_id",
@@ -152,7 +153,7 @@ class CandidateReads:
     ) -> list[CandidateView]:
         """Candidates matching a condition on `c` (and `p`), with their answers (one JSON object
         each, made by SQL), no history: one statement."""
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             f"SELECT {_COLUMNS}, {_ANSWERS} AS answers {_FROM} WHERE {where} {tail}", params
         )
         return [_view(r, json.loads(r["answers"]) if r["answers"] else {}, []) for r in rows]
@@ -176,10 +177,10 @@ class CandidateReads:
 
     async def candidate(self, candidate_id: int) -> CandidateView | None:
         """One candidate with answers and their whole history (a card, a move)."""
-        rows = await self.db.fetchall(f"SELECT {_COLUMNS} {_FROM} WHERE c.id = ?", (candidate_id,))
+        rows = await self.db.read_all(f"SELECT {_COLUMNS} {_FROM} WHERE c.id = ?", (candidate_id,))
         if not rows:
             return None
-        events = await self.db.fetchall(
+        events = await self.db.read_all(
             "SELECT at, kind, detail FROM candidate_events WHERE candidate_id = ? ORDER BY id",
             (candidate_id,),
         )
@@ -187,18 +188,18 @@ class CandidateReads:
         return _view(rows[0], answers.get(candidate_id, {}), [event_row(e) for e in events])
 
     async def stage_of(self, candidate_id: int) -> Stage | None:
-        row = await self.db.fetchone("SELECT stage FROM candidates WHERE id = ?", (candidate_id,))
+        row = await self.db.read_one("SELECT stage FROM candidates WHERE id = ?", (candidate_id,))
         return Stage(row[0]) if row else None
 
     async def derived_from_facts(self, candidate_id: int) -> Derived | None:
         """The reference: the stage derived from the row and the whole history (tests check
         that the stage kept in SQL always equals it)."""
-        row = await self.db.fetchone(
+        row = await self.db.read_one(
             "SELECT status, result, review_status FROM candidates WHERE id = ?", (candidate_id,)
         )
         if row is None:
             return None
-        events = await self.db.fetchall(
+        events = await self.db.read_all(
             "SELECT at, kind, detail FROM candidate_events WHERE candidate_id = ? ORDER BY id",
             (candidate_id,),
         )
@@ -208,7 +209,7 @@ class CandidateReads:
     # ------------------------------------------------------------ counts (SQL)
     async def stage_counts(self, sites: Sites) -> dict[Stage, int]:
         where, params = site_filter(sites)
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             f"SELECT c.stage, COUNT(*) FROM candidates c WHERE {where} GROUP BY c.stage", params
         )
         counts = dict.fromkeys(ORDER, 0)
@@ -220,13 +221,13 @@ class CandidateReads:
         """Candidates who ever reached each funnel step (bot/core/pipeline.py FUNNEL)."""
         where, params = site_filter(sites)
         sums = ", ".join(f"SUM(c.reached & {FUNNEL_MASKS[step]} != 0)" for step in FUNNEL)
-        row = await self.db.fetchone(f"SELECT {sums} FROM candidates c WHERE {where}", params)
+        row = await self.db.read_one(f"SELECT {sums} FROM candidates c WHERE {where}", params)
         return {step: int(row[i] or 0) if row else 0 for i, step in enumerate(FUNNEL)}
 
     async def reached_by_gender(self, sites: Sites) -> list[tuple[int, str | None, int]]:
         """(reached mask, gender answer, count): the funnel chart's shares of women."""
         where, params = site_filter(sites)
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             "SELECT c.reached, json_extract(a.value, '$'), COUNT(*) FROM candidates c"
             " LEFT JOIN answers a ON a.candidate_id = c.id AND a.step = 'gender'"
             f" AND a.complete = 1 WHERE {where} GROUP BY 1, 2",
@@ -240,7 +241,7 @@ class CandidateReads:
         """(count per stage, the funnel, count per source): /pipeline, in one read of the rows."""
         where, params = site_filter(sites)
         sums = ", ".join(f"SUM(c.reached & {FUNNEL_MASKS[step]} != 0)" for step in FUNNEL)
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             f"SELECT c.stage, COALESCE(c.source, ''), COUNT(*), {sums} FROM candidates c"
             f" WHERE {where} GROUP BY 1, 2",
             params,
@@ -257,7 +258,7 @@ class CandidateReads:
 
     async def source_counts(self, sites: Sites) -> dict[str, int]:
         where, params = site_filter(sites)
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             f"SELECT COALESCE(c.source, ''), COUNT(*) FROM candidates c WHERE {where} GROUP BY 1",
             params,
         )
@@ -265,17 +266,17 @@ class CandidateReads:
 
     async def count(self, sites: Sites) -> int:
         where, params = site_filter(sites)
-        row = await self.db.fetchone(f"SELECT COUNT(*) FROM candidates c WHERE {where}", params)
+        row = await self.db.read_one(f"SELECT COUNT(*) FROM candidates c WHERE {where}", params)
         return int(row[0]) if row else 0
 
     async def new_since(self, sites: Sites, since: str) -> tuple[int, int]:
         """(created since, finished screening since): the digest's first line."""
         where, params = site_filter(sites)
-        created = await self.db.fetchone(
+        created = await self.db.read_one(
             f"SELECT COUNT(*) FROM candidates c WHERE c.created_at >= ? AND {where}",
             (since, *params),
         )
-        finished = await self.db.fetchone(
+        finished = await self.db.read_one(
             f"SELECT COUNT(*) FROM candidates c WHERE c.submitted_at >= ? AND {where}",
             (since, *params),
         )
@@ -290,7 +291,7 @@ class CandidateReads:
         where, params = site_filter(sites)
         keep = tuple(sorted(valued))
         marks = ", ".join("?" * len(keep)) or "NULL"
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             "SELECT given, COUNT(*) FROM (SELECT json_group_object(a.step, CASE WHEN a.step IN"
             f" ({marks}) THEN json(a.value) END) AS given FROM candidates c JOIN answers a"
             " ON a.candidate_id = c.id AND a.complete = 1"
@@ -298,7 +299,7 @@ class CandidateReads:
             (*keep, *params),
         )
         groups = [(dict(json.loads(r[0])), int(r[1])) for r in rows]
-        row = await self.db.fetchone(
+        row = await self.db.read_one(
             f"SELECT COUNT(*) FROM candidates c WHERE c.stage = 'screening' AND {where}", params
         )
         silent = (int(row[0]) if row else 0) - sum(n for _, n in groups)  # not one answer yet
@@ -309,7 +310,7 @@ class CandidateReads:
         """How many wait for a person (a result to review, a /humain request), and the oldest
         `limit` of them."""
         where, params = site_filter(sites)
-        row = await self.db.fetchone(
+        row = await self.db.read_one(
             f"SELECT COUNT(*) FROM candidates c WHERE {PENDING} AND {where}", params
         )
         views = await self._views(
@@ -319,7 +320,7 @@ class CandidateReads:
 
     async def pending_count(self, sites: Sites) -> int:
         where, params = site_filter(sites)
-        row = await self.db.fetchone(
+        row = await self.db.read_one(
             f"SELECT COUNT(*) FROM candidates c WHERE {PENDING} AND {where}", params
         )
         return int(row[0]) if row else 0
@@ -330,7 +331,7 @@ class CandidateReads:
         """Candidates whose folded first name contains `wanted` (folded): how many, and the
         first `limit` by number. Read from the name index (name_key, site, id) alone."""
         where, params = site_filter(sites)
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             "SELECT c.id FROM candidates c INDEXED BY candidates_by_name"
             f" WHERE instr(c.name_key, ?) > 0 AND {where} ORDER BY c.id",
             (wanted, *params),
@@ -343,7 +344,7 @@ class CandidateReads:
     ) -> list[CandidateView]:
         """Candidates with only the answers a shortlist reads (candidates.profile, kept with the
         stage: bot/db/stage.py PROFILE_STEPS), by number: one row each, nothing joined."""
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             f"SELECT {_COLUMNS}, c.profile {_FROM} WHERE {where} {tail}", params
         )
         return [_view(r, json.loads(r["profile"]), []) for r in rows]
@@ -357,7 +358,7 @@ class CandidateReads:
         )
 
     async def cohort_stage_counts(self, cohort_id: int) -> dict[Stage, int]:
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             "SELECT c.stage, COUNT(*) FROM placements p JOIN candidates c ON c.id = p.candidate_id"
             " WHERE p.cohort_id = ? GROUP BY c.stage",
             (cohort_id,),
@@ -379,6 +380,26 @@ class CandidateReads:
                 return
             yield views
             last = views[-1].id
+
+    async def export_chunks(
+        self, sites: Sites, size: int = EXPORT_CHUNK
+    ) -> AsyncIterator[list[aiosqlite.Row]]:
+        """Every candidate of these sites by number, `size` rows at a time, as the CSV export
+        writes them (bot/pipeline/export_rows.py): id, site, stage, result, review_status,
+        source, created_at, submitted_at, cohort_id, the complete answers as a JSON object."""
+        where, params = site_filter(sites)
+        last = 0
+        while True:
+            rows = await self.db.read_all(
+                "SELECT c.id, c.site, c.stage, c.result, c.review_status, c.source, c.created_at,"
+                f" c.submitted_at, p.cohort_id, {_ANSWERS} {_FROM} WHERE c.id > ? AND {where}"
+                f" ORDER BY c.id LIMIT {int(size)}",
+                (last, *params),
+            )
+            if not rows:
+                return
+            yield rows
+            last = int(rows[-1][0])
 
     @staticmethod
     def _ready_where(stages: Collection[Stage]) -> str:
@@ -410,7 +431,7 @@ class CandidateReads:
         """The whole shortlist of a cohort, counted."""
         where = self._ready_where(stages)
         params = {"site": site, "cohort": cohort_id, "qpv": json.dumps(sorted(qpv))}
-        rows = await self.db.fetchall(
+        rows = await self.db.read_all(
             "SELECT json_extract(c.profile, '$.gender'), c.source, "
             f"{FACT_SQL['qpv']}, COUNT(*) {_FROM} WHERE {where} GROUP BY 1, 2, 3",
             params,

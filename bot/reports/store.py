@@ -7,7 +7,7 @@ from bot.db.database import Database
 
 async def funnel_aggregates(db: Database) -> list[tuple[int, str, str, str, int]]:
     """(year, site, stage, gender, count) rows, as bot/retention/store.py folds them."""
-    rows = await db.fetchall("SELECT year, site, stage, gender, count FROM funnel_aggregates")
+    rows = await db.read_all("SELECT year, site, stage, gender, count FROM funnel_aggregates")
     return [
         (int(r["year"]), str(r["site"]), str(r["stage"]), str(r["gender"]), int(r["count"]))
         for r in rows
