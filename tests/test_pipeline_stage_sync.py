@@ -21,6 +21,7 @@ from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
 from bot.screening.buttons import StartOver
 from bot.services import Services
+from conversations.screening import SCREENING
 from tests.botharness import with_staff
 from tests.test_screening_service import answer_all, button
 
@@ -41,8 +42,8 @@ async def assert_in_sync(s: Services) -> dict[int, Stage]:
     """Every candidate's kept columns equal what their facts say; returns their stages."""
     stages = {}
     rows = await s.db.fetchall(
-        "SELECT id, human_requested_at, stage, reached, human_pending, site, name_key, profile"
-        " FROM candidates ORDER BY id"
+        "SELECT id, human_requested_at, stage, reached, human_pending, site, name_key, profile,"
+        " screening_step, gender, postcode, availability, followed_by FROM candidates ORDER BY id"
     )
     for row in rows:
         cid = int(row["id"])
@@ -58,6 +59,8 @@ async def assert_in_sync(s: Services) -> dict[int, Stage]:
             view.answers.get("site"),
             fold(str(name)) if name else None,
             profile(view.answers),
+            next_step.key if (next_step := SCREENING.next_step(view.answers)) else None,
+            *(view.answers.get(k) for k in ("gender", "postcode", "availability", "followed_by")),
         )
         stored = (
             row["stage"],
@@ -66,6 +69,8 @@ async def assert_in_sync(s: Services) -> dict[int, Stage]:
             row["site"],
             row["name_key"],
             json.loads(row["profile"]),
+            row["screening_step"],
+            *(row[k] for k in ("gender", "postcode", "availability", "followed_by")),
         )
         assert stored == expected, (cid, [e.kind for e in view.events])
         stages[cid] = derived.stage
@@ -237,3 +242,25 @@ def encode_start_over() -> str:
 def profile(answers: dict[str, object]) -> dict[str, object]:
     """The answers a shortlist reads, as candidates.profile keeps them."""
     return {k: answers[k] for k in PROFILE_STEPS if answers.get(k) is not None}
+
+
+async def test_a_complete_answer_ticked_again_moves_where_screening_stops(
+    services: Services, clock: FakeClock
+) -> None:
+    """A multiple choice ticked again is incomplete: the next question is that one again."""
+    await answer_all(services, LEA)
+    candidate = await services.candidates.by_telegram_id(LEA.user_id)
+    assert candidate is not None
+    assert (await assert_in_sync(services))[candidate.id] is Stage.SCREENING
+    step = await services.db.fetchone(
+        "SELECT screening_step FROM candidates WHERE id = ?", (candidate.id,)
+    )
+    assert step is not None and step[0] is None  # every question answered, not sent yet
+    await services.candidates.save_answer(
+        candidate.id, "interests", ["web"], clock.now(), complete=False
+    )
+    await assert_in_sync(services)
+    step = await services.db.fetchone(
+        "SELECT screening_step FROM candidates WHERE id = ?", (candidate.id,)
+    )
+    assert step is not None and step[0] == "interests"

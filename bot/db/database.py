@@ -35,7 +35,10 @@ Backfill = Callable[[aiosqlite.Connection], Awaitable[object]]
 
 # Python run after a migration's SQL, in its transaction: what SQL alone cannot compute. By the
 # migration's name without its number (NNNN_<name>.sql), so a renumbered file keeps its step.
-BACKFILLS: dict[str, Backfill] = {"staff_scale": stage.backfill}
+BACKFILLS: dict[str, Backfill] = {
+    "staff_scale": stage.backfill,
+    "staff_targets": stage.backfill_steps,
+}
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The stage kept in SQL, next to the facts it is derived from (migration 0013).
 
 candidates.stage, .reached (bit mask of the stages visited), .human_pending, .site, .name_key
-(the folded first name) and .profile (the answers a shortlist reads, JSON) let the staff
-commands count, filter and look up in SQL. They are a cache:
+(the folded first name), .profile (the answers a shortlist reads, JSON) and .screening_step (the
+next question of the screening flow, migration 0015) let the staff commands count, filter and
+look up in SQL. They are a cache:
 the reference stays the pure derivation (bot/core/pipeline.py derive) over the candidates row and
 the history. `refresh()` writes them again from the facts, through the caller's connection, in
 the transaction of the change: every event goes through bot/screening/store.py insert_event,
@@ -20,18 +21,24 @@ import aiosqlite
 
 from bot.core.pipeline import STAGE_EVENT_KINDS, Facts, derive, human_pending, reached_mask
 from bot.core.text import fold
+from conversations.screening import SCREENING
 
 _KINDS = ", ".join(f"'{k}'" for k in STAGE_EVENT_KINDS)  # constants, never user input
-_UPDATE = (
-    "UPDATE candidates SET stage = ?, reached = ?, human_pending = ?, site = ?, name_key = ?,"
-    " profile = ? WHERE id = ?"
-)
+_SET = "stage = ?, reached = ?, human_pending = ?, site = ?, name_key = ?, profile = ?"
+_UPDATE = f"UPDATE candidates SET {_SET} WHERE id = ?"  # the columns of migration 0013
+_UPDATE_ALL = f"UPDATE candidates SET {_SET}, screening_step = ? WHERE id = ?"  # and of 0015
 # The answers kept in candidates.profile: what a shortlist ranks and counts, and the name.
 PROFILE_STEPS = ("first_name", "availability", "followed_by", "postcode", "gender")
 _STEPS = ", ".join(f"'{s}'" for s in ("site", *PROFILE_STEPS))  # constants
 BACKFILL_CHUNK = 2000
 
 Event = tuple[str, Mapping[str, Any] | None]
+
+
+def screening_step(answers: Mapping[str, Any]) -> str | None:
+    """The next question of the screening flow for these complete answers (None: all given)."""
+    step = SCREENING.next_step(answers)
+    return step.key if step is not None else None
 
 
 def _detail(text: str | None) -> Mapping[str, Any] | None:
@@ -79,13 +86,12 @@ async def refresh(conn: aiosqlite.Connection, candidate_id: int | None) -> None:
     )
     events = [(str(e["kind"]), _detail(e["detail"])) for e in await cursor.fetchall()]
     cursor = await conn.execute(
-        "SELECT step, value FROM answers WHERE candidate_id = ? AND complete = 1"
-        f" AND step IN ({_STEPS})",
+        "SELECT step, value FROM answers WHERE candidate_id = ? AND complete = 1",
         (candidate_id,),
     )
     answers = {str(a["step"]): json.loads(a["value"]) for a in await cursor.fetchall()}
     values = cached_values(row, events, answers)
-    await conn.execute(_UPDATE, (*values, candidate_id))
+    await conn.execute(_UPDATE_ALL, (*values, screening_step(answers), candidate_id))
 
 
 async def backfill(conn: aiosqlite.Connection) -> int:
@@ -128,3 +134,31 @@ async def backfill(conn: aiosqlite.Connection) -> int:
         ]
         await conn.executemany(_UPDATE, updates)
         written += len(updates)
+
+
+async def backfill_steps(conn: aiosqlite.Connection) -> int:
+    """Fill candidates.screening_step from every candidate's complete answers, a chunk of ids at
+    a time (inside migration 0015's transaction); returns how many rows were written."""
+    last = 0
+    written = 0
+    while True:
+        cursor = await conn.execute(
+            "SELECT id FROM candidates WHERE id > ? ORDER BY id LIMIT ?", (last, BACKFILL_CHUNK)
+        )
+        ids = [int(r[0]) for r in await cursor.fetchall()]
+        if not ids:
+            return written
+        answers: dict[int, dict[str, Any]] = {i: {} for i in ids}
+        cursor = await conn.execute(
+            "SELECT candidate_id, step, value FROM answers WHERE candidate_id BETWEEN ? AND ?"
+            " AND complete = 1",
+            (ids[0], ids[-1]),
+        )
+        for a in await cursor.fetchall():
+            answers[int(a[0])][str(a[1])] = json.loads(a[2])
+        await conn.executemany(
+            "UPDATE candidates SET screening_step = ? WHERE id = ?",
+            [(screening_step(given), cid) for cid, given in answers.items()],
+        )
+        written += len(ids)
+        last = ids[-1]

@@ -98,10 +98,9 @@ FACT_SQL: dict[str, str] = {
     "attended_session": f"(c.reached & {_bits(Stage.ATTENDED)}) != 0",
     "interviewed": "(c.reached & "
     f"{_bits(Stage.INTERVIEW, Stage.WAITLISTED, Stage.ADMITTED, Stage.IN_TRAINING)}) != 0",
-    "available": "json_extract(c.profile, '$.availability') = 'yes'",
-    "followed": "json_extract(c.profile, '$.followed_by') IN "
-    "('mission_locale', 'france_travail', 'cej')",
-    "qpv": "json_extract(c.profile, '$.postcode') IN (SELECT value FROM json_each(:qpv))",
+    "available": "c.availability = 'yes'",
+    "followed": "c.followed_by IN ('mission_locale', 'france_travail', 'cej')",
+    "qpv": "c.postcode IN (SELECT value FROM json_each(:qpv))",
     "applied_at": "substr(COALESCE(c.submitted_at, c.created_at), 1, 10)",
 }
 
@@ -282,28 +281,16 @@ class CandidateReads:
         )
         return (int(created[0]) if created else 0, int(finished[0]) if finished else 0)
 
-    async def screening_answers(
-        self, sites: Sites, valued: Collection[str]
-    ) -> list[tuple[dict[str, Any], int]]:
-        """Where the screening stops: the answers of everyone still screening, grouped in SQL,
-        (answers, how many people gave them). Only the steps in `valued` keep their value (the
-        flow's conditions read them); the others are there with None (answered or not)."""
+    async def screening_stops(self, sites: Sites) -> dict[str | None, int]:
+        """Where the screening stops: how many of those still screening wait at each question
+        (candidates.screening_step, kept with the stage: bot/db/stage.py), from one index."""
         where, params = site_filter(sites)
-        keep = tuple(sorted(valued))
-        marks = ", ".join("?" * len(keep)) or "NULL"
         rows = await self.db.read_all(
-            "SELECT given, COUNT(*) FROM (SELECT json_group_object(a.step, CASE WHEN a.step IN"
-            f" ({marks}) THEN json(a.value) END) AS given FROM candidates c JOIN answers a"
-            " ON a.candidate_id = c.id AND a.complete = 1"
-            f" WHERE c.stage = 'screening' AND {where} GROUP BY c.id) GROUP BY given",
-            (*keep, *params),
+            "SELECT c.screening_step, COUNT(*) FROM candidates c"
+            f" WHERE c.stage = 'screening' AND {where} GROUP BY 1",
+            params,
         )
-        groups = [(dict(json.loads(r[0])), int(r[1])) for r in rows]
-        row = await self.db.read_one(
-            f"SELECT COUNT(*) FROM candidates c WHERE c.stage = 'screening' AND {where}", params
-        )
-        silent = (int(row[0]) if row else 0) - sum(n for _, n in groups)  # not one answer yet
-        return [*groups, ({}, silent)] if silent > 0 else groups
+        return {r[0]: int(r[1]) for r in rows}
 
     # ----------------------------------------------------------- bounded lists
     async def review_queue(self, sites: Sites, limit: int) -> tuple[int, list[CandidateView]]:
@@ -432,7 +419,7 @@ class CandidateReads:
         where = self._ready_where(stages)
         params = {"site": site, "cohort": cohort_id, "qpv": json.dumps(sorted(qpv))}
         rows = await self.db.read_all(
-            "SELECT json_extract(c.profile, '$.gender'), c.source, "
+            "SELECT c.gender, c.source, "
             f"{FACT_SQL['qpv']}, COUNT(*) {_FROM} WHERE {where} GROUP BY 1, 2, 3",
             params,
         )

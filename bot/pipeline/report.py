@@ -3,13 +3,11 @@ where screening stops, sources; for all the member's sites or one."""
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from bot.config import StaffMember
-from bot.core.flow import Kind
 from bot.core.pipeline import FUNNEL, ORDER, Stage
 from bot.kernel.actions import Button, Keyboard, Response, rows
 from bot.pipeline.buttons import SiteReport, encode
@@ -24,8 +22,8 @@ class Counts:
     stages: dict[Stage, int]
     funnel: dict[str, int]
     sources: dict[str, int]
-    # the answers of everyone still screening (text answers without their value), how many
-    screening: list[tuple[dict[str, Any], int]]
+    # how many of those still screening wait at each question (None: all answered)
+    stops: dict[str | None, int]
 
 
 class Report:
@@ -52,9 +50,7 @@ class Report:
             stages=stages,
             funnel=funnel,
             sources=sources,
-            screening=await store.screening_answers(
-                sites, [s.key for s in ctx.flow.steps if s.kind is not Kind.TEXT]
-            ),
+            stops=await store.screening_stops(sites),
         )
         starts = await store.start_counts() if member.is_admin and site is None else None
         text = self._text(counts, site, starts)
@@ -93,11 +89,7 @@ class Report:
                 drop = round(100 * (previous - count) / previous)
             steps.append({"label": ctx.label(f"funnel.{step}"), "count": count, "drop": drop})
             previous = count
-        stopped: Counter[str] = Counter()
-        for answers, people in counts.screening:
-            stop = ctx.flow.next_step(answers)
-            if stop is not None:
-                stopped[stop.key] += people
+        stopped = counts.stops
         in_screening = stages[Stage.SCREENING]
         dropoff = [
             {
@@ -106,7 +98,7 @@ class Report:
                 "percent": round(100 * stopped[step.key] / in_screening) if in_screening else 0,
             }
             for step in ctx.flow.steps
-            if stopped[step.key]
+            if stopped.get(step.key)
         ]
         sources = counts.sources
         return ctx.render(

@@ -138,6 +138,8 @@ class CandidateStore:
             if complete:
                 kind = "edited" if edited else "answered"
                 await _event(conn, candidate_id, at, kind, {"step": step})
+            else:  # a complete answer ticked again is not complete: the next question changes
+                await stage.refresh(conn, candidate_id)
 
     async def update(self, candidate_id: int, now: dt.datetime, **fields: Any) -> None:
         """Set columns of a candidate (names are fixed by the callers, never user input)."""
