@@ -65,3 +65,51 @@ async def test_sql_order_is_the_order_of_the_rules(tmp_path: Path, rules: list[R
         assert counted.qpv == sum(qpv.contains(v.answers.get("postcode")) for v in everyone)
     finally:
         await db.close()
+
+
+async def test_the_digest_reads_every_shortlist_as_each_one_alone(tmp_path: Path) -> None:
+    """Shortlist.summaries (the digest: every open cohort in three statements) gives what
+    Shortlist.view gives for each cohort alone, with two cohorts a site and the waitlisted of
+    one of them left out of the other's shortlist."""
+    from bot.app import build_services
+    from bot.config import Settings
+    from bot.kernel.clock import FakeClock
+
+    path = tmp_path / "digest.db"
+    db = Database(path)
+    await db.connect(migrate=False)
+    await db.migrate(migrations_before())
+    await db.close()
+    populate(path, 2500, ("gonesse", "marcq"), now=NOW)
+    services = build_services(
+        Settings(token="123456:TEST-TOKEN-fabnum-fake-api-0000000", database=path),
+        FakeClock(NOW),
+    )
+    await services.db.connect()
+    try:
+        shortlist = services.staff.shortlist
+        cohorts = await services.pipeline.cohorts(None)
+        assert len(cohorts) >= 4
+        together = await shortlist.summaries(cohorts)
+        waitlisted_elsewhere = 0
+        for cohort, sv in zip(cohorts, together, strict=True):
+            alone = await shortlist.view(cohort)
+            assert sv.whole.count == alone.whole.count and sv.whole.qpv == alone.whole.qpv
+            assert sorted(sv.whole.genders, key=str) == sorted(alone.whole.genders, key=str)
+            assert sorted(sv.whole.sources, key=str) == sorted(alone.whole.sources, key=str)
+            assert sv.top_n == alone.top_n
+            assert [r.candidate_id for r in sv.ranked] == [
+                r.candidate_id for r in alone.ranked[: alone.top_n]
+            ]
+            assert [v.id for v in sv.admitted] == [v.id for v in alone.admitted]
+            assert shortlist.summary(sv) == shortlist.summary(alone)
+            row = await services.db.fetchone(
+                "SELECT COUNT(*) FROM candidates c JOIN placements p ON p.candidate_id = c.id"
+                " WHERE c.stage = 'waitlisted' AND c.site = ? AND p.cohort_id != ?",
+                (cohort.site, cohort.id),
+            )
+            waitlisted_elsewhere += int(row[0]) if row else 0
+        assert waitlisted_elsewhere > 0  # some shortlists leave another cohort's waitlisted out
+        assert any(sv.top_n >= 5 for sv in together)  # a "what if" is compared too
+    finally:
+        await services.db.close()

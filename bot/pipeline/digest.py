@@ -125,22 +125,11 @@ class DigestText:
         since = now - dt.timedelta(days=7)
         new, finished = await ctx.store.new_since(sites, iso(since))
         reviews = await ctx.store.pending_count(sites)
-        cohorts = []
-        for cohort in await ctx.store.cohorts(sites):
-            if not cohort.is_open(ctx.today()):
-                continue
-            sv = await self.shortlist.view(cohort)
-            shown = self.shortlist.context(sv)
-            cohorts.append(
-                {
-                    "cohort": shown["cohort"],
-                    "total": shown["total"],
-                    "top_n": shown["top_n"],
-                    "shortlist": shown["shortlist"],
-                    "admitted": shown["admitted"],
-                    "what_if": shown["what_if"],
-                }
-            )
+        open_cohorts = [c for c in await ctx.store.cohorts(sites) if c.is_open(ctx.today())]
+        # every cohort's shortlist in a few statements, whatever their number
+        cohorts = [
+            self.shortlist.summary(sv) for sv in await self.shortlist.summaries(open_cohorts)
+        ]
         link = None
         if ctx.rules.outreach_source:
             bot = self.bot_username or "<bot>"

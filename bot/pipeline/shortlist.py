@@ -20,6 +20,7 @@ from bot.pipeline.read_store import GroupCounts
 from bot.pipeline.views import fr_date, ranking_facts, visible_sites
 
 LINES = MAX_LIST * 2  # lines of a shortlist shown
+COHORT_ADMITTED = (Stage.ADMITTED, Stage.IN_TRAINING)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ class Shortlist:
         store = ctx.store
         stages = ctx.rules.ready_stages
         qpv = list(ctx.qpv.postcodes)
-        admitted = await store.in_cohort(cohort.id, (Stage.ADMITTED, Stage.IN_TRAINING))
+        admitted = await store.in_cohort(cohort.id, COHORT_ADMITTED)
         whole = await store.ready_counts(cohort.site, stages, cohort.id, qpv)
         if top_n is None:
             top_n = max(cohort.capacity - len(admitted), 0)
@@ -88,6 +89,78 @@ class Shortlist:
         people = {v.id: v for v in first}
         ranked = rank({v.id: ranking_facts(v, ctx.qpv) for v in first}, ctx.rules)
         return ShortlistView(cohort, ranked, people, admitted, top_n, whole)
+
+    async def summaries(self, cohorts: Sequence[Cohort]) -> list[ShortlistView]:
+        """Each cohort's shortlist as the digest shows it (counted, its first top_n ranked), in
+        three statements whatever the number of cohorts (bot/pipeline/digest_store.py): a site's
+        cohorts share its candidates, but for the waitlisted placed in one of them."""
+        ctx = self.ctx
+        store = ctx.store
+        stages = ctx.rules.ready_stages
+        qpv = list(ctx.qpv.postcodes)
+        admitted = await store.in_cohorts([c.id for c in cohorts], COHORT_ADMITTED)
+        counted = await store.ready_counts_by_site({c.site for c in cohorts}, stages, qpv)
+        wholes: dict[int, GroupCounts] = {}
+        top_ns: dict[int, int] = {}
+        limits: dict[str, int] = {}
+        for c in cohorts:
+            mine = [r for r in counted if r[0] == c.site and r[1] in (None, c.id)]
+            genders: dict[str | None, int] = {}
+            sources: dict[str | None, int] = {}
+            for _, _, gender, source, _, n in mine:
+                genders[gender] = genders.get(gender, 0) + n
+                sources[source] = sources.get(source, 0) + n
+            whole = GroupCounts(
+                sum(r[5] for r in mine),
+                list(genders.items()),
+                list(sources.items()),
+                sum(r[5] for r in mine if r[4]),
+            )
+            wholes[c.id] = whole
+            top_ns[c.id] = min(max(c.capacity - len(admitted[c.id]), 0), whole.count)
+            # the site's first lines must still hold top_n once another cohort's waitlisted
+            # people are left out
+            placed = sum(r[5] for r in counted if r[0] == c.site and r[1] is not None)
+            limits[c.site] = max(limits.get(c.site, 0), top_ns[c.id] + placed)
+        rules = [(r.fact, r.prefer) for r in ctx.rules.rules]
+        firsts = await store.ranked_ready_by_site(limits, stages, rules, qpv)
+        views = []
+        for c in cohorts:
+            mine_first = [
+                v
+                for v in firsts.get(c.site, [])
+                if v.stage is not Stage.WAITLISTED or v.cohort_id in (None, c.id)
+            ][: top_ns[c.id]]
+            ranked = rank({v.id: ranking_facts(v, ctx.qpv) for v in mine_first}, ctx.rules)
+            people = {v.id: v for v in mine_first}
+            views.append(
+                ShortlistView(c, ranked, people, admitted[c.id], top_ns[c.id], wholes[c.id])
+            )
+        return views
+
+    def summary(self, sv: ShortlistView) -> dict[str, Any]:
+        """What the digest shows of a shortlist: its cohort, its counts, the admitted, and the
+        admitted with its first top_n ("what if")."""
+        ctx = self.ctx
+        top = [sv.people[r.candidate_id] for r in sv.ranked[: sv.top_n]]
+        return {
+            "cohort": {
+                "id": sv.cohort.id,
+                "name": sv.cohort.name,
+                "site": ctx.site_name(sv.cohort.site),
+                "start": fr_date(sv.cohort.start_date),
+                "capacity": sv.cohort.capacity,
+            },
+            "total": sv.whole.count,
+            "shortlist": self._counted(sv.whole),
+            "admitted": self._aggregates(sv.admitted),
+            # Adding fewer than 5 people to the admitted group would show their genders by
+            # difference: the "what if" is only computed for 5 people or more.
+            "what_if": self._aggregates([*sv.admitted, *top])
+            if sv.top_n >= ctx.rules.small_group
+            else None,
+            "top_n": sv.top_n,
+        }
 
     def _counted(self, whole: GroupCounts) -> dict[str, Any]:
         """The aggregates of a group counted in SQL, as _aggregates shows a list of people."""
@@ -137,27 +210,11 @@ class Shortlist:
                     "in_top": r.position <= sv.top_n,
                 }
             )
-        top = [sv.people[r.candidate_id] for r in sv.ranked[: sv.top_n]]
         return {
-            "cohort": {
-                "id": sv.cohort.id,
-                "name": sv.cohort.name,
-                "site": ctx.site_name(sv.cohort.site),
-                "start": fr_date(sv.cohort.start_date),
-                "capacity": sv.cohort.capacity,
-            },
+            **self.summary(sv),
             "lines": lines,
-            "total": sv.whole.count,
             "more": max(sv.whole.count - len(lines), 0),
             "rules": [ctx.label(f"rank.{rule.fact}") for rule in ctx.rules.rules],
-            "shortlist": self._counted(sv.whole),
-            "admitted": self._aggregates(sv.admitted),
-            # Adding fewer than 5 people to the admitted group would show their genders by
-            # difference: the "what if" is only computed for 5 people or more.
-            "what_if": self._aggregates([*sv.admitted, *top])
-            if sv.top_n >= ctx.rules.small_group
-            else None,
-            "top_n": sv.top_n,
             "target": round(100 * ctx.rules.women_target),
             "small": ctx.rules.small_group,
         }

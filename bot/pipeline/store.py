@@ -19,8 +19,8 @@ from bot.core.pipeline import COHORT_STAGES, Stage, TransitionRefused, check_mov
 from bot.core.text import fold
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
+from bot.pipeline.digest_store import DigestReads
 from bot.pipeline.models import Cohort
-from bot.pipeline.read_store import CandidateReads
 from bot.screening.store import insert_event as _event
 from bot.screening.store import iso
 
@@ -78,7 +78,7 @@ class Reviewed:
     at: dt.datetime
 
 
-class PipelineStore(CandidateReads):
+class PipelineStore(DigestReads):
     def __init__(self, db: Database, work: UnitOfWork) -> None:
         self.db = db
         self.work = work  # moves, reviews and new cohorts raise events (Moved, Reviewed...) in it
