@@ -12,7 +12,7 @@ import pytest
 
 from bot.config import StaffMember
 from bot.fakeapi.html_check import check_telegram_html
-from bot.kernel.actions import Send, SendPhoto
+from bot.kernel.actions import Send, SendPhoto, settled
 from bot.kernel.clock import FakeClock
 from bot.reports.figures import OutcomeCells
 from bot.services import Services
@@ -80,7 +80,7 @@ async def test_sorties_masks_a_one_person_cohort(
     services: Services, clock: FakeClock, charted: list[Mapping[int, OutcomeCells]]
 ) -> None:
     await two_cohorts(services, clock)
-    reply = await services.alumni.outcomes.command(ADMIN, [])
+    reply = await settled(await services.alumni.outcomes.command(ADMIN, []))
     text = text_of(reply)
     marcq = block(text, "Promo Marcq")
     assert "À la sortie : < 5/< 5 ont répondu (n/d)" in marcq
@@ -116,7 +116,9 @@ async def test_sorties_of_one_cohort_draws_its_exact_rates(
     services: Services, clock: FakeClock, charted: list[Mapping[int, OutcomeCells]]
 ) -> None:
     await two_cohorts(services, clock)
-    text = text_of(await services.alumni.outcomes.command(ADMIN, ["Promo", "Gonesse"]))
+    text = text_of(
+        await settled(await services.alumni.outcomes.command(ADMIN, ["Promo", "Gonesse"]))
+    )
     assert "Promo Marcq" not in text
     (total,) = charted
     assert total[0].value("response_rate") == 1.0  # 12 of 12: drawn

@@ -1,8 +1,10 @@
 """Outcomes (staff): /sorties, the rates per cohort and milestone, a chart and the funders'
 report; every figure through the small-count rule (bot/core/disclosure.py).
 
-The report code (bot/reports/, and matplotlib under it) is imported when /sorties is used, not
-at start-up: it is most of an idle bot's memory (issue 14)."""
+The text goes first; the chart and the report follow (a Later action, bot/kernel/actions.py),
+drawn in a short-lived process of their own (bot/reports/worker.py), so matplotlib never enters
+the bot's memory and candidates' replies never wait for it (issue 15). The report's data code
+(bot/reports/data.py) is imported when /sorties is used, not at start-up (issue 14)."""
 
 from __future__ import annotations
 
@@ -15,9 +17,10 @@ from bot.config import StaffMember
 from bot.core.disclosure import SMALL
 from bot.core.text import fold
 from bot.db.database import Database
-from bot.kernel.actions import Response, SendFile, SendPhoto
+from bot.kernel.actions import Later, Response, SendFile, SendPhoto
 
 if TYPE_CHECKING:
+    from bot.reports.data import FundersReport
     from bot.reports.figures import OutcomeCells
 
 CHART_FILENAME = "fabnum-sorties.png"
@@ -26,10 +29,17 @@ CHART_FILENAME = "fabnum-sorties.png"
 def milestones_chart(
     title: str, milestones: Mapping[int, OutcomeCells], targets: tuple[int, int]
 ) -> bytes:
-    """The /sorties chart (bot/reports/charts.py, matplotlib), imported on first use."""
-    from bot.reports.charts import milestones_chart as draw
+    """The /sorties chart (bot/reports/charts.py, matplotlib), drawn in a worker process."""
+    from bot.reports.worker import draw
 
-    return draw(title, milestones, targets)
+    return draw("milestones_chart", title, dict(milestones), targets)
+
+
+def funders_html(report: FundersReport) -> bytes:
+    """The funders' report (bot/reports/html.py, its charts by matplotlib), in a worker process."""
+    from bot.reports.worker import draw
+
+    return draw("funders_report", report)
 
 
 class OutcomeReports:
@@ -41,7 +51,6 @@ class OutcomeReports:
         """/sorties [cohort | site | year]: rates per cohort and milestone, a chart, the report."""
         from bot.reports.data import cohort_outcomes, funders_report
         from bot.reports.figures import outcome_cells, total_outcome_cells
-        from bot.reports.html import render_funders_report
 
         ctx = self.ctx
         programme, outcomes = ctx.programme, ctx.outcomes
@@ -98,42 +107,47 @@ class OutcomeReports:
         text = ctx.render(
             lang, "alumni/staff_outcomes", cohorts=cohorts, targets=outcomes.targets, small=SMALL
         )
-        reply = Response().send(text)
         # the chart sums cohorts: a total that would give back a cohort's masked figure is not drawn
         by_milestone: dict[int, list[OutcomeCells]] = {}
         for mine in cells:
             for m, cell in mine.items():
                 by_milestone.setdefault(m, []).append(cell)
         total = {m: total_outcome_cells(c, SMALL) for m, c in sorted(by_milestone.items())}
-        # Drawing (matplotlib) takes a while: in a thread, so candidates' replies go on meanwhile.
-        png = await asyncio.to_thread(
-            milestones_chart,
-            target or "FabNum",
-            total,
-            (outcomes.targets.response_rate, outcomes.targets.positive_rate),
-        )
-        chart = SendPhoto(
-            png,
-            ctx.render(lang, "alumni/staff_chart_caption", target=target),
-            filename=CHART_FILENAME,
-        )
-        if member.is_admin or not target:
-            report = await funders_report(
-                self.db,
-                ctx.store,
-                outcomes,
-                now=now,
-                tz=ctx.settings.timezone,
-                programme=programme.name,
-                site_names=names,
-                sites=None if member.is_admin else sites,
-            )
-            html = (await asyncio.to_thread(render_funders_report, report)).encode("utf-8")
-            reply.add(
-                SendFile(
-                    f"rapport-financeurs-{ctx.today().isoformat()}.html",
-                    html,
-                    ctx.render(lang, "alumni/staff_report_caption"),
+
+        async def attachments() -> Response:
+            """The report (for an admin, or a member's own sites) and the chart, drawn in worker
+            processes (in threads that wait for them), once the text is sent."""
+            later = Response()
+            if member.is_admin or not target:
+                report = await funders_report(
+                    self.db,
+                    ctx.store,
+                    outcomes,
+                    now=now,
+                    tz=ctx.settings.timezone,
+                    programme=programme.name,
+                    site_names=names,
+                    sites=None if member.is_admin else sites,
                 )
+                html = await asyncio.to_thread(funders_html, report)
+                later.add(
+                    SendFile(
+                        f"rapport-financeurs-{ctx.today().isoformat()}.html",
+                        html,
+                        ctx.render(lang, "alumni/staff_report_caption"),
+                    )
+                )
+            png = await asyncio.to_thread(
+                milestones_chart,
+                target or "FabNum",
+                total,
+                (outcomes.targets.response_rate, outcomes.targets.positive_rate),
             )
-        return reply.add(chart)  # after the text and the report, as it always came
+            chart = SendPhoto(
+                png,
+                ctx.render(lang, "alumni/staff_chart_caption", target=target),
+                filename=CHART_FILENAME,
+            )
+            return later.add(chart)  # after the text and the report, as it always came
+
+        return Response().send(text).add(Later(attachments))

@@ -6,6 +6,7 @@ conversation logic testable without a Bot API and the handlers thin.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 
@@ -83,7 +84,16 @@ class Toast:
     text: str
 
 
-Action = Send | SendFile | SendPhoto | SendMedia | Tell | EditPressed | Toast
+@dataclass(frozen=True)
+class Later:
+    """The rest of the answer, made once what comes before it is sent: a chart or a report drawn
+    in another process (bot/reports/worker.py), so the text does not wait for it. Its response
+    goes to the same chat (and forum topic)."""
+
+    make: Callable[[], Awaitable[Response]]
+
+
+Action = Send | SendFile | SendPhoto | SendMedia | Tell | EditPressed | Toast | Later
 
 
 @dataclass
@@ -99,3 +109,15 @@ class Response:
     def add(self, action: Action) -> Response:
         self.actions.append(action)
         return self
+
+
+async def settled(response: Response) -> Response:
+    """The response with every Later made and put in its place, as the chat receives it (tests,
+    and callers that need every action at once)."""
+    actions: list[Action] = []
+    for action in response.actions:
+        if isinstance(action, Later):
+            actions.extend((await settled(await action.make())).actions)
+        else:
+            actions.append(action)
+    return Response(actions, response.thread_id)

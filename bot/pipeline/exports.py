@@ -13,13 +13,14 @@ from bot.core.pipeline import FUNNEL, FUNNEL_MASKS
 from bot.core.text import fold
 from bot.kernel.actions import Button, Response, SendFile, SendPhoto
 from bot.pipeline.buttons import Export, encode
-from bot.pipeline.chart import ChartText, render_png
+from bot.pipeline.chart import ChartText
 from bot.pipeline.context import PipelineContext
 from bot.pipeline.export import CsvFile, to_csv
 from bot.pipeline.export_rows import DERIVED_COLUMNS, NOT_EXPORTED, PipelineRows
 from bot.pipeline.models import Cohort
 from bot.pipeline.shortlist import Shortlist
 from bot.pipeline.views import fr_date, visible_sites
+from bot.reports.worker import draw
 
 log = logging.getLogger(__name__)
 
@@ -176,7 +177,8 @@ class Exports:
             target_label=ctx.label("chart.target").replace("{n}", str(round(100 * target))),
             subtitle=ctx.label("chart.note").replace("{n}", str(small)),
         )
-        png = await asyncio.to_thread(render_png, funnel, shares, target, text, small)
+        # drawn by matplotlib in a worker process (bot/reports/worker.py), waited for in a thread
+        png = await asyncio.to_thread(draw, "pipeline_chart", funnel, shares, target, text, small)
         await ctx.store.audit(
             by=member.user_id, action="export", at=ctx.now(), detail={"what": "chart"}
         )

@@ -20,6 +20,7 @@ from telegram.ext import ExtBot
 from bot.kernel.actions import (
     EditPressed,
     Keyboard,
+    Later,
     Response,
     Send,
     SendFile,
@@ -98,6 +99,7 @@ async def perform(
     Returns the ids of the messages sent in `chat_id` (not those of Tell).
     """
     sent: list[Message] = []
+    later_ids: list[int] = []  # the messages of Later actions
     limit = BULK if bulk else None
     topic = response.thread_id  # a forum topic of chat_id, if any
     if query is not None:
@@ -144,6 +146,10 @@ async def perform(
             )
         elif isinstance(action, SendMedia):
             sent.append(await _send_media(bot, chat_id, action, limit, topic))
+        elif isinstance(action, Later):  # what came before is sent: now make the rest
+            more = await action.make()
+            more.thread_id = topic
+            later_ids += await perform(bot, chat_id, more, bulk=bulk)
         elif isinstance(action, EditPressed) and query is not None:
             edits.append(action)
     if query is not None:
@@ -159,7 +165,7 @@ async def perform(
         except (Forbidden, BadRequest) as exc:
             # Blocked the bot or deleted the account: the sender's own reply went out anyway.
             log.warning("message to another chat not delivered: %s", type(exc).__name__)
-    return [m.message_id for m in sent]
+    return [m.message_id for m in sent] + later_ids
 
 
 async def _send_media(
