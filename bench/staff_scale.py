@@ -1,13 +1,16 @@
 """Benchmark: staff commands on a database of many candidates (issue 15).
 
-For each size, in a process of its own (so its peak RSS is its own): a database made with the
-project's migrations up to 0010, filled with candidates spread over 10 sites (8 answers and one
-event each, a realistic mix of stages: tests/staffscale.py), then migrated to the latest version
-(timed: migration 0011 adds the stage kept in SQL and backfills it). Then the staff services are
+For each size, in a process of its own: a database made with the project's migrations before
+0013, filled with candidates spread over 10 sites (8 answers and one event each, a realistic mix
+of stages: tests/staffscale.py), then migrated to the latest version (timed: 0013 adds the stage
+kept in SQL and backfills it, 0015 where screening stops). Then, in another process (so its
+peak RSS is the bot's work alone, not the data generation's), the staff services are
 called directly, as an admin who sees every site, N runs each (p50/p95): /pipeline (all sites
 and one), /revue, /candidat (one first name, and one number), /shortlist, /digest, /sorties (a
-site's staff, one site); once: the CSV export of every candidate, /sorties by an admin (which
-attaches the funders' report), the funders' report alone, the retention purge a month later.
+site's staff, one site: its text, which is sent before the chart); once: the CSV export of every
+candidate, /sorties by a site's staff with its chart and by an admin with the funders' report
+(both drawn in worker processes, bot/reports/worker.py), the funders' report alone, the
+retention purge a month later.
 While each staff command runs, a new person starts the bot and accepts the notice on the same
 event loop: the worst of their reply times is printed. Peak RSS
 of the process last.
@@ -184,7 +187,11 @@ async def measure(size: int, runs: int, path: Path) -> dict[str, Any]:
         figures["rss_after_mb"][name] = rss_mb()
     once: dict[str, Callable[[], Awaitable[object]]] = {
         "CSV export": lambda: staff.exports.pipeline(admin),
-        "/sorties admin + report": lambda: services.alumni.outcomes.command(admin, []),
+        # the text, then the report and the chart drawn in worker processes (Later)
+        "/sorties staff + chart": lambda: settle(
+            services.alumni.outcomes.command(site_staff, ["site01"])
+        ),
+        "/sorties admin + report": lambda: settle(services.alumni.outcomes.command(admin, [])),
         "funders' report": lambda: funders(services),
     }
     for name, work in once.items():
@@ -208,7 +215,7 @@ async def measure(size: int, runs: int, path: Path) -> dict[str, Any]:
 async def funders(services: Any) -> bytes:
     """The funders' report (HTML), every site, as /sorties attaches it for an admin."""
     from bot.reports.data import funders_report
-    from bot.reports.html import render_funders_report
+    from bot.reports.worker import draw
 
     ctx = services.alumni.outcomes.ctx
     report = await funders_report(  # as /sorties does (bot/alumni/outcomes.py)
@@ -220,7 +227,14 @@ async def funders(services: Any) -> bytes:
         programme=ctx.programme.name,
         site_names={s: ctx.programme.sites[s].name for s in ctx.programme.site_ids},
     )
-    return (await asyncio.to_thread(render_funders_report, report)).encode("utf-8")
+    return await asyncio.to_thread(draw, "funders_report", report)  # in a worker process
+
+
+async def settle(command: Awaitable[Any]) -> Any:
+    """A staff command's whole answer: its text, then what it sends later (charts, report)."""
+    from bot.kernel.actions import settled
+
+    return await settled(await command)
 
 
 def show(all_figures: list[dict[str, Any]]) -> None:
