@@ -32,6 +32,48 @@ AGG_SMALL = {
     "sources": [],
 }
 AGG_LOW = {**AGG, "women_share": "< 36 %", "below_target": True}
+AT = "25/11/2026 10:00"
+# A card's answers, as many as the screening asks (gender and first name are never shown).
+ANSWERS = [
+    {"key": k, "title": t, "value": v}
+    for k, t, v in (
+        ("birth", "Naissance", "06/2005"),
+        ("situation", "Situation", "🙌 Rien de tout ça"),
+        ("qualification", "Diplôme", "Aucun diplôme"),
+        ("left_school", "Sortie de l'école", "Il y a plus d'1 an"),
+        ("postcode", "Code postal", "59700"),
+        ("availability", "Disponible", "💬 À discuter"),
+        ("interests", "Ce qui te plaît", "💻 Coder, 🎨 Créer"),
+        ("followed_by", "Suivi par", "France Travail"),
+    )
+]
+# History lines as cards.py gives them (a move's reason cut to 60 characters on the card).
+HISTORY = [
+    {
+        "at": AT,
+        "kind": k,
+        "to": "Liste d'attente",
+        "decision": d,
+        "result": "eligible",
+        "by": b,
+        "reason": r,
+    }
+    for k, d, b, r in (
+        ("consented", None, None, None),
+        ("submitted", None, None, None),
+        ("stage", None, 1234567890, NASTY + " " + "z" * 40),
+        ("review", "overturned", 42, None),
+        ("review", "weird", 42, None),
+        ("human_requested", None, None, None),
+        ("paused", None, None, None),
+        ("restarted", None, None, None),
+        ("session_booked", None, None, None),
+        ("decision_message", "admitted", 42, None),
+        ("decision_message", "weird", 42, None),
+        ("reengagement_opt_out", None, None, None),
+        ("interview_answer", None, None, None),
+    )
+]
 COHORT = {"id": 3, "name": NASTY, "site": "Gonesse", "start": "01/03/2027", "capacity": 12}
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
@@ -42,7 +84,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"title": NASTY, "a": AGG_SMALL, "target": 40, "small": 5},
         {"title": "x", "a": AGG_LOW, "target": 40, "small": 5},
     ],
-    "staff/help": [{"is_admin": True, "sites": []}, {"is_admin": False, "sites": ["Gonesse"]}],
+    "staff/help": [
+        {"is_admin": True, "sites": []},
+        {"is_admin": False, "sites": ["Gonesse"]},
+        {"is_admin": False, "sites": ["Gonesse", "Marcq-en-Barœul", NASTY]},
+    ],
+    "staff/help_topic": [
+        {"topic": t, "is_admin": a}
+        for t in ("cand", "meet", "promo", "msg", "alum", "guide")
+        for a in (True, False)
+    ],
     "staff/guide": [{"missing": False}, {"missing": True}],
     "staff/unknown_site": [{"sites": ["gonesse (Gonesse)", "<b>"]}],
     "staff/usage": [{"what": w} for w in ("candidate", "move", "note", "new_cohort", "other")]
@@ -62,43 +113,45 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "staff/not_found": [{"query": NASTY}, {"query": 12}],
     "staff/search_results": [{"query": NASTY, "count": 20, "shown": 15}],
     "staff/card": [
-        {
+        {  # everything a card can hold, as cards.py shrinks it to fit (its last layouts)
             "c": C,
-            "source": "<script>",
+            "source": "mission-locale-gonesse",
             "reasons": REASONS,
-            "answers": [{"title": "Lieu", "value": "Gonesse"}, {"title": "Code", "value": NASTY}],
-            "history": [
-                {
-                    "at": "25/11/2026 10:00",
-                    "kind": k,
-                    "to": "Entretien",
-                    "decision": d,
-                    "result": "eligible",
-                    "by": b,
-                    "reason": r,
-                }
-                for k, d, b, r in (
-                    ("consented", None, None, None),
-                    ("submitted", None, None, None),
-                    ("stage", None, 42, NASTY),
-                    ("review", "overturned", 42, None),
-                    ("review", "weird", 42, None),
-                    ("human_requested", None, None, None),
-                    ("paused", None, None, None),
-                    ("restarted", None, None, None),
-                    ("session_booked", None, None, None),
-                    ("decision_message", "admitted", 42, None),
-                    ("decision_message", "weird", 42, None),
-                )
-            ],
-            "notes": {
-                "shown": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY}],
-                "more": 3,
-                "cut": False,
-            },
+            "answers": ANSWERS,
+            "history": [],
+            "history_more": 11,
+            "notes": {"shown": [], "more": 4, "cut": False},
             "human": True,
             "qpv": True,
             "interview": {"at": "03/12/2026 14:00", "place": NASTY, "answer": None},
+        },
+        {  # a full card with a line of history and a note cut short
+            "c": C,
+            "source": "mission-locale",
+            "reasons": ["qualification_higher"],
+            "answers": ANSWERS,
+            "history": [HISTORY[9]],
+            "history_more": 10,
+            "notes": {"shown": [{"at": AT, "by": 42, "text": "x" * 59 + "…"}], "more": 3, "cut": True},
+            "human": False,
+            "qpv": True,
+            "interview": None,
+        },
+        {  # a card with few answers: its first layout, three lines and two notes
+            "c": {**C, "result": "review"},
+            "source": "<script>",
+            "reasons": ["qualification_bac"],
+            "answers": ANSWERS[:2],
+            "history": HISTORY[:3],
+            "history_more": 2,
+            "notes": {
+                "shown": [{"at": AT, "by": 42, "text": "y" * 95}, {"at": AT, "by": 42, "text": NASTY}],
+                "more": 1,
+                "cut": False,
+            },
+            "human": False,
+            "qpv": False,
+            "interview": None,
         },
         {
             "c": C_EMPTY,
@@ -106,6 +159,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "reasons": [],
             "answers": [],
             "history": [],
+            "history_more": 0,
             "notes": {"shown": [], "more": 0, "cut": False},
             "human": False,
             "qpv": False,
@@ -117,8 +171,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "reasons": [],
             "answers": [],
             "history": [],
+            "history_more": 0,
             "notes": {
-                "shown": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY + "…"}],
+                "shown": [{"at": AT, "by": 42, "text": NASTY + "…"}],
                 "more": 1,
                 "cut": True,
             },
@@ -131,9 +186,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "source": None,
             "reasons": [],
             "answers": [],
-            "history": [],
+            "history": HISTORY[3:6],
+            "history_more": 0,
             "notes": {
-                "shown": [{"at": "25/11/2026 10:00", "by": 42, "text": NASTY + "…"}],
+                "shown": [{"at": AT, "by": 42, "text": NASTY + "…"}],
                 "more": 0,
                 "cut": True,
             },
@@ -141,6 +197,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "qpv": False,
             "interview": {"at": "03/12/2026 14:00", "place": "FabNum", "answer": "coming"},
         },
+    ],
+    "staff/history_line": [{"h": h} for h in HISTORY],
+    "staff/history": [
+        {"c": C, "history": HISTORY[:6], "page": 1, "pages": 2},
+        {"c": C, "history": [{**HISTORY[2], "reason": "r" * 99}] * 4, "page": 2, "pages": 3},
+        {"c": C_EMPTY, "history": HISTORY[6:], "page": 1, "pages": 1},
+        {"c": C_EMPTY, "history": [], "page": 1, "pages": 1},
     ],
     "staff/no_cohort": [{"site": "Gonesse"}, {"site": None}],
     "staff/choose_cohort": [{"c": C, "target": "Admis"}],

@@ -136,7 +136,7 @@ async def test_card_never_shows_gender(services: Services, clock: FakeClock) -> 
     cid = await seed_candidate(services.candidates, clock.now(), 1001, answers={"gender": "femme"})
     text = texts(await services.staff.cards.find(ADMIN, str(cid)))
     assert "Femme" not in text and "Genre" not in text and "femme" not in text
-    assert "Code postal : 95500" in text and "Code postal avec un QPV" in text
+    assert "Code postal : 95500 (QPV)" in text
 
 
 async def test_moves_from_the_card_with_cohort_choice(services: Services, clock: FakeClock) -> None:
@@ -342,8 +342,10 @@ async def test_card_shows_every_answer_of_the_flow_but_gender(
     cid = await seed_candidate(services.candidates, clock.now(), 1001)
     card = texts(await services.staff.cards.find(ADMIN, str(cid)))
     given = fs.profile(gender="no_answer")
-    for line in fs.lines(given, but=("first_name", "gender")):  # the name is the card's title
+    # name and site are the card's title
+    for line in fs.lines(given, but=("first_name", "gender", "site")):
         assert line in card, line
+    assert card.startswith(f"🗂 #{cid} Léa · {fs.shown('site', given)}")
     assert fs.label("fr", "title.gender") not in card
     assert fs.shown("gender", given) not in card
 

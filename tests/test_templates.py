@@ -357,9 +357,7 @@ MAX_MESSAGE = 700
 # Staff messages still over 700 characters in their samples, at most this long: to split or
 # paginate (issue 13 C), each entry to go. A longer text, or any other message over 700, fails.
 KNOWN_LONG = {
-    "staff/help": 1726,  # /staff: to split by topic with buttons
     "staff/digest": 1435,  # the weekly digest, one cohort block each
-    "staff/card": 1015,  # a card with its history and notes
     "staff/shortlist": 993,  # a page of the shortlist and its three mix blocks
     "alumni/staff_outcomes": 775,  # exits per cohort and milestone
 }
