@@ -132,7 +132,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "answers": ANSWERS,
             "history": [HISTORY[9]],
             "history_more": 10,
-            "notes": {"shown": [{"at": AT, "by": 42, "text": "x" * 59 + "…"}], "more": 3, "cut": True},
+            "notes": {
+                "shown": [{"at": AT, "by": 42, "text": "x" * 59 + "…"}],
+                "more": 3,
+                "cut": True,
+            },
             "human": False,
             "qpv": True,
             "interview": None,
@@ -145,7 +149,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "history": HISTORY[:3],
             "history_more": 2,
             "notes": {
-                "shown": [{"at": AT, "by": 42, "text": "y" * 95}, {"at": AT, "by": 42, "text": NASTY}],
+                "shown": [
+                    {"at": AT, "by": 42, "text": "y" * 95},
+                    {"at": AT, "by": 42, "text": NASTY},
+                ],
                 "more": 1,
                 "cut": False,
             },

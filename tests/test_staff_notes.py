@@ -10,8 +10,9 @@ from bot.fakeapi import FakeTelegram
 from bot.fakeapi.html_check import check_telegram_html
 from bot.kernel.actions import Response, Send, Toast
 from bot.kernel.clock import FakeClock
+from bot.kernel.rendering import plain_length
 from bot.pipeline.cards import NOTE_MAX
-from bot.pipeline.views import card_notes, note_pages, plain_length
+from bot.pipeline.views import card_notes, note_pages
 from bot.services import Services
 from tests.botharness import Chat, admin, running_bot, with_staff
 from tests.botharness import services_of as svc

@@ -359,7 +359,6 @@ MAX_MESSAGE = 700
 KNOWN_LONG = {
     "staff/digest": 1435,  # the weekly digest, one cohort block each
     "staff/shortlist": 993,  # a page of the shortlist and its three mix blocks
-    "alumni/staff_outcomes": 775,  # exits per cohort and milestone
 }
 # "Promo Promo mars 2027", "la la": a word written twice (by the template around a value).
 DOUBLED = re.compile(r"\b(\w{2,})[ \t\u00a0\u202f]+\1\b", re.IGNORECASE)

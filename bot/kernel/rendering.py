@@ -21,6 +21,8 @@ Code that builds text outside a template (button labels) calls Renderer.format_d
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -232,3 +234,12 @@ def _month_year(value: str) -> str:
     """'2007-03' -> '03/2007'."""
     year, _, month = value.partition("-")
     return f"{month}/{year}" if month else value
+
+
+_TAG = re.compile(r"<[^>]*>")
+MAX_TEXT = 700  # characters of a message a person reads on a phone (the notice aside)
+
+
+def plain_length(text: str) -> int:
+    """The length Telegram counts for an HTML message: without the tags, entities decoded."""
+    return len(html.unescape(_TAG.sub("", text)))

@@ -11,11 +11,12 @@ from bot.config import StaffMember
 from bot.core.pipeline import Stage, allowed_moves
 from bot.core.text import fold
 from bot.kernel.actions import Button, EditPressed, Keyboard, Response, rows
+from bot.kernel.rendering import plain_length
 from bot.pipeline.buttons import Card, History, Move, Note, Notes, encode
-from bot.pipeline.context import MAX_LIST, TELEGRAM_MAX_TEXT, PipelineContext
+from bot.pipeline.context import MAX_LIST, PipelineContext
 from bot.pipeline.models import CandidateView
 from bot.pipeline.review import Review
-from bot.pipeline.views import CardNotes, card_notes, fr_datetime, note_pages, plain_length
+from bot.pipeline.views import CardNotes, card_notes, fr_datetime, note_pages
 
 log = logging.getLogger(__name__)
 
