@@ -21,7 +21,12 @@ AGG = {
     "women_share": "42 %",
     "below_target": False,
     "qpv_share": "< 42 %",
-    "sources": [("mission-locale", "6"), ("<script>", "< 5")],
+    "sources": [
+        ("mission-locale-gonesse", "6"),
+        ("france-travail-sarcelles", "5"),
+        ("partenaire-femmes-numerique", "5"),
+        ("<script>", "< 5"),
+    ],
 }
 AGG_SMALL = {
     "count": 3,
@@ -31,6 +36,11 @@ AGG_SMALL = {
     "qpv_share": "–",
     "sources": [],
 }
+# The reasons of a shortlist line, every ranking fact (bot/pipeline/shortlist.py _reasons).
+RANK_REASONS = [
+    "✓ entretien passé, venu à une réunion, disponible, suivi (ML, FT, CEJ), code postal QPV",
+    "candidature du 01/11/2026",
+]
 AGG_LOW = {**AGG, "women_share": "< 36 %", "below_target": True}
 AT = "25/11/2026 10:00"
 # A card's answers, as many as the screening asks (gender and first name are never shown).
@@ -74,15 +84,40 @@ HISTORY = [
         ("interview_answer", None, None, None),
     )
 ]
+DIGEST_COUNTS = {
+    "since": "18/11/2026",
+    "new": 4,
+    "finished": 3,
+    "reviews": 2,
+    "target": 40,
+    "outreach_link": "https://t.me/fabnum_bot?start=partenaire-femmes-numerique",
+}
 COHORT = {"id": 3, "name": NASTY, "site": "Gonesse", "start": "01/03/2027", "capacity": 12}
+
+DIGEST_COHORT = {
+    "cohort": {**COHORT, "name": "Promo de la rentrée de mars 2027 à Marcq-en-Barœul"},
+    "total": 9,
+    "top_n": 4,
+    "shortlist": AGG,
+    "admitted": AGG_LOW,
+    "what_if": AGG,
+}
+DIGEST_SMALL = {
+    "cohort": COHORT,
+    "total": 1,
+    "top_n": 1,
+    "shortlist": AGG_SMALL,
+    "admitted": AGG_SMALL,
+    "what_if": None,
+}
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "staff/who": [{"c": C}, {"c": C_EMPTY}],
     "staff/reasons": [{"reasons": REASONS}],
     "staff/aggregates": [
-        {"title": "Shortlist", "a": AGG, "target": 40, "small": 5},
-        {"title": NASTY, "a": AGG_SMALL, "target": 40, "small": 5},
-        {"title": "x", "a": AGG_LOW, "target": 40, "small": 5},
+        {"title": "Shortlist", "a": AGG, "target": 40, "small": 5, "brief": False},
+        {"title": NASTY, "a": AGG_SMALL, "target": 40, "small": 5, "brief": False},
+        {"title": "x", "a": AGG_LOW, "target": 40, "small": 5, "brief": True},
     ],
     "staff/help": [
         {"is_admin": True, "sites": []},
@@ -290,26 +325,29 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"what": "chart", "count": 3},
     ],
     "staff/shortlist": [
-        {
+        {  # as shortlist.py packs a page: as many lines as fit in 700 characters
             "cohort": COHORT,
             "lines": [
-                {
-                    "position": 1,
-                    "c": C,
-                    "reasons": ["✓ venu", "candidature du 01/11/2026"],
-                    "in_top": True,
-                },
+                {"position": 1, "c": C, "reasons": RANK_REASONS, "in_top": True},
                 {"position": 2, "c": C_EMPTY, "reasons": [], "in_top": False},
+                {"position": 29, "c": C, "reasons": RANK_REASONS, "in_top": False},
             ],
             "total": 40,
             "more": 10,
-            "rules": ["entretien passé", "venu à une réunion"],
-            "shortlist": AGG,
-            "admitted": AGG_SMALL,
-            "what_if": AGG_LOW,
-            "top_n": 8,
-            "target": 40,
-            "small": 5,
+            "rules": ["entretien passé", "venu à une réunion", "disponible", "suivi", "QPV"],
+            "first": True,
+            "page": 1,
+            "pages": 9,
+        },
+        {
+            "cohort": COHORT,
+            "lines": [{"position": 30, "c": C, "reasons": RANK_REASONS, "in_top": False}] * 3,
+            "total": 40,
+            "more": 10,
+            "rules": [],
+            "first": False,
+            "page": 8,
+            "pages": 9,
         },
         {
             "cohort": COHORT,
@@ -317,50 +355,59 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "total": 0,
             "more": 0,
             "rules": [],
+            "first": True,
+            "page": 1,
+            "pages": 2,
+        },
+    ],
+    "staff/shortlist_mix": [
+        {
+            "cohort": COHORT,
+            "shortlist": AGG,
+            "admitted": AGG,
+            "what_if": AGG_LOW,
+            "top_n": 8,
+            "target": 40,
+            "small": 5,
+            "page": 9,
+            "pages": 9,
+        },
+        {
+            "cohort": COHORT,
             "shortlist": AGG_SMALL,
             "admitted": AGG_SMALL,
             "what_if": None,
             "top_n": 3,
             "target": 40,
             "small": 5,
+            "page": 2,
+            "pages": 2,
         },
     ],
     "staff/digest": [
-        {
-            "since": "18/11/2026",
-            "new": 4,
-            "finished": 3,
-            "reviews": 2,
-            "cohorts": [
-                {
-                    "cohort": COHORT,
-                    "total": 9,
-                    "top_n": 4,
-                    "shortlist": AGG,
-                    "admitted": AGG_LOW,
-                    "what_if": AGG,
-                },
-                {
-                    "cohort": COHORT,
-                    "total": 1,
-                    "top_n": 1,
-                    "shortlist": AGG_SMALL,
-                    "admitted": AGG_SMALL,
-                    "what_if": None,
-                },
-            ],
-            "target": 40,
-            "outreach_link": "https://t.me/fabnum_bot?start=partenaire-femmes-numerique",
+        {  # as digest.py packs it: the counts, then as many cohorts as fit in 700 characters
+            **DIGEST_COUNTS,
+            "cohorts": [DIGEST_SMALL],
+            "header": True,
+            "no_cohort": False,
+            "footer": True,
         },
         {
-            "since": "18/11/2026",
-            "new": 0,
-            "finished": 0,
-            "reviews": 0,
-            "cohorts": [],
-            "target": 40,
-            "outreach_link": None,
+            **DIGEST_COUNTS,
+            "cohorts": [DIGEST_COHORT],
+            "header": False,
+            "no_cohort": False,
+            "footer": True,
         },
+        {
+            **DIGEST_COUNTS,
+            "cohorts": [{**DIGEST_COHORT, "admitted": AGG}, DIGEST_SMALL],
+            "header": False,
+            "no_cohort": False,
+            "footer": False,
+        },
+        {**DIGEST_COUNTS, "cohorts": [], "header": True, "no_cohort": True, "footer": False},
+        {**DIGEST_COUNTS, "cohorts": [], "header": True, "no_cohort": False, "footer": False},
     ],
     "staff/digest_calls": [
         {"total": 0, "people": [], "more": 0},

@@ -19,6 +19,8 @@ from bot.db.database import Database
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 FAILED, DROPPED, CANCELLED = "failed", "dropped", "cancelled"
+# In a row's payload: how many of its messages are sent, when it has several.
+PARTS_SENT = "_parts_sent"
 
 
 def iso(moment: dt.datetime) -> str:
@@ -201,6 +203,15 @@ class OutboxStore:
                 " sent_at = COALESCE(?, sent_at), finished_at = ?"
                 " WHERE id = ? AND state IN ('pending', 'sending')",
                 (state, reason, sent_at, iso(now), row_id),
+            )
+
+    async def parts_sent(self, row_id: int, count: int) -> None:
+        """How many messages of a claimed row of several are sent (bot/outbox/dispatcher.py)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET payload = json_set(payload, '$.' || ?, ?)"
+                " WHERE id = ? AND state = 'sending'",
+                (PARTS_SENT, count, row_id),
             )
 
     async def retry_later(self, row_id: int, due_at: dt.datetime, error: str) -> None:

@@ -15,6 +15,7 @@
     Help(), Help("cand")      <->  "st:h", "st:h:cand"  /staff: the overview, one topic
     History(12, 1)            <->  "st:hi:12:1"         a page of a card's history
     ShortlistPage(3, 1)       <->  "st:sp:3:1"          a page of a cohort's shortlist
+    ShortlistPage(3, 1, 5)    <->  "st:sp:3:1:5"        the same, the 5 first starred
 
 Stage and review codes are checked by the router (bot/pipeline/service.py), not here: a string
 that decodes but means nothing is answered as stale, like one that does not decode.
@@ -99,6 +100,7 @@ class History:
 class ShortlistPage:
     cohort_id: int
     page: int
+    top_n: int | None = None  # /shortlist <cohort> N: the N first starred
 
 
 StaffButton = (

@@ -26,8 +26,15 @@ CARD_NOTES = 200  # characters of notes on a candidate's card; the rest under "a
 NOTES_PAGE = 3500  # characters of notes (with their date and author) in one message
 # (history lines, notes, characters of notes) on a card, from the most to the least generous:
 # the first that fits in CARD_MAX is shown; the rest is one button away.
-CARD_LAYOUTS = ((3, 2, CARD_NOTES), (3, 1, 120), (2, 1, 120), (2, 1, 60), (1, 1, 60))
-CARD_LAYOUTS += ((0, 1, 60), (0, 0, 0))
+CARD_LAYOUTS: tuple[tuple[int, int, int], ...] = (
+    (3, 2, CARD_NOTES),
+    (3, 1, 120),
+    (2, 1, 120),
+    (2, 1, 60),
+    (1, 1, 60),
+    (0, 1, 60),
+    (0, 0, 0),
+)
 CARD_REASON = 60  # characters of a move's reason on the card
 PAGE_REASON = 200  # characters of a move's reason on a page of the history
 HISTORY_LINES = 6  # lines of history in one page

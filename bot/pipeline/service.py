@@ -27,6 +27,7 @@ from bot.pipeline.buttons import (
     Note,
     Notes,
     OverCapacity,
+    ShortlistPage,
     ShowShortlist,
     SiteReport,
     StaffButton,
@@ -93,6 +94,8 @@ class Pipeline:
                 return await self.report.help_topic(member, topic)
             case SiteReport(site):
                 return await self.report.site(member, site)
+            case ShortlistPage(cohort_id, page, top_n):
+                return await self.shortlist.page(member, cohort_id, page, top_n)
             case ShowShortlist(cohort_id):
                 return await self.shortlist.show(member, cohort_id)
             case ExportShortlist(cohort_id):
