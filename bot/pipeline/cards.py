@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 NOTE_MAX = 1000  # characters in one note
 CARD_MAX = 700  # characters of a card: its essentials, the latest history and notes
 CARD_NOTES = 200  # characters of notes on a candidate's card; the rest under "all notes"
-NOTES_PAGE = 3500  # characters of notes (with their date and author) in one message
+NOTES_PAGE = 640  # characters of notes (with their date and author) in a page: a longer note alone
+NOTE_SHOWN = 3500  # a note (older ones had no cap) is cut there to stay within Telegram's 4096
 # (history lines, notes, characters of notes) on a card, from the most to the least generous:
 # the first that fits in CARD_MAX is shown; the rest is one button away.
 CARD_LAYOUTS: tuple[tuple[int, int, int], ...] = (
@@ -173,7 +174,7 @@ class Cards:
         if page + 1 < len(pages):
             data = encode(Notes(view.id, page + 1))
             keyboard = ((Button(ctx.label("staff.btn.older_notes"), data),),)
-        notes = [{**n, "text": str(n["text"])[:NOTES_PAGE]} for n in pages[page]]
+        notes = [{**n, "text": str(n["text"])[:NOTE_SHOWN]} for n in pages[page]]
         return ctx.say(
             "notes",
             keyboard,
