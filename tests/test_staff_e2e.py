@@ -123,10 +123,12 @@ async def test_staff_reviews_moves_shortlists_and_exports(
         assert "Cand0" in text and "Le genre n'est jamais un critère" in text
         assert "Page 1/2" in text and "Mixité" not in text
         await press_on(admin, listed, "Suivant ▶️")  # the diversity figures, in its place
-        await admin.server.wait_until(
-            lambda: "Mixité" in (listed.plain_text or ""), 5, message="shortlist page 2"
-        )
-        text = listed.plain_text
+
+        def live() -> SentMessage:  # the message as edited (wait_for_message gave a copy)
+            return next(m for m in admin.messages if m.message_id == listed.message_id)
+
+        await admin.server.wait_until(lambda: "Mixité" in live().plain_text, 5, message="page 2")
+        text = live().plain_text
         assert "femmes < 5 · hommes < 5" in text and "Déjà admis : < 5 personnes" in text
         assert "Femme" not in text and "Homme" not in text and "Page 2/2" in text
 
