@@ -29,14 +29,18 @@ from bot.decisions.service import DecisionReactions, Decisions
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.erasure import Erasing
 from bot.kernel.forum import Forum
 from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
+from bot.messages.cleanup import Cleanup
 from bot.messages.service import Messaging
 from bot.messages.store import MessageStore
 from bot.ops.alerts import Alerts
 from bot.ops.alerts_store import AlertStore
 from bot.ops.backup import Backups
+from bot.ops.erasure_journal import ErasureJournal
+from bot.ops.erasures import Erasures
 from bot.ops.health import HealthCheck, Heartbeat, Liveness
 from bot.ops.health_store import HealthStore
 from bot.ops.service import Operations
@@ -84,6 +88,7 @@ from bot.sessions.reminders import Reminders
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
 from bot.status.view import StatusView
+from bot.telegram.backup_job import schedule_backup
 from bot.telegram.flood import FloodGuard
 from bot.telegram.forum import BotForum
 from bot.telegram.io import perform_scheduled
@@ -130,6 +135,9 @@ def build_services(
     session_reactions = SessionReactions(store=session_store)
     interview_base = InterviewBase.of(db, settings, renderer, programme, clock)
     decision_reactions = DecisionReactions(renderer, programme, settings)
+    message_store = MessageStore(db)
+    cleanup = Cleanup(store=message_store, forum=forum)  # relays deleted after an erasure
+    journal = ErasureJournal.of(settings.database)  # erasures outlive a restore
     work = UnitOfWork(
         db,
         {
@@ -142,6 +150,12 @@ def build_services(
             Reviewed: [decision_reactions.on_reviewed],  # orientation confirmed -> tell them
             CohortCreated: [reengagement_reactions.on_cohort_created],  # tell the opted-in
             ScreeningRestarted: [session_reactions.on_restarted],  # its booking goes too
+            # before the erased person's rows go: their topic's deletion queued, the journal
+            Erasing: [
+                cleanup.on_erasing,
+                decision_reactions.on_erasing,
+                *([journal.on_erasing] if journal else []),
+            ],
         },
     )
     candidates = CandidateStore(db, work)
@@ -205,7 +219,7 @@ def build_services(
     consent = Consent(conversation)
     messaging = Messaging(
         db=db,
-        store=MessageStore(db),
+        store=message_store,
         candidates=candidates,
         renderer=renderer,
         settings=settings,
@@ -248,6 +262,10 @@ def build_services(
         timezone=settings.timezone,
         retention=retention_policy(programme.retention_months, outcomes.alumni_delay_months),
         followup=outcomes.followup,
+        work=work,  # Erasing: forum topics, the erasure journal
+    )
+    erasures = Erasures(
+        journal=journal, candidates=candidates, retention=retention, backups=backups, clock=clock
     )
     staff_ctx = PipelineContext(
         settings=settings,
@@ -340,6 +358,7 @@ def build_services(
             *messaging.kinds(),
             *decisions.kinds(),
             ops.alerts.kind(),  # alerts to the staff group or the admins (issue 14)
+            cleanup.kind(ops.alerts.raise_alert),  # an erased person's topic and relays
             *extra_kinds,  # tests of the outbox itself add their own
         ],
         planners=[digest.plan, nudges.plan, messaging.plan, ops.alerts.watch],
@@ -364,6 +383,7 @@ def build_services(
         decisions=decisions,
         backups=backups,
         ops=ops,
+        erasures=erasures,
     )
 
 
@@ -390,6 +410,9 @@ def build_application(
 
     async def on_init(application: App) -> None:
         await services.db.connect()
+        # a database put back by hand: the erasures made since its copy, again (the journal)
+        await services.erasures.reapply()
+        services.erasures.prune()
         services.staff.digest.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
         if settings.sessions_file is not None:
@@ -424,7 +447,7 @@ def build_application(
     )
     application.bot_data["services"] = services
     _schedule_outbox(application, services)
-    _schedule_backup(application, services)
+    schedule_backup(application, services)  # daily, then the erasure journal pruned
     schedule_heartbeat(application, services.ops.heartbeat)  # for `python -m bot status`
     note_updates(application, services.ops.liveness)  # the time of the last update
     staff_handlers.register(application, services)  # before the candidate catch-alls
@@ -457,28 +480,6 @@ def _schedule_outbox(application: App, services: Services) -> None:
         first=0,
         name="outbox",
         job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
-    )
-
-
-def _schedule_backup(application: App, services: Services) -> None:
-    """The daily backup at FABNUM_BACKUP_HOUR local time, copied in a thread (the loop goes on
-    answering); a late run is never skipped. A failure is logged and raises a `backup_failed`
-    alert (bot/ops/alerts.py), not a generic job error."""
-
-    async def daily_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            await services.backups.run()
-        except Exception as exc:  # any failure: the people who look after the bot are told
-            log.error("daily backup failed: %s", type(exc).__name__)
-            await services.ops.alerts.raise_alert("backup_failed", {"error": type(exc).__name__})
-
-    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    settings = services.settings
-    application.job_queue.run_daily(
-        daily_backup,
-        time=settings.backup_time.replace(tzinfo=settings.timezone),
-        name="daily_backup",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True},
     )
 
 

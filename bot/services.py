@@ -14,6 +14,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.messages.service import Messaging
 from bot.ops.backup import Backups
+from bot.ops.erasures import Erasures
 from bot.ops.service import Operations
 from bot.outbox.dispatcher import Dispatcher
 from bot.pipeline.service import Pipeline
@@ -46,3 +47,4 @@ class Services:
     decisions: Decisions  # issue 12: every staff decision reaches the candidate
     backups: Backups  # issue 14: the daily backup, and the one before migrations
     ops: Operations  # issue 14: health, heartbeat, alerts (ops.alerts.raise_alert)
+    erasures: Erasures  # erasures re-applied after a restore (the erasure journal)

@@ -31,6 +31,7 @@ from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.messages import rules
 from bot.messages.buttons import MESSAGES, CloseThread, WriteTo
+from bot.messages.cleanup import TO_STAFF
 from bot.messages.store import FROM_CANDIDATE, TO_CANDIDATE, Message, MessageStore, Thread
 from bot.messages.topics import Topics
 from bot.outbox.kinds import MessageKind
@@ -38,7 +39,7 @@ from bot.outbox.store import OutboxRow, schedule
 from bot.screening.store import Candidate, CandidateStore
 
 log = logging.getLogger(__name__)
-TO_STAFF, TO_PERSON = "messages.to_staff", "messages.to_candidate"
+TO_PERSON = "messages.to_candidate"
 StageOf = Callable[[int], Awaitable[str | None]]  # a candidate's stage (its value), if known
 
 

@@ -263,3 +263,34 @@ class MessageStore:
             " AND m.closed_at IS NULL) ORDER BY t.candidate_id LIMIT 100"
         )
         return [_topic(r) for r in rows]
+
+    # ------------------------------------------------------------------ erasure
+    async def relayed_to_staff(
+        self, conn: aiosqlite.Connection, candidate_id: int
+    ) -> list[tuple[int, int | None, list[int]]]:
+        """What the bot put in staff chats from this candidate, read in the erasure's transaction
+        before their rows go: (chat id, their forum topic or None, the relayed message ids)."""
+        cursor = await conn.execute(
+            "SELECT chat_id, thread_id FROM message_topics WHERE candidate_id = ?",
+            (candidate_id,),
+        )
+        topics = {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
+        cursor = await conn.execute(
+            "SELECT r.chat_id, r.message_id FROM message_relays r"
+            " JOIN message_threads t ON t.id = r.thread_id WHERE t.candidate_id = ?"
+            " ORDER BY r.chat_id, r.message_id",
+            (candidate_id,),
+        )
+        relays: dict[int, list[int]] = {}
+        for row in await cursor.fetchall():
+            relays.setdefault(int(row[0]), []).append(int(row[1]))
+        return [
+            (chat, topics.get(chat), relays.get(chat, [])) for chat in sorted({*topics, *relays})
+        ]
+
+    async def message_ids(self, conn: aiosqlite.Connection, candidate_id: int) -> list[int]:
+        """The ids of the candidate's messages (both ways), read before they are erased."""
+        cursor = await conn.execute(
+            "SELECT id FROM messages WHERE candidate_id = ? ORDER BY id", (candidate_id,)
+        )
+        return [int(r[0]) for r in await cursor.fetchall()]

@@ -24,6 +24,7 @@ from bot.alumni.facts_store import person_facts
 from bot.core.followup import FollowupPolicy
 from bot.core.retention import RetentionPolicy, alumni_erasable, candidate_cutoff
 from bot.db.database import Database
+from bot.db.unit_of_work import UnitOfWork
 from bot.retention import store
 
 log = logging.getLogger(__name__)
@@ -80,13 +81,16 @@ async def purge(
     followup: FollowupPolicy,
     *,
     dry_run: bool = False,
+    work: UnitOfWork | None = None,
 ) -> PurgePlan:
+    """`work`: the bot's unit of work, whose `Erasing` handlers queue the deletion of forum
+    topics and write the erasure journal (None: a bare one, for tests of the purge alone)."""
     plan, people = await plan_purge(db, now, tz, retention, followup)
     if dry_run or plan.total == 0:
         return plan
-    async with db.transaction():
+    async with (work or UnitOfWork(db))() as unit:
         for person in people:
-            await store.erase(db, person, now)
+            await store.erase(unit, person, now)
         kinds = (
             ("candidate", plan.candidates),
             ("alumnus", plan.alumni),
