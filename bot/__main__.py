@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import sys
 from pathlib import Path
@@ -87,16 +88,27 @@ def restore(settings: Settings, file: Path) -> str:
     from bot.db.database import load_migrations
     from bot.kernel.clock import SystemClock
     from bot.ops.backup import restore as restore_backup
+    from bot.ops.backup import taken_at
+    from bot.ops.erasure_journal import MARGIN
 
     code_version = max(m.version for m in load_migrations())
     done = restore_backup(file, settings.database, SystemClock().now(), code_version)
     kept = f"; the previous database is kept as {done.aside}" if done.aside else ""
     people = done.counts.get("candidates", 0)
     erased = asyncio.run(reapply_erasures(settings))
+    taken = taken_at(file, settings.database)
+    kept_days = settings.backup_keep + MARGIN.days
+    too_old = taken is not None and SystemClock().now() - taken > dt.timedelta(days=kept_days)
+    warning = (
+        f" Warning: this backup is older than the erasure journal keeps ({kept_days} days):"
+        " people erased before that may be back; check with the person in charge of data."
+        if too_old
+        else ""
+    )
     return (
         f"{settings.database}: restored from {file} (integrity ok, schema version "
         f"{done.version}, {people} candidates){kept}. {erased} erasure(s) made after this "
-        "backup re-applied (the erasure journal). Start the bot."
+        f"backup re-applied (the erasure journal).{warning} Start the bot."
     )
 
 
