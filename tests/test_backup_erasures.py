@@ -205,3 +205,17 @@ async def test_the_journal_drops_what_no_backup_can_bring_back(
     finally:
         await services.db.close()
     assert stat.S_IMODE(journal.path.stat().st_mode) == 0o600
+
+
+async def test_a_journal_that_cannot_be_written_does_not_stop_an_erasure(
+    services: Services, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await seed_candidate(services.candidates, clock.now(), ASKED)
+    journal = ErasureJournal(services.settings.database)
+    journal.path.mkdir()  # not a file: every write fails
+    await supprimer(services, ASKED)
+    assert "erasure journal" in caplog.text and "IsADirectoryError" in caplog.text
+    assert str(ASKED) not in caplog.text
+    assert await services.erasures.reapply() == 0  # nor the start of the bot
+    assert services.erasures.prune() == 0
+    assert "not read: IsADirectoryError" in caplog.text

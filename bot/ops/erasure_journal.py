@@ -110,8 +110,13 @@ class ErasureJournal:
 
     async def on_erasing(self, conn: aiosqlite.Connection, event: Erasing) -> None:
         """Written before the erasure commits: a crash in between erases someone who asked for
-        it (or whose time was up) once more after a restore, never the other way round."""
-        self.record(event.telegram_id, event.at, event.reason)
+        it (or whose time was up) once more after a restore, never the other way round. A
+        journal that cannot be written does not stop the erasure (the person is erased now); it
+        is logged for the people who run the bot."""
+        try:
+            self.record(event.telegram_id, event.at, event.reason)
+        except (OSError, ValueError) as error:
+            log.error("erasure journal %s not written: %s", self.path, type(error).__name__)
 
     def entries(self) -> list[Entry]:
         if not self.path.exists():

@@ -37,10 +37,17 @@ class Erasures:
         self.clock = clock
 
     async def reapply(self) -> int:
-        """Erase again everyone erased after the database's copy was taken; how many."""
+        """Erase again everyone erased after the database's copy was taken; how many. A journal
+        that cannot be read is logged, and the bot goes on (it was not restored, most often)."""
         if self.journal is None:
             return 0
-        found = self.journal.erased_again(await self.candidates.identities())
+        try:
+            if not self.journal.entries():
+                return 0
+            found = self.journal.erased_again(await self.candidates.identities())
+        except (OSError, ValueError) as error:
+            log.error("erasure journal %s not read: %s", self.journal.path, type(error).__name__)
+            return 0
         if not found:
             return 0
         if "r" in found.values():  # erased by the purge: their time is still up
@@ -56,7 +63,11 @@ class Erasures:
         if self.journal is None:
             return 0
         limit = horizon(self.clock.now(), self.backups.keep, self.backups.oldest())
-        dropped = self.journal.prune(limit)
+        try:
+            dropped = self.journal.prune(limit)
+        except (OSError, ValueError) as error:
+            log.error("erasure journal %s not pruned: %s", self.journal.path, type(error).__name__)
+            return 0
         if dropped:
             log.info("erasure journal: %d line(s) older than the backups pruned", dropped)
         return dropped
