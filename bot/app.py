@@ -6,8 +6,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
+from telegram.ext import Application, ApplicationBuilder, ExtBot
 
 from bot.alumni import handlers as alumni_handlers
 from bot.alumni.calls import Calls
@@ -26,6 +25,8 @@ from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.decisions import handlers as decisions_handlers
 from bot.decisions.service import DecisionReactions, Decisions
+from bot.inbox import handlers as inbox_handlers
+from bot.inbox.service import Inbox
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
@@ -88,14 +89,14 @@ from bot.sessions.reminders import Reminders
 from bot.sessions.store import SessionStore
 from bot.sessions.views import SessionViews
 from bot.status.view import StatusView
-from bot.telegram.backup_job import schedule_backup
 from bot.telegram.flood import FloodGuard
 from bot.telegram.forum import BotForum
 from bot.telegram.io import perform_scheduled
+from bot.telegram.jobs import on_error, schedule_backup, schedule_outbox
 from bot.telegram.limiter import PriorityRateLimiter
 from bot.telegram.liveness import note_updates, requests
 from bot.telegram.menu import set_commands
-from bot.telegram.serving import alert_error, schedule_heartbeat
+from bot.telegram.serving import schedule_heartbeat
 from bot.telegram.update_processor import PerChatUpdateProcessor
 from conversations.alumni_survey import ALUMNI_SURVEY
 from conversations.screening import SCREENING
@@ -383,6 +384,7 @@ def build_services(
         decisions=decisions,
         backups=backups,
         ops=ops,
+        inbox=Inbox.of(db, clock),
         erasures=erasures,
     )
 
@@ -415,6 +417,7 @@ def build_application(
         services.erasures.prune()
         services.staff.digest.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
+        await inbox_handlers.take_up(application)  # what a crash or a stop left, queued first
         if settings.sessions_file is not None:
             added, known = await services.sessions.file.load_file(settings.sessions_file)
             log.info("sessions file: %d added, %d already known", added, known)
@@ -434,19 +437,21 @@ def build_application(
         await services.db.close()
 
     guard = FloodGuard(settings, services.clock, services.renderer)
-    processor = PerChatUpdateProcessor(256, guard=guard)
+    processor = PerChatUpdateProcessor(256, guard=guard, inbox=services.inbox)
 
     application: App = (
         ApplicationBuilder()
         .bot(bot)
         .concurrent_updates(processor)
+        .update_queue(inbox_handlers.InboxQueue(services.inbox))  # committed before acked
         .post_init(on_init)
         .post_stop(on_stop)
         .post_shutdown(on_shutdown)
         .build()
     )
     application.bot_data["services"] = services
-    _schedule_outbox(application, services)
+    inbox_handlers.register(application, services.inbox, services.screening.where_we_are)  # 1st
+    schedule_outbox(application, services)
     schedule_backup(application, services)  # daily, then the erasure journal pruned
     schedule_heartbeat(application, services.ops.heartbeat)  # for `python -m bot status`
     note_updates(application, services.ops.liveness)  # the time of the last update
@@ -461,37 +466,5 @@ def build_application(
     messages_handlers.register(application, services)  # relays first (group -10), /ecrire, "msg:"
     screening_handlers.register(application, services)
     screening_handlers.register_fallbacks(application, services)  # last by design: catch-alls
-    application.add_error_handler(_on_error)
+    application.add_error_handler(on_error)
     return application
-
-
-def _schedule_outbox(application: App, services: Services) -> None:
-    """One repeating job sends what the outbox has due; `first=0` is the run at start-up that
-    picks up everything that fell due while the bot was down. misfire_grace_time=None: a late
-    run is never skipped (APScheduler's default would skip a run more than 1 s late)."""
-
-    async def dispatch(context: ContextTypes.DEFAULT_TYPE) -> None:
-        await services.outbox.run_once(context.bot, lambda: context.application.running)
-
-    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
-    application.job_queue.run_repeating(
-        dispatch,
-        interval=services.settings.outbox_interval,
-        first=0,
-        name="outbox",
-        job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 2},
-    )
-
-
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # No personal data in logs: the update id and the error type only.
-    update_id = update.update_id if isinstance(update, Update) else None
-    log.error(
-        "error while handling update %s: %s",
-        update_id,
-        type(context.error).__name__,
-        exc_info=context.error,
-    )
-    services: Services | None = context.application.bot_data.get("services")
-    if services is not None:
-        await alert_error(services.ops.alerts, update, context.error, context.job)

@@ -9,6 +9,7 @@ from bot.config import Settings
 from bot.core.sites import Programme
 from bot.db.database import Database
 from bot.decisions.service import Decisions
+from bot.inbox.service import Inbox
 from bot.interviews.feature import Interviews
 from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
@@ -47,4 +48,5 @@ class Services:
     decisions: Decisions  # issue 12: every staff decision reaches the candidate
     backups: Backups  # issue 14: the daily backup, and the one before migrations
     ops: Operations  # issue 14: health, heartbeat, alerts (ops.alerts.raise_alert)
+    inbox: Inbox  # issue 14: every update written before it is acknowledged, taken up at start
     erasures: Erasures  # erasures re-applied after a restore (the erasure journal)

@@ -101,7 +101,12 @@ async def test_exit_surveys_reminders_calls_and_outcomes(
         assert all(row[0].callback_data.startswith("fu:0:situation:") for row in question.buttons)
         await bilal.expect("Aujourd'hui, tu es plutôt")
         await awa.press("💼 CDI", expect="Dans quel domaine")
+        domain = awa.last_with_buttons()
         await awa.press("💻 Numérique", expect="La FabNum t'a aidé")
+        # its button pressed again (issue 14): the current question again, nobody left stuck
+        again = server.press_button(awa.user, domain, text="💻 Numérique")
+        assert "déjà noté" in str((await server.wait_for_callback_answer(again)).get("text"))
+        await awa.expect("La FabNum t'a aidé")
         await awa.press("👍 Oui, beaucoup", expect="On peut te recontacter")
         await awa.press("Non merci", expect="Merci beaucoup")
 

@@ -182,6 +182,12 @@ async def test_typed_interview_change_replace_and_cannot_come_tell_staff(
         await staff.expect("ne peut pas venir")
         assert await statuses(services, cid) == ["cancelled", "declined"]
         assert await pending_reminders(services, cid) == []
+        # pressed again (issue 14): the reply again, not a bare notice; the staff told once
+        cannot = next(b.callback_data for row in moved.buttons for b in row if "❌" in b.text)
+        server.press_button(lea.user, moved, data=cannot)
+        await handled(server, app, server.stats.updates_enqueued)  # ids count from 1
+        await lea.expect("l'entretien est annulé")
+        assert sum("ne peut pas venir" in m.plain_text for m in staff.messages) == 1
         await staff.command("candidat", expect="❌ ne peut pas", args=str(cid))
         status = await lea.command("statut", expect="un entretien avec l'équipe")
         assert "Ton entretien" not in status.plain_text

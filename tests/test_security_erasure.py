@@ -148,6 +148,11 @@ async def live_person(services: Services, clock: FakeClock) -> int:
     assert followup is not None and followup.answered_via == "call", called.actions
     # the sessions waitlist too, last: a move past the sessions takes a person off it
     await s.sessions.button(PERSON, "s:wait")
+    # the updates they sent, in the inbox (issue 14): one handled, one a crash left pending
+    for update_id, text in ((90_001, NAME), (90_002, NOTE)):
+        update = {"update_id": update_id, "message": {"chat": {"id": PERSON.chat_id}, "text": text}}
+        assert await s.inbox.record(update_id, PERSON.chat_id, json.dumps(update))
+    await s.inbox.done(90_001)
     return cid
 
 
@@ -233,6 +238,7 @@ async def check_before(services: Services, cid: int) -> None:
     for text in (NAME, NOTE, REASON, COMMENT, str(PERSON.user_id)):
         assert text in before, text
     assert "staff_audit.detail" in before and REASON in before
+    assert "inbox.payload" in before and "inbox.chat_id" in before
     on_disk = file_traces(services.settings.database)
     assert NAME in on_disk["main"] + on_disk["-wal"]
 

@@ -77,12 +77,12 @@ class Surveys:
             return None
         answers = dict(followup.answers)
         if value not in choices_for(step, ctx.dynamic) or not step.applies(answers):
-            return self._stale(lang)
+            return self._stale(lang, milestone, answers)
         current = ctx.flow.next_step(answers)
         if key in answers and answers[key] == value:
-            return Response().add(Toast(ctx.render(lang, "alumni/toast", what="noted")))
+            return self._stale(lang, milestone, answers, what="noted")
         if current is None or (current.key != key and key != "situation"):
-            return self._stale(lang)
+            return self._stale(lang, milestone, answers)
         now = ctx.clock.now()
         first = followup.answered_at is None
         await ctx.store.save_answer(candidate_id, milestone, key, value, now)
@@ -101,9 +101,18 @@ class Surveys:
         response.actions.extend(self._question(lang, milestone, step_next, answers).actions)
         return response
 
-    def _stale(self, lang: str) -> Response:
-        return (
+    def _stale(
+        self, lang: str, milestone: int, answers: dict[str, Any], *, what: str = "stale"
+    ) -> Response:
+        """A button of a question already answered (pressed twice, or again after a crash kept
+        the next question from going out) or no longer shown: a short notice, and the current
+        question again while the survey goes on, so that nobody is left stuck (issue 14)."""
+        response = (
             Response()
-            .add(Toast(self.ctx.render(lang, "alumni/toast", what="stale")))
+            .add(Toast(self.ctx.render(lang, "alumni/toast", what=what)))
             .add(EditPressed())
         )
+        current = self.ctx.flow.next_step(answers)
+        if current is not None:
+            response.actions.extend(self._question(lang, milestone, current, answers).actions)
+        return response

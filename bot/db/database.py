@@ -7,11 +7,12 @@ interleave statements inside one transaction; every access therefore goes throug
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import re
 import stat
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,6 +81,21 @@ def _private_files(path: Path) -> None:
 # Called with (current version, versions about to be applied) before migrations are applied to a
 # database that already has a schema (version > 0): bot/ops/backup.py takes a backup there.
 BeforeMigrate = Callable[[int, Sequence[int]], None]
+# Runs inside every transaction the current task (and the tasks it starts) commits, just before
+# COMMIT, while set: bot/inbox marks the update being handled applied with its changes.
+CommitHook = Callable[[aiosqlite.Connection], Awaitable[None]]
+_BEFORE_COMMIT: contextvars.ContextVar[CommitHook | None] = contextvars.ContextVar(
+    "before_commit", default=None
+)
+
+
+def set_before_commit(hook: CommitHook | None) -> contextvars.Token[CommitHook | None]:
+    """Set the hook of the current context (reset it with `reset_before_commit(token)`)."""
+    return _BEFORE_COMMIT.set(hook)
+
+
+def reset_before_commit(token: contextvars.Token[CommitHook | None]) -> None:
+    _BEFORE_COMMIT.reset(token)
 
 
 class Database:
@@ -196,6 +212,13 @@ class Database:
                 await self.conn.execute("ROLLBACK")
                 raise
             else:
+                hook = _BEFORE_COMMIT.get()
+                if hook is not None:
+                    try:
+                        await hook(self.conn)
+                    except BaseException:
+                        await self.conn.execute("ROLLBACK")
+                        raise
                 await self.conn.execute("COMMIT")
             finally:
                 self._owner = None
@@ -223,6 +246,12 @@ class Database:
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         """One statement (autocommit, or in this task's transaction); returns lastrowid."""
+        if (
+            _BEFORE_COMMIT.get() is not None and not self._in_own_transaction()
+        ):  # its own transaction, for the hook
+            async with self.transaction() as conn:
+                cursor = await conn.execute(sql, params)
+                return cursor.lastrowid or 0
         async with self._turn():
             cursor = await self.conn.execute(sql, params)
             return cursor.lastrowid or 0

@@ -39,12 +39,19 @@ class Answers:
         interview = await self.store.get(press.interview_id) if press else None
         if candidate is None or interview is None or interview.candidate_id != candidate.id:
             return self._stale(lang)  # forged, or someone else's
-        if not interview.live:
-            return self._stale(lang)  # replaced, declined or cancelled since
         answer = ANSWER_OF[type(press)]
-        if not await self.store.answer(interview, answer, self.clock.now()):
-            return self._stale(lang)
         info = self.views.describe(interview, lang)
+        if not interview.live or not await self.store.answer(interview, answer, self.clock.now()):
+            if interview.answer == answer:
+                # this answer is recorded (pressed again, or a crash kept its reply back, issue
+                # 14): the reply again rather than a bare notice; the staff were told already
+                return (
+                    Response()
+                    .add(Toast(""))
+                    .add(EditPressed())
+                    .send(self.views.render(lang, "answered", answer=answer, interview=info))
+                )
+            return self._stale(lang)  # replaced, declined or cancelled since
         response = Response().add(
             EditPressed(append=self.views.label(lang, f"iv.answered_{answer}"))
         )

@@ -298,14 +298,16 @@ class Conversation:
     ) -> Response:
         """A button that is not (or no longer) one to press: a short notice and where they are."""
         lang = self.lang(person, candidate)
-        # A double tap on an answer already recorded: say so, nothing more.
-        if (
+        # An answer already recorded (a double tap, or a press again after a crash kept the
+        # next question from going out): say so, and send the current question, so that nobody
+        # is left pressing a button that does nothing.
+        noted = (
             answers is not None
             and isinstance(pressed, Answer)
             and answers.complete.get(pressed.step) == pressed.choice
-        ):
-            return Response().add(Toast(self.render(lang, "toast", what="already_noted")))
-        response = Response().add(Toast(self.render(lang, "toast", what="stale_button")))
+        )
+        what = "already_noted" if noted else "stale_button"
+        response = Response().add(Toast(self.render(lang, "toast", what=what)))
         response.add(EditPressed())
         response.actions.extend((await self.where_we_are(person, candidate)).actions)
         return response

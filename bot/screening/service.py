@@ -66,6 +66,12 @@ class ScreeningService:
     async def status(self, person: Person) -> Response:
         return await self.commands.status(person)
 
+    async def where_we_are(self, person: Person) -> Response:
+        """The message that puts the person back on track (the inbox answers so an update whose
+        changes committed before a crash kept its reply from going out)."""
+        candidate = await self.store.by_telegram_id(person.user_id)
+        return await self.conversation.where_we_are(person, candidate)
+
     async def text(self, person: Person, text: str) -> Response:
         candidate = await self.store.by_telegram_id(person.user_id)
         if candidate is None:

@@ -11,9 +11,13 @@ update is handled at all, then appends it to its chat's queue. One worker per ch
 runs the chat's updates in arrival order, and takes a slot only while it runs one: a chat holds at
 most one slot, however long its queue.
 
-`stop()` (the application's post_stop) drops what is queued and not started (in polling, the
-offset has moved past it anyway: it is lost either way), lets the running updates finish for a
-short grace, then cancels them.
+`stop()` (the application's post_stop) drops what is queued and not started (it stays pending in
+the inbox and is handled at the next start), lets the running updates finish for a short grace,
+then cancels them.
+
+With an inbox (bot/inbox/), an update runs marked as the one being handled (its committed changes
+mark it applied), and is marked done when its handling ended: done, failed, or refused by the
+flood guard; never when it was dropped by a stop or cancelled (the next start takes it up).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.inbox.service import Inbox
 from bot.telegram.flood import RUN, Decision, FloodGuard, Verdict
 
 log = logging.getLogger(__name__)
@@ -53,9 +58,11 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         *,
         guard: FloodGuard | None = None,
         grace: float = STOP_GRACE,
+        inbox: Inbox | None = None,
     ) -> None:
         super().__init__(max_concurrent_updates)
         self.guard = guard
+        self.inbox = inbox
         self.grace = grace
         self._queues: dict[int, deque[tuple[object, Awaitable[Any]]]] = {}
         self._workers: set[asyncio.Task[None]] = set()  # per-chat workers and chatless updates
@@ -88,6 +95,8 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             if not decision.runs:
                 self._discard(update, coroutine)
                 self._refuse(update, decision)
+                if self.inbox is not None and isinstance(update, Update):
+                    self._side_task(self._done(update.update_id))
                 return
         key = chat_key(update)
         if key is None:
@@ -119,14 +128,34 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
             queue.clear()
 
     async def _run(self, update: object, coroutine: Awaitable[Any]) -> None:
+        update_id = update.update_id if isinstance(update, Update) else None
+        tracked = self.inbox is not None and update_id is not None
         try:
             async with self._semaphore:  # a slot only while the update runs
-                await coroutine
+                if self.inbox is not None and update_id is not None:
+                    token = self.inbox.applying.enter(update_id)
+                    try:
+                        await coroutine
+                    finally:
+                        self.inbox.applying.leave(token)
+                else:
+                    await coroutine
         except Exception as exc:  # PTB's error handlers saw handler errors already
-            update_id = update.update_id if isinstance(update, Update) else None
             log.error("update %s failed: %s", update_id, type(exc).__name__)
+        except asyncio.CancelledError:
+            tracked = False  # interrupted: the next start takes it up
+            raise
         finally:
+            if tracked and update_id is not None:
+                await self._done(update_id)
             self._handled(update)
+
+    async def _done(self, update_id: int) -> None:
+        assert self.inbox is not None
+        try:
+            await self.inbox.done(update_id)
+        except Exception as exc:  # handled all the same; the next start answers it again
+            log.error("inbox: update %s not marked done: %s", update_id, type(exc).__name__)
 
     def _handled(self, update: object) -> None:
         if isinstance(update, Update):
