@@ -18,7 +18,7 @@ from bot.fakeapi import FakeTelegram
 from bot.kernel.clock import FakeClock
 from bot.messages.cleanup import ERASE
 from bot.services import Services
-from tests.botharness import Chat, admin, running_bot, services_of, wait_for
+from tests.botharness import Chat, admin, handled, running_bot, services_of, wait_for
 from tests.test_messages_e2e import candidate, fast, in_chat
 
 GROUP = -1001234567890
@@ -247,4 +247,36 @@ async def test_a_topic_deleted_by_hand_first_or_a_telegram_outage_are_no_trouble
         await all_done(services, 2)
         assert [t["deleted"] for t in server.topics(GROUP)] == [True, True]
         assert sam_topic is not None
+        assert not any("à la main" in m.plain_text for m in server.messages(GROUP))
+
+
+async def test_staff_replies_in_a_plain_group_go_with_the_person_and_lead_nowhere(
+    server: FakeTelegram, settings: Settings, clock: FakeClock
+) -> None:
+    nadia = server.new_user("Nadia")
+    settings = fast(settings, admin(nadia), staff_chat_id=GROUP)
+    async with running_bot(server, settings, clock) as app:
+        services = services_of(app)
+        server.send_group_text(nadia, GROUP, "bonjour l'équipe")
+        lea, lea_id = await candidate(server, services, "Léa")
+        await lea.command("humain", "va t'écrire ici")
+        request = await in_chat(server, GROUP, "Demande /humain")
+        await relays(services, lea_id, 1)
+        server.send_group_text(
+            nadia, GROUP, "Léa, viens jeudi avec ton CV", reply_to=request.message_id
+        )
+        await lea.expect("viens jeudi avec ton CV")
+        [relayed, staff_message] = await relays(services, lea_id, 2)
+        assert relayed == request.message_id and staff_message > relayed
+        # a reply to the staff member's own message is not a way to the candidate
+        seen = len(lea.messages)
+        aside = server.send_group_text(nadia, GROUP, "noté", reply_to=staff_message)
+        await handled(server, app, aside)
+        assert len(lea.messages) == seen
+
+        await erase_by_request(lea)
+        [row] = await all_done(services, 1)
+        assert json.loads(str(row["payload"]))["messages"] == [relayed, staff_message]
+        deleted = [int(r.params["message_id"]) for r in server.requests_for("deleteMessage")]
+        assert deleted == [relayed, staff_message]
         assert not any("à la main" in m.plain_text for m in server.messages(GROUP))

@@ -116,7 +116,8 @@ class MessageStore:
 
     async def thread_of_relay(self, chat_id: int, message_id: int) -> int | None:
         row = await self.db.fetchone(
-            "SELECT thread_id FROM message_relays WHERE chat_id = ? AND message_id = ?",
+            "SELECT thread_id FROM message_relays WHERE chat_id = ? AND message_id = ?"
+            " AND routes = 1",
             (chat_id, message_id),
         )
         return int(row[0]) if row else None
@@ -207,6 +208,15 @@ class MessageStore:
         await self.db.execute(
             "INSERT INTO message_relays (chat_id, message_id, thread_id) VALUES (?, ?, ?)"
             " ON CONFLICT (chat_id, message_id) DO NOTHING",
+            (chat_id, message_id, thread_id),
+        )
+
+    async def add_staff_trace(self, chat_id: int, message_id: int, thread_id: int) -> None:
+        """A staff member's message in a staff chat answering the candidate: deleted from the
+        chat at their erasure, and no way back to the thread (routes = 0)."""
+        await self.db.execute(
+            "INSERT INTO message_relays (chat_id, message_id, thread_id, routes)"
+            " VALUES (?, ?, ?, 0) ON CONFLICT (chat_id, message_id) DO NOTHING",
             (chat_id, message_id, thread_id),
         )
 
