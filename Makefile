@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo demo-fresh demo-staff test test-any-hour run migrate lint format typecheck bench clean
+.PHONY: demo demo-fresh demo-staff test test-any-hour run migrate lint format typecheck bench bench-staff clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ test-any-hour: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/screening.py
+
+# Staff commands on 1,000 / 10,000 / 50,000 candidates (issue 15); a quick run: SIZES=2000 RUNS=5
+SIZES ?= 1000,10000,50000
+RUNS ?= 20
+bench-staff: $(STAMP)
+	$(BIN)/python bench/staff_scale.py --sizes $(SIZES) --runs $(RUNS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

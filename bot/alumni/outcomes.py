@@ -6,6 +6,7 @@ at start-up: it is most of an idle bot's memory (issue 14)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -104,12 +105,15 @@ class OutcomeReports:
             for m, cell in mine.items():
                 by_milestone.setdefault(m, []).append(cell)
         total = {m: total_outcome_cells(c, SMALL) for m, c in sorted(by_milestone.items())}
+        # Drawing (matplotlib) takes a while: in a thread, so candidates' replies go on meanwhile.
+        png = await asyncio.to_thread(
+            milestones_chart,
+            target or "FabNum",
+            total,
+            (outcomes.targets.response_rate, outcomes.targets.positive_rate),
+        )
         chart = SendPhoto(
-            milestones_chart(
-                target or "FabNum",
-                total,
-                (outcomes.targets.response_rate, outcomes.targets.positive_rate),
-            ),
+            png,
             ctx.render(lang, "alumni/staff_chart_caption", target=target),
             filename=CHART_FILENAME,
         )
@@ -124,7 +128,7 @@ class OutcomeReports:
                 site_names=names,
                 sites=None if member.is_admin else sites,
             )
-            html = render_funders_report(report).encode("utf-8")
+            html = (await asyncio.to_thread(render_funders_report, report)).encode("utf-8")
             reply.add(
                 SendFile(
                     f"rapport-financeurs-{ctx.today().isoformat()}.html",

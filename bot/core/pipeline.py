@@ -1,10 +1,13 @@
 """Recruitment pipeline stages as a pure state machine.
 
-A candidate's stage is never stored on its own: it is derived from stored facts, the candidates
-row (status, result, review_status) and the ordered history of candidate_events. Staff moves are
-events of kind "stage" {to, by, reason}; reviews are "review" {decision, by, comment}; the
-information-session feature adds session_booked / session_cancelled / session_attended /
-session_absent. Folding the history gives the current stage and every stage visited (the funnel).
+A candidate's stage is derived from stored facts, the candidates row (status, result,
+review_status) and the ordered history of candidate_events; this derivation is the reference. The
+stage is also kept in SQL (candidates.stage, .reached: migration 0013, bot/db/stage.py), written
+from this derivation in the transaction of every change, so staff views count and filter in SQL.
+Staff moves are events of kind "stage" {to, by, reason}; reviews are "review" {decision, by,
+comment}; the information-session feature adds session_booked / session_cancelled /
+session_attended / session_absent. Folding the history gives the current stage and every stage
+visited (the funnel).
 """
 
 from __future__ import annotations
@@ -242,3 +245,63 @@ def funnel(derived: Iterable[Derived]) -> dict[str, int]:
             if d.reached(step):
                 counts[step] += 1
     return counts
+
+
+# The stage kept in SQL (candidates.stage, .reached, .human_pending; migration 0013) is a cache
+# of the derivation above, written in the transaction of every change of the facts
+# (bot/db/stage.py). `reached` is a bit mask of the stages visited (bit i: ORDER[i]), so the
+# funnel is a SQL aggregate: a step is reached when reached & FUNNEL_MASKS[step] != 0.
+# The kinds of events the derivation (and human_pending) reads; the others never change it.
+STAGE_EVENT_KINDS: tuple[str, ...] = (
+    "restarted",
+    "submitted",
+    "review",
+    "stage",
+    "session_booked",
+    "session_cancelled",
+    "session_attended",
+    "session_absent",
+    "human_requested",
+)
+
+
+STAGE_BITS: Mapping[Stage, int] = {stage: 1 << i for i, stage in enumerate(ORDER)}
+
+
+def stage_bit(stage: Stage) -> int:
+    return STAGE_BITS[stage]
+
+
+def reached_mask(visited: Iterable[Stage]) -> int:
+    mask = 0
+    for stage in visited:
+        mask |= stage_bit(stage)
+    return mask
+
+
+def stages_in(mask: int) -> tuple[Stage, ...]:
+    """The stages of a `reached` mask, in ORDER."""
+    return tuple(s for s in ORDER if mask & stage_bit(s))
+
+
+FUNNEL_MASKS: Mapping[str, int] = {
+    "consented": reached_mask(ORDER),
+    "finished": reached_mask(s for s in ORDER if s is not Stage.SCREENING),
+    **{step: reached_mask(stages) for step, stages in _FUNNEL_STAGES.items()},
+}
+
+
+def human_pending(
+    events: Iterable[tuple[str, Mapping[str, Any] | None]], human_requested_at: str | None
+) -> bool:
+    """Asked for a person (/humain) and no staff member has marked it handled since."""
+    pending = False
+    requested = handled = False
+    for kind, detail in events:
+        said_handled = (detail or {}).get("decision") == "human_handled"
+        handled = handled or said_handled
+        if kind == "human_requested":
+            pending = requested = True
+        elif kind == "review" and said_handled:
+            pending = False
+    return pending or (human_requested_at is not None and not requested and not handled)

@@ -20,12 +20,19 @@ from typing import Any
 
 import aiosqlite
 
+from bot.db import stage
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+Backfill = Callable[[aiosqlite.Connection], Awaitable[object]]
+
+# Python run after a migration's SQL, in its transaction: what SQL alone cannot compute. By the
+# migration's name without its number (NNNN_<name>.sql), so a renumbered file keeps its step.
+BACKFILLS: dict[str, Backfill] = {"staff_scale": stage.backfill}
 
 
 @dataclass(frozen=True)
@@ -176,12 +183,17 @@ class Database:
                 versions = [m.version for m in pending]
                 await asyncio.to_thread(self._before_migrate, current, versions)
             for migration in pending:
-                script = (
-                    f"BEGIN IMMEDIATE;\n{migration.sql}\n"
-                    f"PRAGMA user_version = {migration.version};\nCOMMIT;"
-                )
+                backfill = BACKFILLS.get(migration.name.split("_", 1)[-1])
+                script = f"BEGIN IMMEDIATE;\n{migration.sql}\n"
+                end = f"PRAGMA user_version = {migration.version};\nCOMMIT;"
                 try:
-                    await self.conn.executescript(script)
+                    if backfill is None:
+                        await self.conn.executescript(script + end)
+                    else:
+                        await self.conn.executescript(script)
+                        await backfill(self.conn)
+                        await self.conn.execute(f"PRAGMA user_version = {migration.version}")
+                        await self.conn.execute("COMMIT")
                 except Exception:
                     if self.conn.in_transaction:
                         await self.conn.execute("ROLLBACK")

@@ -15,7 +15,13 @@ from bot.pipeline.buttons import Card, Move, Note, Notes, encode
 from bot.pipeline.context import MAX_LIST, TELEGRAM_MAX_TEXT, PipelineContext
 from bot.pipeline.models import CandidateView
 from bot.pipeline.review import Review
-from bot.pipeline.views import card_notes, fr_datetime, note_pages, plain_length
+from bot.pipeline.views import (
+    card_notes,
+    fr_datetime,
+    note_pages,
+    plain_length,
+    visible_sites,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,17 +63,22 @@ class Cards:
                 return ctx.say("not_found", query=query)
             return self.card(view)
         wanted = fold(query)
-        found = [v for v in await ctx.visible(member) if wanted and wanted in fold(v.first_name)]
+        count, found = (
+            await ctx.store.find_by_name(visible_sites(member), wanted, MAX_LIST)
+            if wanted
+            else (0, [])
+        )
         if not found:
             return ctx.say("not_found", query=query)
-        if len(found) == 1:
-            return self.card(found[0])
+        if count == 1:
+            view = await ctx.store.candidate(found[0].id)  # the card shows the history
+            return self.card(view) if view is not None else ctx.say("not_found", query=query)
         buttons = [
             Button(f"#{v.id} {v.first_name[:30]} · {ctx.site_name(v.site)}", encode(Card(v.id)))
-            for v in found[:MAX_LIST]
+            for v in found
         ]
         return ctx.say(
-            "search_results", rows(buttons), query=query, count=len(found), shown=len(buttons)
+            "search_results", rows(buttons), query=query, count=count, shown=len(buttons)
         )
 
     async def show(self, member: StaffMember, candidate_id: int) -> Response | None:

@@ -25,8 +25,8 @@ class Cohorts:
         cohorts = await ctx.store.cohorts(visible_sites(member))
         items = []
         for cohort in cohorts:
-            members = await ctx.store.candidates(ids=await ctx.store.members(cohort.id))
-            admitted = sum(1 for m in members if m.stage in (Stage.ADMITTED, Stage.IN_TRAINING))
+            stages = await ctx.store.cohort_stage_counts(cohort.id)
+            admitted = stages[Stage.ADMITTED] + stages[Stage.IN_TRAINING]
             items.append(
                 {
                     "id": cohort.id,
@@ -36,7 +36,7 @@ class Cohorts:
                     "end": fr_date(cohort.end_date),
                     "capacity": cohort.capacity,
                     "admitted": admitted,
-                    "waitlisted": sum(1 for m in members if m.stage is Stage.WAITLISTED),
+                    "waitlisted": stages[Stage.WAITLISTED],
                     "open": cohort.is_open(ctx.today()),
                 }
             )

@@ -21,9 +21,9 @@ from bot.kernel.actions import Response
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, schedule
 from bot.pipeline.context import TELEGRAM_MAX_TEXT, PipelineContext
-from bot.pipeline.review import in_queue
 from bot.pipeline.shortlist import Shortlist
 from bot.pipeline.views import fr_date, visible_sites
+from bot.screening.store import iso
 
 # The digest's text for some sites (None: every site), from DigestText.response.
 DigestOf = Callable[[frozenset[str] | None], Awaitable[Response]]
@@ -123,14 +123,8 @@ class DigestText:
         ctx = self.ctx
         now = ctx.now()
         since = now - dt.timedelta(days=7)
-        views = await ctx.store.candidates(sites)
-        new = [v for v in views if dt.datetime.fromisoformat(v.created_at) >= since]
-        finished = [
-            v
-            for v in views
-            if v.submitted_at and dt.datetime.fromisoformat(v.submitted_at) >= since
-        ]
-        reviews = sum(1 for v in views if in_queue(v))
+        new, finished = await ctx.store.new_since(sites, iso(since))
+        reviews = await ctx.store.pending_count(sites)
         cohorts = []
         for cohort in await ctx.store.cohorts(sites):
             if not cohort.is_open(ctx.today()):
@@ -154,8 +148,8 @@ class DigestText:
         return ctx.render(
             "digest",
             since=fr_date(since.astimezone(ctx.tz).date()),
-            new=len(new),
-            finished=len(finished),
+            new=new,
+            finished=finished,
             reviews=reviews,
             cohorts=cohorts,
             target=round(100 * ctx.rules.women_target),

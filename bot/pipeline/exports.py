@@ -4,19 +4,20 @@ Every export is written to the staff audit log (who, what, how many rows)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.config import StaffMember
 from bot.core.diversity import GenderCounts, Share, gender_counts
-from bot.core.pipeline import FUNNEL
-from bot.core.pipeline import funnel as funnel_counts
+from bot.core.flow import Step
+from bot.core.pipeline import FUNNEL, FUNNEL_MASKS
 from bot.core.text import fold
 from bot.kernel.actions import Button, Response, SendFile, SendPhoto
 from bot.pipeline.buttons import Export, encode
 from bot.pipeline.chart import ChartText, render_png
 from bot.pipeline.context import PipelineContext
-from bot.pipeline.export import to_csv
+from bot.pipeline.export import CsvFile, safe_cell, to_csv
 from bot.pipeline.models import CandidateView, Cohort
 from bot.pipeline.shortlist import Shortlist
 from bot.pipeline.views import fr_date, fr_datetime, visible_sites
@@ -24,6 +25,7 @@ from bot.pipeline.views import fr_date, fr_datetime, visible_sites
 log = logging.getLogger(__name__)
 
 CHART_FILENAME = "fabnum-pipeline.png"
+SHOWN_MAX = 20_000  # answers whose cells the pipeline export remembers
 # The pipeline CSV: these columns, then one per screening question in the flow's order (its
 # answer as the card shows it), then PIPELINE_COLUMNS_AFTER. A question added to the flow gets
 # its column with no change here.
@@ -66,43 +68,76 @@ class Exports:
         return self.ctx.now().astimezone(self.ctx.tz).strftime("%Y-%m-%d")
 
     async def pipeline(self, member: StaffMember) -> Response:
+        """Every candidate the member can see, as CSV: read and written a chunk at a time
+        (bot/pipeline/read_store.py chunks), so neither every row nor every candidate is held
+        at once, and candidates' replies get the database between two chunks."""
         ctx = self.ctx
-        views = await ctx.visible(member)
-        cohorts = {c.id: c for c in await ctx.store.cohorts(visible_sites(member))}
+        sites = visible_sites(member)
+        cohorts = {c.id: c for c in await ctx.store.cohorts(sites)}
         questions = [s for s in ctx.flow.steps if s.key not in NOT_EXPORTED]
         header = [
             *(ctx.label(f"csv.{k}") for k in PIPELINE_COLUMNS),
             *(h for s in questions for h in self._question_headers(s.key)),
             *(ctx.label(f"csv.{k}") for k in PIPELINE_COLUMNS_AFTER),
         ]
-        table = []
-        for v in views:
-            cohort = cohorts.get(v.cohort_id) if v.cohort_id else None
-            table.append(
-                [
-                    v.id,
-                    v.first_name,
-                    ctx.site_name(v.site),
-                    ctx.stage(v.stage),
-                    ctx.label(f"staff.result.{v.result}") if v.result else "",
-                    ctx.label(f"staff.review.{v.review_status}") if v.review_status else "",
-                    v.source or "",
-                    *(cell for s in questions for cell in self._question_cells(v, s.key)),
-                    fr_datetime(v.created_at, ctx.tz),
-                    fr_datetime(v.submitted_at, ctx.tz),
-                    cohort.name if cohort else "",
-                ]
-            )
-        content = to_csv(header, table, ctx.settings.export_separator)
+        file = CsvFile(header, ctx.settings.export_separator)
+        shown: dict[tuple[str, object], list[str]] = {}  # the cells of an answer, computed once
+        async for views in ctx.store.chunks(sites):
+            file.write_safe(self._pipeline_row(v, questions, cohorts, shown) for v in views)
         await ctx.store.audit(
             by=member.user_id,
             action="export",
             at=ctx.now(),
-            detail={"what": "pipeline", "rows": len(table)},
+            detail={"what": "pipeline", "rows": file.rows},
         )
-        log.info("pipeline export: %s rows", len(table))
-        caption = ctx.render("export_caption", what="pipeline", count=len(table))
-        return Response().add(SendFile(f"pipeline-{self._stamp()}.csv", content, caption))
+        log.info("pipeline export: %s rows", file.rows)
+        caption = ctx.render("export_caption", what="pipeline", count=file.rows)
+        return Response().add(SendFile(f"pipeline-{self._stamp()}.csv", file.content(), caption))
+
+    def _pipeline_row(
+        self,
+        v: CandidateView,
+        questions: Sequence[Step],
+        cohorts: Mapping[int, Cohort],
+        shown: dict[tuple[str, object], list[str]],
+    ) -> list[str]:
+        """A candidate's row, every cell safe (bot/pipeline/export.py safe_cell); the cells of
+        an answer come safe from `shown`."""
+        ctx = self.ctx
+        cohort = cohorts.get(v.cohort_id) if v.cohort_id else None
+        before = (
+            v.id,
+            v.first_name,
+            ctx.site_name(v.site),
+            ctx.stage(v.stage),
+            ctx.label(f"staff.result.{v.result}") if v.result else "",
+            ctx.label(f"staff.review.{v.review_status}") if v.review_status else "",
+            v.source or "",
+        )
+        after = (
+            fr_datetime(v.created_at, ctx.tz),
+            fr_datetime(v.submitted_at, ctx.tz),
+            cohort.name if cohort else "",
+        )
+        return [
+            *map(safe_cell, before),
+            *(cell for s in questions for cell in self._cells(v, s, shown)),
+            *map(safe_cell, after),
+        ]
+
+    def _cells(
+        self, view: CandidateView, step: Step, shown: dict[tuple[str, object], list[str]]
+    ) -> list[str]:
+        """A question's cells, as _question_cells, remembered per answer for the export."""
+        value = view.answers.get(step.key)
+        plain = not isinstance(value, list | dict)
+        key = (step.key, value if plain else json.dumps(value, ensure_ascii=False, sort_keys=True))
+        cells = shown.get(key)
+        if cells is None:
+            if len(shown) >= SHOWN_MAX:  # free text answers: every value differs
+                shown.clear()
+            cells = shown[key] = [safe_cell(c) for c in self._question_cells(view, step.key)]
+        return cells
 
     def _question_headers(self, key: str) -> list[str]:
         """A question's column (`csv.<key>` in labels.j2, else its title as on the card), then
@@ -127,7 +162,7 @@ class Exports:
 
     async def cohort_shortlist(self, member: StaffMember, cohort: Cohort) -> Response:
         ctx = self.ctx
-        sv = await self.shortlist.view(cohort)
+        sv = await self.shortlist.view(cohort, everyone=True)
         header = [
             ctx.label("csv.rank"),
             ctx.label("csv.id"),
@@ -176,18 +211,21 @@ class Exports:
 
     async def chart(self, member: StaffMember) -> Response:
         ctx = self.ctx
-        views = await ctx.visible(member)
-        derived = {v.id: v.derived for v in views}
-        counts = funnel_counts(derived.values())
-        funnel = [(ctx.label(f"funnel.{step}"), counts[step]) for step in FUNNEL]
-        small = ctx.rules.small_group
+        sites = visible_sites(member)
+        groups = await ctx.store.reached_by_gender(sites)  # (reached, gender, count), in SQL
+        funnel = []
         shares: list[tuple[str, Share]] = []
+        small = ctx.rules.small_group
         for step in FUNNEL:
-            group = [v for v in views if derived[v.id].reached(step)]
-            genders: GenderCounts = gender_counts(v.answers.get("gender") for v in group)
+            mask = FUNNEL_MASKS[step]
+            genders: GenderCounts = gender_counts(
+                gender for reached, gender, n in groups if reached & mask for _ in range(n)
+            )
+            funnel.append((ctx.label(f"funnel.{step}"), genders.total))
             shares.append(
                 (ctx.label(f"funnel.{step}"), genders.women_share(ctx.rules.women_target, small))
             )
+        total = sum(n for _, _, n in groups)
         target = ctx.rules.women_target
         text = ChartText(
             title=ctx.label("chart.title"),
@@ -200,5 +238,5 @@ class Exports:
         await ctx.store.audit(
             by=member.user_id, action="export", at=ctx.now(), detail={"what": "chart"}
         )
-        caption = ctx.render("export_caption", what="chart", count=len(views))
+        caption = ctx.render("export_caption", what="chart", count=total)
         return Response().add(SendPhoto(png, caption, filename=CHART_FILENAME))

@@ -9,7 +9,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.core.pipeline import Derived, Facts, Stage, derive
+from bot.core.pipeline import STAGE_BITS, Derived, Stage, stages_in
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,13 @@ class Event:
 
 @dataclass(frozen=True)
 class CandidateView:
-    """One candidate as the staff side sees them: row, answers, history, stage, cohort."""
+    """One candidate as the staff side sees them: row, answers, stage, cohort, and (on a card)
+    their history.
+
+    The stage, the stages reached and the pending /humain request come from the columns kept in
+    SQL (bot/db/stage.py), always equal to the derivation from the facts (bot/core/pipeline.py
+    derive, the reference; tests/test_pipeline_stage_sync.py). Lists and counts read no history:
+    `events` is only loaded for one candidate (a card, a move)."""
 
     id: int
     chat_id: int
@@ -61,47 +67,24 @@ class CandidateView:
     created_at: str
     submitted_at: str | None
     answers: dict[str, Any]
+    stage: Stage
+    reached: int  # bit mask of the stages visited (bot/core/pipeline.py reached_mask)
+    human_pending: bool  # asked for a person (/humain), not marked handled since
+    site: str | None
     events: list[Event] = field(default_factory=list)
     cohort_id: int | None = None
-
-    @property
-    def site(self) -> str | None:
-        site = self.answers.get("site")
-        return str(site) if site is not None else None
 
     @property
     def first_name(self) -> str:
         return str(self.answers.get("first_name") or "")
 
+    def has_reached(self, *stages: Stage) -> bool:
+        """Whether any of these stages was ever reached (bot/core/pipeline.py reached_mask)."""
+        return any(self.reached & STAGE_BITS[s] for s in stages)
+
     @property
     def derived(self) -> Derived:
-        return derive(
-            Facts(
-                status=self.status,
-                result=self.result,
-                review_status=self.review_status,
-                events=tuple((e.kind, e.detail) for e in self.events),
-            )
-        )
-
-    @property
-    def stage(self) -> Stage:
-        return self.derived.stage
-
-    @property
-    def human_pending(self) -> bool:
-        """Asked for a person (/humain) and no staff member has marked it handled since."""
-        pending = False
-        for event in self.events:
-            if event.kind == "human_requested":
-                pending = True
-            elif event.kind == "review" and event.detail.get("decision") == "human_handled":
-                pending = False
-        return pending or (
-            self.human_requested_at is not None
-            and not any(e.kind == "human_requested" for e in self.events)
-            and not any(e.detail.get("decision") == "human_handled" for e in self.events)
-        )
+        return Derived(self.stage, stages_in(self.reached))
 
     def first_event_at(self, kind: str) -> str | None:
         return next((e.at for e in self.events if e.kind == kind), None)

@@ -5,16 +5,27 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from bot.config import StaffMember
-from bot.core.pipeline import FUNNEL, ORDER, Stage, counts_by_stage
-from bot.core.pipeline import funnel as funnel_counts
+from bot.core.flow import Kind
+from bot.core.pipeline import FUNNEL, ORDER, Stage
 from bot.kernel.actions import Button, Keyboard, Response, rows
 from bot.pipeline.buttons import SiteReport, encode
 from bot.pipeline.context import MAX_LIST, PipelineContext
-from bot.pipeline.models import CandidateView
 from bot.pipeline.views import match_site, visible_sites
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What /pipeline shows, counted in SQL (bot/pipeline/read_store.py)."""
+
+    stages: dict[Stage, int]
+    funnel: dict[str, int]
+    sources: dict[str, int]
+    # the answers of everyone still screening (text answers without their value), how many
+    screening: list[tuple[dict[str, Any], int]]
 
 
 class Report:
@@ -34,11 +45,19 @@ class Report:
             site = match_site(" ".join(args), names, visible_sites(member))
             if site is None:
                 return ctx.say("unknown_site", sites=ctx.site_choices(member))
-        views = await ctx.visible(member)
-        if site is not None:
-            views = [v for v in views if v.site == site]
-        starts = await ctx.store.start_counts() if member.is_admin and site is None else None
-        text = self._text(views, site, starts)
+        sites = visible_sites(member) if site is None else frozenset({site})
+        store = ctx.store
+        stages, funnel, sources = await store.overview(sites)
+        counts = Counts(
+            stages=stages,
+            funnel=funnel,
+            sources=sources,
+            screening=await store.screening_answers(
+                sites, [s.key for s in ctx.flow.steps if s.kind is not Kind.TEXT]
+            ),
+        )
+        starts = await store.start_counts() if member.is_admin and site is None else None
+        text = self._text(counts, site, starts)
         return Response().send(text, self._site_keyboard(member))
 
     async def site(self, member: StaffMember, site: str) -> Response | None:
@@ -56,18 +75,15 @@ class Report:
             return ()
         return rows(buttons, 3)
 
-    def _text(
-        self, views: list[CandidateView], site: str | None, starts: dict[str, int] | None
-    ) -> str:
+    def _text(self, counts: Counts, site: str | None, starts: dict[str, int] | None) -> str:
         ctx = self.ctx
-        derived = [v.derived for v in views]
-        stages = counts_by_stage(d.stage for d in derived)
-        funnel = funnel_counts(derived)
+        stages, funnel = counts.stages, counts.funnel
+        total = sum(stages.values())
         steps: list[dict[str, Any]] = []
         previous: int | None = None
         if starts is not None:
             # /start before consent is counted anonymously; consented people started too.
-            started = max(sum(starts.values()), len(views))
+            started = max(sum(starts.values()), total)
             steps.append({"label": ctx.label("funnel.started"), "count": started, "drop": None})
             previous = started
         for step in FUNNEL:
@@ -77,13 +93,11 @@ class Report:
                 drop = round(100 * (previous - count) / previous)
             steps.append({"label": ctx.label(f"funnel.{step}"), "count": count, "drop": drop})
             previous = count
-        stopped = Counter(
-            step.key
-            for v in views
-            if v.stage is Stage.SCREENING
-            for step in [ctx.flow.next_step(v.answers)]
-            if step is not None
-        )
+        stopped: Counter[str] = Counter()
+        for answers, people in counts.screening:
+            stop = ctx.flow.next_step(answers)
+            if stop is not None:
+                stopped[stop.key] += people
         in_screening = stages[Stage.SCREENING]
         dropoff = [
             {
@@ -94,12 +108,12 @@ class Report:
             for step in ctx.flow.steps
             if stopped[step.key]
         ]
-        sources = Counter(v.source or "" for v in views)
+        sources = counts.sources
         return ctx.render(
             "pipeline",
             site=ctx.site_name(site) if site else None,
             all_sites=site is None,
-            total=len(views),
+            total=total,
             stages=[{"label": ctx.stage(s), "count": stages[s]} for s in ORDER if stages[s]],
             funnel=steps,
             dropoff=dropoff,

@@ -17,6 +17,7 @@ from bot.kernel.actions import Button, EditPressed, Keyboard, Response, Toast
 from bot.pipeline.buttons import Card, Decide, Note, encode
 from bot.pipeline.context import PipelineContext
 from bot.pipeline.models import CandidateView
+from bot.pipeline.views import visible_sites
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,10 @@ class Review:
 
     async def queue(self, member: StaffMember) -> Response:
         ctx = self.ctx
-        views = [v for v in await ctx.visible(member) if in_queue(v)]
-        views.sort(key=lambda v: (v.submitted_at or v.created_at, v.id))
+        count, views = await ctx.store.review_queue(visible_sites(member), MAX_REVIEW_ITEMS)
         response = Response()
-        response.send(
-            ctx.render("review_header", count=len(views), shown=min(len(views), MAX_REVIEW_ITEMS))
-        )
-        for view in views[:MAX_REVIEW_ITEMS]:
+        response.send(ctx.render("review_header", count=count, shown=len(views)))
+        for view in views:
             response.send(*self.item(view))
         if self.unanswered is not None:
             late = await self.unanswered(None if member.is_admin else frozenset(member.sites))

@@ -9,23 +9,30 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.config import StaffMember
-from bot.core.diversity import gender_counts, masked_counts, qpv_share
+from bot.core.diversity import Share, gender_counts, masked_counts, qpv_share
 from bot.core.pipeline import Stage
 from bot.core.ranking import Ranked, rank
 from bot.kernel.actions import Button, Response, rows
 from bot.pipeline.buttons import Export, ExportShortlist, ShowShortlist, encode
 from bot.pipeline.context import MAX_LIST, PipelineContext
 from bot.pipeline.models import CandidateView, Cohort
+from bot.pipeline.read_store import GroupCounts
 from bot.pipeline.views import fr_date, ranking_facts, visible_sites
+
+LINES = MAX_LIST * 2  # lines of a shortlist shown
 
 
 @dataclass(frozen=True)
 class ShortlistView:
+    """A cohort's shortlist: its first lines ranked (all of it for an export), the whole of it
+    counted, the admitted."""
+
     cohort: Cohort
-    ranked: list[Ranked]
+    ranked: list[Ranked]  # the first lines (everyone with `everyone`), positions from 1
     people: dict[int, CandidateView]
     admitted: list[CandidateView]
     top_n: int
+    whole: GroupCounts  # everyone on the shortlist, counted in SQL
 
 
 class Shortlist:
@@ -60,25 +67,46 @@ class Shortlist:
                 return cohort, int(args[-1])
         return None, None
 
-    async def view(self, cohort: Cohort, top_n: int | None = None) -> ShortlistView:
+    async def view(
+        self, cohort: Cohort, top_n: int | None = None, *, everyone: bool = False
+    ) -> ShortlistView:
+        """The shortlist: SQL counts it and picks its first lines in the rules' order
+        (bot/pipeline/read_store.py ranking_order); the pure rank() ranks those lines and gives
+        each the facts it looked at."""
         ctx = self.ctx
-        views = await ctx.store.candidates({cohort.site})
-        ready = [
-            v
-            for v in views
-            if v.stage in ctx.rules.ready_stages
-            and (v.cohort_id is None or v.cohort_id == cohort.id or v.stage is not Stage.WAITLISTED)
-        ]
-        people = {v.id: v for v in ready}
-        ranked = rank({v.id: ranking_facts(v, ctx.qpv) for v in ready}, ctx.rules)
-        admitted = [
-            v
-            for v in views
-            if v.cohort_id == cohort.id and v.stage in (Stage.ADMITTED, Stage.IN_TRAINING)
-        ]
+        store = ctx.store
+        stages = ctx.rules.ready_stages
+        qpv = list(ctx.qpv.postcodes)
+        admitted = await store.in_cohort(cohort.id, (Stage.ADMITTED, Stage.IN_TRAINING))
+        whole = await store.ready_counts(cohort.site, stages, cohort.id, qpv)
         if top_n is None:
             top_n = max(cohort.capacity - len(admitted), 0)
-        return ShortlistView(cohort, ranked, people, admitted, min(top_n, len(ranked)))
+        top_n = min(top_n, whole.count)
+        rules = [(r.fact, r.prefer) for r in ctx.rules.rules]
+        limit = None if everyone else max(top_n, LINES)
+        first = await store.ranked_ready(cohort.site, stages, cohort.id, rules, qpv, limit)
+        people = {v.id: v for v in first}
+        ranked = rank({v.id: ranking_facts(v, ctx.qpv) for v in first}, ctx.rules)
+        return ShortlistView(cohort, ranked, people, admitted, top_n, whole)
+
+    def _counted(self, whole: GroupCounts) -> dict[str, Any]:
+        """The aggregates of a group counted in SQL, as _aggregates shows a list of people."""
+        ctx = self.ctx
+        small = ctx.rules.small_group
+        genders = gender_counts(g for g, n in whole.genders for _ in range(n))
+        share = genders.women_share(ctx.rules.women_target, small)
+        return {
+            "count": whole.count,
+            "genders": genders.shown(small),
+            "women_share": share.text,
+            "below_target": share.below_target,
+            "qpv_share": Share(whole.qpv, whole.count, None, small).text,
+            "sources": masked_counts(
+                (s for s, n in whole.sources for _ in range(n)),
+                small,
+                ctx.label("staff.no_source"),
+            )[:6],
+        }
 
     def _aggregates(self, group: Sequence[CandidateView]) -> dict[str, Any]:
         ctx = self.ctx
@@ -99,7 +127,7 @@ class Shortlist:
     def context(self, sv: ShortlistView) -> dict[str, Any]:
         ctx = self.ctx
         lines = []
-        for r in sv.ranked[: MAX_LIST * 2]:
+        for r in sv.ranked[:LINES]:
             view = sv.people[r.candidate_id]
             lines.append(
                 {
@@ -109,7 +137,6 @@ class Shortlist:
                     "in_top": r.position <= sv.top_n,
                 }
             )
-        shortlisted = [sv.people[r.candidate_id] for r in sv.ranked]
         top = [sv.people[r.candidate_id] for r in sv.ranked[: sv.top_n]]
         return {
             "cohort": {
@@ -120,10 +147,10 @@ class Shortlist:
                 "capacity": sv.cohort.capacity,
             },
             "lines": lines,
-            "total": len(sv.ranked),
-            "more": max(len(sv.ranked) - len(lines), 0),
+            "total": sv.whole.count,
+            "more": max(sv.whole.count - len(lines), 0),
             "rules": [ctx.label(f"rank.{rule.fact}") for rule in ctx.rules.rules],
-            "shortlist": self._aggregates(shortlisted),
+            "shortlist": self._counted(sv.whole),
             "admitted": self._aggregates(sv.admitted),
             # Adding fewer than 5 people to the admitted group would show their genders by
             # difference: the "what if" is only computed for 5 people or more.

@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
-from bot.core.pipeline import (
-    COHORT_STAGES,
-    Facts,
-    Stage,
-    TransitionRefused,
-    check_move,
-    derive,
-)
+from bot.core.pipeline import COHORT_STAGES, Stage, TransitionRefused, check_move
 from bot.core.text import fold
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
-from bot.pipeline.models import CandidateView, Cohort, Event
+from bot.pipeline.models import Cohort
+from bot.pipeline.read_store import CandidateReads
 from bot.screening.store import insert_event as _event
 from bot.screening.store import iso
 
@@ -84,12 +78,7 @@ class Reviewed:
     at: dt.datetime
 
 
-def _event_row(row: aiosqlite.Row) -> Event:
-    detail = json.loads(row["detail"]) if row["detail"] else {}
-    return Event(str(row["at"]), str(row["kind"]), detail if isinstance(detail, dict) else {})
-
-
-class PipelineStore:
+class PipelineStore(CandidateReads):
     def __init__(self, db: Database, work: UnitOfWork) -> None:
         self.db = db
         self.work = work  # moves, reviews and new cohorts raise events (Moved, Reviewed...) in it
@@ -155,71 +144,6 @@ class PipelineStore:
 
     async def next_open_cohort(self, site: str, today: dt.date) -> Cohort | None:
         return next((c for c in await self.cohorts({site}) if c.is_open(today)), None)
-
-    # ---------------------------------------------------------------- candidates
-    async def candidates(
-        self, sites: Collection[str] | None = None, ids: Iterable[int] | None = None
-    ) -> list[CandidateView]:
-        """Candidates with answers and history; `sites` None means every site (and no site)."""
-        where = ""
-        params: tuple[int, ...] = ()
-        if ids is not None:
-            id_list = [int(i) for i in ids]
-            if not id_list:
-                return []
-            where = f" WHERE id IN ({','.join('?' * len(id_list))})"
-            params = tuple(id_list)
-        rows = await self.db.fetchall(f"SELECT * FROM candidates{where} ORDER BY id", params)
-        cand_where = where.replace("id IN", "candidate_id IN")
-        answers: dict[int, dict[str, Any]] = {}
-        for r in await self.db.fetchall(
-            f"SELECT candidate_id, step, value FROM answers{cand_where}"
-            f"{' AND' if where else ' WHERE'} complete = 1",
-            params,
-        ):
-            answers.setdefault(int(r["candidate_id"]), {})[str(r["step"])] = json.loads(r["value"])
-        events: dict[int, list[Event]] = {}
-        for r in await self.db.fetchall(
-            f"SELECT candidate_id, at, kind, detail FROM candidate_events{cand_where} ORDER BY id",
-            params,
-        ):
-            events.setdefault(int(r["candidate_id"]), []).append(_event_row(r))
-        placements = {
-            int(r["candidate_id"]): int(r["cohort_id"])
-            for r in await self.db.fetchall(
-                f"SELECT candidate_id, cohort_id FROM placements{cand_where}", params
-            )
-        }
-        views = []
-        for row in rows:
-            cid = int(row["id"])
-            view = CandidateView(
-                id=cid,
-                chat_id=int(row["chat_id"]),
-                language=str(row["language"]),
-                source=row["source"],
-                status=str(row["status"]),
-                result=row["result"],
-                reasons=json.loads(row["result_reasons"] or "[]"),
-                review_status=row["review_status"],
-                human_requested_at=row["human_requested_at"],
-                created_at=str(row["created_at"]),
-                submitted_at=row["submitted_at"],
-                answers=answers.get(cid, {}),
-                events=events.get(cid, []),
-                cohort_id=placements.get(cid),
-            )
-            if sites is None or view.site in sites:
-                views.append(view)
-        return views
-
-    async def candidate(self, candidate_id: int) -> CandidateView | None:
-        found = await self.candidates(ids=[candidate_id])
-        return found[0] if found else None
-
-    async def stage_of(self, candidate_id: int) -> Stage | None:
-        view = await self.candidate(candidate_id)
-        return view.stage if view else None
 
     # --------------------------------------------------------------------- moves
     async def move(
@@ -315,10 +239,9 @@ class PipelineStore:
             "SELECT candidate_id FROM placements WHERE cohort_id = ? ORDER BY candidate_id",
             (cohort_id,),
         )
-        ids = [int(r["candidate_id"]) for r in rows]
         if stages is None:
-            return ids
-        return [v.id for v in await self.candidates(ids=ids) if v.stage in stages]
+            return [int(r["candidate_id"]) for r in rows]
+        return [v.id for v in await self.in_cohort(cohort_id, stages)]
 
     # ------------------------------------------------------------ reviews, notes
     async def review(
@@ -394,20 +317,11 @@ class PipelineStore:
 
 
 async def current_stage(conn: aiosqlite.Connection, candidate_id: int) -> Stage | None:
-    """A candidate's stage read through the caller's connection (inside its transaction)."""
-    cursor = await conn.execute(
-        "SELECT status, result, review_status FROM candidates WHERE id = ?", (candidate_id,)
-    )
+    """A candidate's stage read through the caller's connection (inside its transaction): the
+    column kept equal to the derivation from the facts (bot/db/stage.py)."""
+    cursor = await conn.execute("SELECT stage FROM candidates WHERE id = ?", (candidate_id,))
     row = await cursor.fetchone()
-    if row is None:
-        return None
-    cursor = await conn.execute(
-        "SELECT at, kind, detail FROM candidate_events WHERE candidate_id = ? ORDER BY id",
-        (candidate_id,),
-    )
-    events = tuple((e.kind, e.detail) for e in map(_event_row, await cursor.fetchall()))
-    facts = Facts(str(row["status"]), row["result"], row["review_status"], events)
-    return derive(facts).stage
+    return Stage(row["stage"]) if row is not None else None
 
 
 async def _seats(
@@ -419,15 +333,14 @@ async def _seats(
     row = await cursor.fetchone()
     if row is None:
         return None
+    seated = ", ".join(f"'{s.value}'" for s in SEATED)  # constants
     cursor = await conn.execute(
-        "SELECT candidate_id FROM placements WHERE cohort_id = ? AND candidate_id != ?",
+        "SELECT COUNT(*) FROM placements p JOIN candidates c ON c.id = p.candidate_id"
+        f" WHERE p.cohort_id = ? AND p.candidate_id != ? AND c.stage IN ({seated})",
         (cohort_id, candidate_id),
     )
-    seated = 0
-    for (other,) in await cursor.fetchall():
-        if await current_stage(conn, int(other)) in SEATED:
-            seated += 1
-    return int(row["capacity"]), seated
+    count = await cursor.fetchone()
+    return int(row["capacity"]), int(count[0]) if count else 0
 
 
 async def _placement(conn: aiosqlite.Connection, candidate_id: int) -> int | None:

@@ -121,12 +121,10 @@ def can_see(member: StaffMember, view: CandidateView) -> bool:
 
 def ranking_facts(view: CandidateView, qpv: QpvList) -> dict[str, object]:
     """The facts the shortlist rules may use (see bot/core/ranking.FACTS); never gender."""
-    visited = view.derived.visited
     return {
-        "attended_session": Stage.ATTENDED in visited,
-        "interviewed": any(
-            s in visited
-            for s in (Stage.INTERVIEW, Stage.WAITLISTED, Stage.ADMITTED, Stage.IN_TRAINING)
+        "attended_session": view.has_reached(Stage.ATTENDED),
+        "interviewed": view.has_reached(
+            Stage.INTERVIEW, Stage.WAITLISTED, Stage.ADMITTED, Stage.IN_TRAINING
         ),
         "available": view.answers.get("availability") == "yes",
         "followed": view.answers.get("followed_by") in FOLLOWED,

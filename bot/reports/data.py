@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from bot.alumni.facts import STAGES
-from bot.alumni.facts_store import person_facts
+from bot.alumni.facts_store import chunks as facts_chunks
 from bot.alumni.store import AlumniStore, CohortKey
 from bot.core.outcomes import EMPTY_RATES, Outcomes, Rates, rates_from_counts, ratio
 from bot.db.database import Database
@@ -57,9 +57,10 @@ async def funnel_counts(
     counts: dict[tuple[int, str], dict[str, Counter[str]]] = defaultdict(
         lambda: {s: Counter() for s in STAGES}
     )
-    for person in await person_facts(db, tz):
-        for stage in person.stages:
-            counts[(person.year, person.site)][stage][person.gender] += 1
+    async for people in facts_chunks(db, tz):
+        for person in people:
+            for stage in person.stages:
+                counts[(person.year, person.site)][stage][person.gender] += 1
     for year, site, stage, gender, count in await funnel_aggregates(db):
         if stage in STAGES:
             counts[(year, site)][stage][gender] += count

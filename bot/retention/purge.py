@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from bot.alumni.facts import PersonFacts
-from bot.alumni.facts_store import person_facts
+from bot.alumni.facts_store import chunks as facts_chunks
 from bot.core.followup import FollowupPolicy
 from bot.core.retention import RetentionPolicy, alumni_erasable, candidate_cutoff
 from bot.db.database import Database
@@ -28,6 +29,7 @@ from bot.db.unit_of_work import UnitOfWork
 from bot.retention import store
 
 log = logging.getLogger(__name__)
+BATCH = 25  # people erased in one transaction
 
 
 @dataclass(frozen=True)
@@ -48,29 +50,41 @@ async def plan_purge(
     retention: RetentionPolicy,
     followup: FollowupPolicy,
 ) -> tuple[PurgePlan, list[PersonFacts]]:
+    """Who is erased, read a chunk of people at a time (only those chosen are kept)."""
     cutoff = candidate_cutoff(now, retention)
     today = now.astimezone(tz).date()
-    candidates: list[int] = []
-    alumni: list[int] = []
-    unexited: list[int] = []
+    found: dict[str, list[int]] = {"candidate": [], "alumnus": [], "admitted_not_exited": []}
     chosen: list[PersonFacts] = []
-    for person in await person_facts(db, tz):
-        if person.alumnus:
-            assert person.exit_date is not None
-            if alumni_erasable(person.exit_date, today, followup, retention):
-                alumni.append(person.id)
+    async for people in facts_chunks(db, tz):
+        for person in people:
+            kind = _erasable(person, cutoff, today, tz, followup, retention)
+            if kind is not None:
+                found[kind].append(person.id)
                 chosen.append(person)
-        elif not person.admitted and person.last_contact_at < cutoff:
-            candidates.append(person.id)
-            chosen.append(person)
-        elif person.admitted:
-            left = person.last_contact_at.astimezone(tz).date()
-            if person.cohort_end is not None:
-                left = max(left, person.cohort_end)
-            if alumni_erasable(left, today, followup, retention):
-                unexited.append(person.id)
-                chosen.append(person)
-    return PurgePlan(tuple(candidates), tuple(alumni), tuple(unexited)), chosen
+    plan = PurgePlan(
+        tuple(found["candidate"]), tuple(found["alumnus"]), tuple(found["admitted_not_exited"])
+    )
+    return plan, chosen
+
+
+def _erasable(
+    person: PersonFacts,
+    cutoff: dt.datetime,
+    today: dt.date,
+    tz: ZoneInfo,
+    followup: FollowupPolicy,
+    retention: RetentionPolicy,
+) -> str | None:
+    """The kind of erasure due for this person now, None if they are kept."""
+    if person.alumnus:
+        assert person.exit_date is not None
+        return "alumnus" if alumni_erasable(person.exit_date, today, followup, retention) else None
+    if not person.admitted:
+        return "candidate" if person.last_contact_at < cutoff else None
+    left = person.last_contact_at.astimezone(tz).date()
+    if person.cohort_end is not None:
+        left = max(left, person.cohort_end)
+    return "admitted_not_exited" if alumni_erasable(left, today, followup, retention) else None
 
 
 async def purge(
@@ -88,17 +102,21 @@ async def purge(
     plan, people = await plan_purge(db, now, tz, retention, followup)
     if dry_run or plan.total == 0:
         return plan
-    async with (work or UnitOfWork(db))() as unit:
-        for person in people:
-            await store.erase(unit, person, now)
-        kinds = (
-            ("candidate", plan.candidates),
-            ("alumnus", plan.alumni),
-            ("admitted_not_exited", plan.unexited),
-        )
-        for kind, ids in kinds:
-            if ids:
-                await store.record_erasures(db, kind, len(ids), now)
+    kinds = {
+        **dict.fromkeys(plan.candidates, "candidate"),
+        **dict.fromkeys(plan.alumni, "alumnus"),
+        **dict.fromkeys(plan.unexited, "admitted_not_exited"),
+    }
+    # A batch of people a transaction, with the count of its erasures: candidates' replies get
+    # the database between two batches, and what is erased is always counted.
+    unit_of_work = work or UnitOfWork(db)
+    for start in range(0, len(people), BATCH):
+        batch = people[start : start + BATCH]
+        async with unit_of_work() as unit:
+            for person in batch:
+                await store.erase(unit, person, now)
+            for kind, count in Counter(kinds[p.id] for p in batch).items():
+                await store.record_erasures(db, kind, count, now)
     # The erased rows' old page images leave the WAL now, not at shutdown (see Database).
     await db.checkpoint()
     log.info(

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.db import stage
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
 from bot.kernel.erasure import Erasing
@@ -158,11 +159,13 @@ class CandidateStore:
             fields["result_reasons"] = json.dumps(fields["result_reasons"])
         at = iso(now)
         assignments = ", ".join(f"{name} = ?" for name in fields)
-        await self.db.execute(
-            f"UPDATE candidates SET {assignments}, updated_at = ?, last_contact_at = ?"
-            " WHERE id = ?",
-            (*fields.values(), at, at, candidate_id),
-        )
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                f"UPDATE candidates SET {assignments}, updated_at = ?, last_contact_at = ?"
+                " WHERE id = ?",
+                (*fields.values(), at, at, candidate_id),
+            )
+            await stage.refresh(conn, candidate_id)  # status, result... are facts of the stage
 
     async def add_event(
         self, candidate_id: int, kind: str, now: dt.datetime, detail: dict[str, Any] | None = None
@@ -300,7 +303,8 @@ async def insert_event(
     detail: dict[str, Any] | None,
 ) -> None:
     """One row of a candidate's history, inside the caller's transaction (every feature's
-    events go through here: screening, sessions, pipeline, re-engagement)."""
+    events go through here: screening, sessions, pipeline, re-engagement). The stage kept in
+    SQL is written again from the facts in the same transaction (bot/db/stage.py)."""
     when = iso(at) if isinstance(at, dt.datetime) else at
     await conn.execute(
         "INSERT INTO candidate_events (candidate_id, at, kind, detail) VALUES (?, ?, ?, ?)",
@@ -311,6 +315,7 @@ async def insert_event(
             json.dumps(detail, ensure_ascii=False) if detail is not None else None,
         ),
     )
+    await stage.refresh(conn, candidate_id)
 
 
 _event = insert_event
