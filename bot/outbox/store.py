@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,26 @@ async def schedule(
         ),
     )
     return cursor.rowcount == 1
+
+
+async def forget(
+    conn: aiosqlite.Connection, *, keys: Sequence[str] = (), prefixes: Sequence[str] = ()
+) -> int:
+    """Delete the rows with one of `keys`, or whose key starts with one of `prefixes` (each
+    ending with ':'), whatever their state: at an erasure, the rows that name the person by
+    nothing but the ids of their rows, so that an id reused later never finds its key taken
+    (the next person's message would never leave). How many went."""
+    gone = 0
+    for key in keys:
+        cursor = await conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
+        gone += cursor.rowcount
+    for prefix in prefixes:
+        cursor = await conn.execute(
+            "DELETE FROM outbox WHERE key >= ? AND key < ?",
+            (prefix, prefix[:-1] + ";"),  # ';' follows ':': every key starting with the prefix
+        )
+        gone += cursor.rowcount
+    return gone
 
 
 async def cancel(
