@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import logging
 import sys
 from pathlib import Path
@@ -87,16 +88,45 @@ def restore(settings: Settings, file: Path) -> str:
     from bot.db.database import load_migrations
     from bot.kernel.clock import SystemClock
     from bot.ops.backup import restore as restore_backup
+    from bot.ops.backup import taken_at
+    from bot.ops.erasure_journal import MARGIN
 
     code_version = max(m.version for m in load_migrations())
     done = restore_backup(file, settings.database, SystemClock().now(), code_version)
     kept = f"; the previous database is kept as {done.aside}" if done.aside else ""
     people = done.counts.get("candidates", 0)
+    erased = asyncio.run(reapply_erasures(settings))
+    taken = taken_at(file, settings.database)
+    kept_days = settings.backup_keep + MARGIN.days
+    too_old = taken is not None and SystemClock().now() - taken > dt.timedelta(days=kept_days)
+    warning = (
+        f" Warning: this backup is older than the erasure journal keeps ({kept_days} days):"
+        " people erased before that may be back; check with the person in charge of data."
+        if too_old
+        else ""
+    )
     return (
         f"{settings.database}: restored from {file} (integrity ok, schema version "
-        f"{done.version}, {people} candidates){kept}. Start the bot: it applies newer "
-        "migrations, if any."
+        f"{done.version}, {people} candidates){kept}. {erased} erasure(s) made after this "
+        f"backup re-applied (the erasure journal).{warning} Start the bot."
     )
+
+
+async def reapply_erasures(settings: Settings) -> int:
+    """After a restore: the schema brought up to date (no backup before it: the file restored
+    is one), then the people erased since that backup erased again (bot/ops/erasures.py)."""
+    from bot.app import build_services
+    from bot.db.database import Database
+
+    bare = Database(settings.database)
+    await bare.connect()  # migrations, if the backup is older than the code
+    await bare.close()
+    services = build_services(settings)
+    await services.db.connect()
+    try:
+        return await services.erasures.reapply()
+    finally:
+        await services.db.close()
 
 
 async def migrate(settings: Settings) -> None:
@@ -116,28 +146,18 @@ async def migrate(settings: Settings) -> None:
 
 async def purge(settings: Settings, *, dry_run: bool) -> None:
     """The retention purge (issue 5), as the daily job runs it; --dry-run only counts."""
-    from bot.core.outcomes import load_outcomes
-    from bot.core.sites import load_programme
-    from bot.db.database import Database
-    from bot.kernel.clock import SystemClock
-    from bot.retention.purge import describe, purge, retention_policy
+    from bot.app import build_services
+    from bot.retention.purge import describe, purge
 
-    programme = load_programme(settings.rules_file)
-    outcomes = load_outcomes(settings.outcomes_file)
-    policy = retention_policy(programme.retention_months, outcomes.alumni_delay_months)
-    db = Database(settings.database)
-    await db.connect()
+    services = build_services(settings)  # its unit of work: topics deleted, the journal
+    r = services.retention
+    await services.db.connect()
     try:
         plan = await purge(
-            db,
-            SystemClock().now(),
-            settings.timezone,
-            policy,
-            outcomes.followup,
-            dry_run=dry_run,
+            r.db, r.clock.now(), r.timezone, r.retention, r.followup, dry_run=dry_run, work=r.work
         )
     finally:
-        await db.close()
+        await services.db.close()
     print(f"{settings.database}: {describe(plan, dry_run=dry_run)}")
 
 

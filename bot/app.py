@@ -30,14 +30,18 @@ from bot.inbox.service import Inbox
 from bot.interviews import handlers as interviews_handlers
 from bot.interviews.feature import InterviewBase
 from bot.kernel.clock import Clock, SystemClock
+from bot.kernel.erasure import Erasing
 from bot.kernel.forum import Forum
 from bot.kernel.rendering import Renderer
 from bot.messages import handlers as messages_handlers
+from bot.messages.cleanup import Cleanup
 from bot.messages.service import Messaging
 from bot.messages.store import MessageStore
 from bot.ops.alerts import Alerts
 from bot.ops.alerts_store import AlertStore
 from bot.ops.backup import Backups
+from bot.ops.erasure_journal import ErasureJournal
+from bot.ops.erasures import Erasures
 from bot.ops.health import HealthCheck, Heartbeat, Liveness
 from bot.ops.health_store import HealthStore
 from bot.ops.service import Operations
@@ -132,6 +136,9 @@ def build_services(
     session_reactions = SessionReactions(store=session_store)
     interview_base = InterviewBase.of(db, settings, renderer, programme, clock)
     decision_reactions = DecisionReactions(renderer, programme, settings)
+    message_store = MessageStore(db)
+    cleanup = Cleanup(store=message_store, forum=forum)  # relays deleted after an erasure
+    journal = ErasureJournal.of(settings.database)  # erasures outlive a restore
     work = UnitOfWork(
         db,
         {
@@ -144,6 +151,12 @@ def build_services(
             Reviewed: [decision_reactions.on_reviewed],  # orientation confirmed -> tell them
             CohortCreated: [reengagement_reactions.on_cohort_created],  # tell the opted-in
             ScreeningRestarted: [session_reactions.on_restarted],  # its booking goes too
+            # before the erased person's rows go: their topic's deletion queued, the journal
+            Erasing: [
+                cleanup.on_erasing,
+                decision_reactions.on_erasing,
+                *([journal.on_erasing] if journal else []),
+            ],
         },
     )
     candidates = CandidateStore(db, work)
@@ -207,7 +220,7 @@ def build_services(
     consent = Consent(conversation)
     messaging = Messaging(
         db=db,
-        store=MessageStore(db),
+        store=message_store,
         candidates=candidates,
         renderer=renderer,
         settings=settings,
@@ -250,6 +263,10 @@ def build_services(
         timezone=settings.timezone,
         retention=retention_policy(programme.retention_months, outcomes.alumni_delay_months),
         followup=outcomes.followup,
+        work=work,  # Erasing: forum topics, the erasure journal
+    )
+    erasures = Erasures(
+        journal=journal, candidates=candidates, retention=retention, backups=backups, clock=clock
     )
     staff_ctx = PipelineContext(
         settings=settings,
@@ -342,6 +359,7 @@ def build_services(
             *messaging.kinds(),
             *decisions.kinds(),
             ops.alerts.kind(),  # alerts to the staff group or the admins (issue 14)
+            cleanup.kind(ops.alerts.raise_alert),  # an erased person's topic and relays
             *extra_kinds,  # tests of the outbox itself add their own
         ],
         planners=[digest.plan, nudges.plan, messaging.plan, ops.alerts.watch],
@@ -367,6 +385,7 @@ def build_services(
         backups=backups,
         ops=ops,
         inbox=Inbox.of(db, clock),
+        erasures=erasures,
     )
 
 
@@ -393,6 +412,9 @@ def build_application(
 
     async def on_init(application: App) -> None:
         await services.db.connect()
+        # a database put back by hand: the erasures made since its copy, again (the journal)
+        await services.erasures.reapply()
+        services.erasures.prune()
         services.staff.digest.bot_username = application.bot.username  # digest deep links
         await services.outbox.recover()  # rows a crash left mid-send, before the first run
         await inbox_handlers.take_up(application)  # what a crash or a stop left, queued first
@@ -430,7 +452,7 @@ def build_application(
     application.bot_data["services"] = services
     inbox_handlers.register(application, services.inbox, services.screening.where_we_are)  # 1st
     schedule_outbox(application, services)
-    schedule_backup(application, services)
+    schedule_backup(application, services)  # daily, then the erasure journal pruned
     schedule_heartbeat(application, services.ops.heartbeat)  # for `python -m bot status`
     note_updates(application, services.ops.liveness)  # the time of the last update
     staff_handlers.register(application, services)  # before the candidate catch-alls

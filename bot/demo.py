@@ -38,7 +38,7 @@ DEMO_PLACES = {
 def demo_database(fresh: bool) -> Path:
     database = Path(os.environ.get("FABNUM_DEMO_DATABASE", "data/demo.db"))
     if fresh:
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", ".erased", ".erased.key"):  # journal: bot/ops
             Path(f"{database}{suffix}").unlink(missing_ok=True)
     return database
 

@@ -15,6 +15,7 @@ from bot.kernel.clock import Clock
 from bot.kernel.rendering import Renderer
 from bot.messages.service import Messaging
 from bot.ops.backup import Backups
+from bot.ops.erasures import Erasures
 from bot.ops.service import Operations
 from bot.outbox.dispatcher import Dispatcher
 from bot.pipeline.service import Pipeline
@@ -48,3 +49,4 @@ class Services:
     backups: Backups  # issue 14: the daily backup, and the one before migrations
     ops: Operations  # issue 14: health, heartbeat, alerts (ops.alerts.raise_alert)
     inbox: Inbox  # issue 14: every update written before it is acknowledged, taken up at start
+    erasures: Erasures  # erasures re-applied after a restore (the erasure journal)

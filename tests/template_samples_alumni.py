@@ -14,6 +14,15 @@ EMPTY = rates_from_counts(0, {}, OUTCOMES)
 BIG = rates_from_counts(20, {"cdi": 5, "cdd_short": 5, "training": 6}, OUTCOMES)
 WHO = {"id": 4, "first_name": NASTY, "cohort": "P1", "milestone": 6}
 
+OUT_COHORT = {"site": "Gonesse", "cohort": NASTY, "year": 2027}
+OUT_EMPTY = {"months": 0, "cells": outcome_cells(EMPTY, OUTCOMES), "groups": []}
+OUT_RATES = {"months": 6, "cells": outcome_cells(RATES, OUTCOMES), "groups": []}
+OUT_BIG = {
+    "months": 12,
+    "cells": outcome_cells(BIG, OUTCOMES),
+    "groups": [(NASTY, f) for _, f in outcome_cells(BIG, OUTCOMES).groups],
+}
+
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "alumni/survey_intro": [
         {"milestone": m, "reminder": r, "first_name": name}
@@ -41,30 +50,28 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"why": w} for w in ("no_cohort", "bad_date", "nobody", "not_in_training", "unknown")
     ],
     "alumni/staff_outcomes": [
-        {
-            "cohorts": [
-                {
-                    "site": "Gonesse",
-                    "cohort": NASTY,
-                    "year": 2027,
-                    "milestones": [
-                        {"months": 0, "cells": outcome_cells(EMPTY, OUTCOMES), "groups": []},
-                        {
-                            "months": 6,
-                            "cells": outcome_cells(RATES, OUTCOMES),
-                            "groups": [],
-                        },
-                        {
-                            "months": 12,
-                            "cells": outcome_cells(BIG, OUTCOMES),
-                            "groups": [(NASTY, f) for _, f in outcome_cells(BIG, OUTCOMES).groups],
-                        },
-                    ],
-                }
-            ],
+        {  # as bot/alumni/outcomes.py packs them: as many milestones as fit in 700 characters
+            "cohorts": [{**OUT_COHORT, "milestones": [OUT_EMPTY, OUT_RATES, OUT_BIG]}],
             "targets": Targets(),
             "small": 5,
-        }
+            "header": True,
+            "footnote": False,
+        },
+        {
+            "cohorts": [{**OUT_COHORT, "milestones": [OUT_BIG]}] * 2,
+            "targets": Targets(),
+            "small": 5,
+            "header": False,
+            "footnote": True,
+        },
+        {
+            "cohorts": [{**OUT_COHORT, "milestones": [OUT_EMPTY]}],
+            "targets": Targets(),
+            "small": 5,
+            "header": True,
+            "footnote": True,
+        },
+        {"cohorts": [], "targets": Targets(), "small": 5, "header": False, "footnote": True},
     ],
     "alumni/staff_outcomes_none": [{"target": NASTY}, {"target": ""}],
     "alumni/staff_chart_caption": [{"target": NASTY}, {"target": ""}],

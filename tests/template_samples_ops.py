@@ -29,6 +29,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {"alert": "backup_failed", "facts": {"error": "OSError", "step": "integrity_check"}},
         {"alert": "backup_failed", "facts": {}},
+        {"alert": "erasure_by_hand", "facts": {"chat": -1001234567890, "topic": 4242}},
+        {
+            "alert": "erasure_by_hand",
+            "facts": {"chat": -1001234567890, "topic": 42, "messages": "43, 44, 45 +12"},
+        },
+        {
+            "alert": "erasure_by_hand",
+            "facts": {"chat": -4567, "messages": ", ".join(str(9_000_000 + i) for i in range(15))},
+        },
         {"alert": "<b>other</b>", "facts": {"odd": "x"}},
     ],
     "ops/status": [

@@ -175,12 +175,27 @@ async def test_each_decision_reaches_the_candidate_in_their_language(
             {"message": "exited"},
         ]
         assert {a["staff_id"] for a in sent} == {nadia.id}
-        # the card's history shows them
+        # the card shows the latest; its whole history (pages of 700 characters) shows them all
         seen = len(staff.messages)
         await staff.command("candidat", "", args=str(lea_id))
         card = await in_chat(server, nadia.id, "Historique", seen)
+        assert f"✉️ message envoyé : sortie (par {nadia.id})" in card.plain_text
+        server.press_button(nadia, card, text="📜 Tout l'historique")
+        page = await in_chat(server, nadia.id, "Historique de", seen + 1)
+        history = page.plain_text
+        while "Suivant ▶️" in [b.text for row in page.buttons for b in row]:
+            before = page.plain_text
+            server.press_button(nadia, page, text="Suivant ▶️")
+
+            def turned(message_id: int = page.message_id, old: str = before) -> bool:
+                now = next(m for m in server.messages(nadia.id) if m.message_id == message_id)
+                return now.plain_text != old
+
+            await server.wait_until(turned, 5, message="next page of the history")
+            page = next(m for m in server.messages(nadia.id) if m.message_id == page.message_id)
+            history += page.plain_text
         for shown in ("admission", "entrée en formation", "sortie"):
-            assert f"✉️ message envoyé : {shown} (par {nadia.id})" in card.plain_text
+            assert f"✉️ message envoyé : {shown} (par {nadia.id})" in history
 
 
 async def test_a_refused_preview_sends_nothing_and_modifier_changes_the_text(

@@ -12,7 +12,8 @@ from telegram.error import BadRequest
 from telegram.ext import ExtBot
 
 from bot.fakeapi import FakeTelegram
-from bot.kernel.forum import NotAForum, TopicGone
+from bot.kernel.forum import MessageGone, NotAForum, TopicGone
+from bot.outbox.errors import Rejected
 from bot.telegram.forum import BotForum
 
 GROUP = -1009876543210
@@ -107,3 +108,31 @@ async def test_the_bots_forum_port_speaks_in_its_own_errors(
         await forum.reopen_topic(GROUP, thread)
     with pytest.raises(TopicGone):
         await forum.close_topic(GROUP, thread)
+
+
+async def test_deleting_a_topic_deletes_its_messages_and_the_port_says_what_is_gone(
+    server: FakeTelegram, bot: ExtBot[Any]
+) -> None:
+    forum = BotForum(bot)
+    server.make_forum(GROUP)
+    nadia = server.new_user("Nadia")
+    thread = await forum.create_topic(GROUP, "#1 Léa")
+    inside = await bot.send_message(GROUP, "dans le sujet", message_thread_id=thread)
+    outside = await bot.send_message(GROUP, "dans le général")
+    server.send_group_text(nadia, GROUP, "réponse", thread_id=thread)
+    await forum.delete_topic(GROUP, thread)
+    deleted = {m.plain_text: m.deleted for m in server.messages(GROUP)}
+    assert deleted == {"dans le sujet": True, "dans le général": False}
+    with pytest.raises(MessageGone):
+        await forum.delete_message(GROUP, inside.message_id)
+    with pytest.raises(TopicGone):
+        await forum.delete_topic(GROUP, thread)
+    await forum.delete_message(GROUP, outside.message_id)
+    assert all(m.deleted for m in server.messages(GROUP))
+    with pytest.raises(MessageGone):
+        await forum.delete_message(GROUP, outside.message_id)
+    server.inject_fault(
+        "deleteMessage", status=400, description="Bad Request: message can't be deleted"
+    )
+    with pytest.raises(Rejected):
+        await forum.delete_message(GROUP, 999)

@@ -124,3 +124,24 @@ async def test_sorties_of_one_cohort_draws_its_exact_rates(
     assert total[0].value("response_rate") == 1.0  # 12 of 12: drawn
     assert total[0].value("positive_among_respondents") is None  # a bound: not drawn
     assert total[3].value("response_rate") == 0.0  # 0 % of 12: a real (empty) bar
+
+
+async def test_sorties_for_many_cohorts_come_in_messages_of_700_characters(
+    services: Services, clock: FakeClock
+) -> None:
+    """Issue 13 C: every message fits on a phone; each cohort's figures are there once, the
+    targets in the first message and the note on small counts in the last."""
+    names = [f"Promo {n:02d}" for n in range(9)]
+    for n, name in enumerate(names):
+        answers: list[str | None] = ["cdi"] * 6 + ["training"] * 6 + [None]
+        await alumni(services, clock, name, "gonesse", answers, 1000 + 100 * n)
+    reply = await services.alumni.outcomes.command(ADMIN, [])
+    texts = [check_telegram_html(a.text) for a in reply.actions if isinstance(a, Send)]
+    assert len(texts) > 2
+    assert all(len(t) <= 700 for t in texts), [len(t) for t in texts]
+    together = "\n".join(texts)
+    for name in names:
+        assert together.count(f"{name} · Gonesse") >= 1
+    assert together.count("• À la sortie : ") == len(names)
+    assert texts[0].startswith("📊 Sorties") and together.count("📊 Sorties") == 1
+    assert "ne sont pas nommées" in texts[-1] and together.count("ne sont pas nommées") == 1

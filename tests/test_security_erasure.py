@@ -205,6 +205,10 @@ def file_traces(database: Path) -> dict[str, list[str]]:
     return found
 
 
+def journal_bytes(database: Path) -> bytes:
+    return Path(f"{database}.erased").read_bytes()
+
+
 def wal_size(database: Path) -> int:
     wal = Path(f"{database}-wal")
     return wal.stat().st_size if wal.exists() else 0
@@ -245,6 +249,9 @@ async def check_after(services: Services, cid: int) -> None:
     database = services.settings.database
     assert file_traces(database) == {"main": [], "-wal": [], "-shm": []}
     assert wal_size(database) == 0  # checkpointed and truncated, with the connection open
+    # the erasure journal (bot/ops/erasure_journal.py) has a line, naming nobody
+    journal = journal_bytes(database)
+    assert journal.count(b"\n") == 1 and str(PERSON.user_id).encode() not in journal
     # the audit still says who did what and when
     audit = await services.pipeline.audit_log()
     moves = [a for a in audit if a["action"] == "stage" and a["detail"]["to"] == "interview"]

@@ -192,28 +192,58 @@ def _texts(response: Response | None) -> list[str]:
     return [re.sub(r"<[^>]+>", "", a.text) for a in response.actions if isinstance(a, Send)]
 
 
-async def test_long_digest_sends_the_call_list_as_a_second_message(
+async def test_long_digest_comes_in_messages_of_700_characters(
     group_settings: Settings, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Issue 13 C: many open cohorts and a long call list make several messages, each within
+    700 characters, in order, nothing lost or repeated (the outbox sends them one by one)."""
     services = build_services(group_settings, clock)
     await services.db.connect()
     try:
-        await _alumni(services, clock, ["Bilal"])
+        names = [f"Prénom{'x' * 30}{i}" for i in range(8)]
+        await _alumni(services, clock, names)
         clock.set(clock.now() + dt.timedelta(days=11))
         await weekly(services).plan(clock.now())
         row = await OutboxStore(services.db).by_key("digest:2026-W50")
         assert row is not None
-        recruitment = await services.staff.digest.text()
+        (counts,) = await services.staff.digest.recruitment()
+        cohorts = [f"📋 <b>Promo {n}</b> : " + "y" * 300 for n in range(5)]
 
-        async def long_digest(sites: object = None) -> str:  # many open cohorts, shortlists
-            return recruitment + "\n" + "x" * (4096 - len(recruitment) - 20)
+        async def many_cohorts(sites: object = None) -> list[str]:
+            return [counts, *cohorts]
 
-        monkeypatch.setattr(services.staff.digest, "text", long_digest)
-        response = await weekly(services).render(row)
-        assert response is not None
-        sends = [a.text for a in response.actions if isinstance(a, Send)]
-        assert len(sends) == 2 and all(len(t) <= 4096 for t in sends)
-        assert "Résumé de la semaine" in sends[0] and "Bilal" in sends[1]
+        monkeypatch.setattr(services.staff.digest, "recruitment", many_cohorts)
+        sends = _texts(await weekly(services).render(row))
+        assert len(sends) >= 4 and all(len(t) <= 700 for t in sends), [len(t) for t in sends]
+        assert "Résumé de la semaine" in sends[0] and "Anciens à appeler : 8" in "".join(sends)
+        together = "\n".join(sends)
+        for n in range(5):
+            assert together.count(f"Promo {n} :") == 1
+        assert all(together.count(name) == 1 for name in names)
+        assert together.index("Promo 4") < together.index("Anciens à appeler")
+    finally:
+        await services.db.close()
+
+
+async def test_a_digest_with_many_cohorts_fits_each_message(
+    group_settings: Settings, clock: FakeClock
+) -> None:
+    """Open cohorts with their shortlists, through the real rendering: one message per cohort
+    or more, the counts first, each within 700 characters."""
+    services = build_services(group_settings, clock)
+    await services.db.connect()
+    try:
+        for n in range(6):
+            await services.staff.cohorts.create(
+                StaffMember(1, "admin"),
+                ["gonesse", "01/03/2027", "30/09/2027", "12", f"Promo {n} de la rentrée de mars"],
+            )
+        parts = await services.staff.digest.recruitment()
+        assert len(parts) >= 2 and "Résumé de la semaine" in parts[0]
+        plain = [re.sub(r"<[^>]+>", "", p) for p in parts]
+        assert all(len(p) <= 700 for p in plain), [len(p) for p in plain]
+        assert sum(p.count("sur la shortlist") for p in plain) == 6
+        assert "Le détail (genres, sources)" in plain[-1]
     finally:
         await services.db.close()
 

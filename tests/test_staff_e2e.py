@@ -121,8 +121,16 @@ async def test_staff_reviews_moves_shortlists_and_exports(
         listed = await admin.command("shortlist", expect="Shortlist Promo Mars", args="promo mars")
         text = listed.plain_text
         assert "Cand0" in text and "Le genre n'est jamais un critère" in text
+        assert "Page 1/2" in text and "Mixité" not in text
+        await press_on(admin, listed, "Suivant ▶️")  # the diversity figures, in its place
+
+        def live() -> SentMessage:  # the message as edited (wait_for_message gave a copy)
+            return next(m for m in admin.messages if m.message_id == listed.message_id)
+
+        await admin.server.wait_until(lambda: "Mixité" in live().plain_text, 5, message="page 2")
+        text = live().plain_text
         assert "femmes < 5 · hommes < 5" in text and "Déjà admis : < 5 personnes" in text
-        assert "Femme" not in text and "Homme" not in text
+        assert "Femme" not in text and "Homme" not in text and "Page 2/2" in text
 
         # the pipeline as CSV, opened with the csv module
         await admin.command("export", expect="Pipeline : 7 candidats", args="pipeline")

@@ -10,8 +10,9 @@ from bot.fakeapi import FakeTelegram
 from bot.fakeapi.html_check import check_telegram_html
 from bot.kernel.actions import Response, Send, Toast
 from bot.kernel.clock import FakeClock
+from bot.kernel.rendering import plain_length
 from bot.pipeline.cards import NOTE_MAX
-from bot.pipeline.views import card_notes, note_pages, plain_length
+from bot.pipeline.views import card_notes, note_pages
 from bot.services import Services
 from tests.botharness import Chat, admin, running_bot, with_staff
 from tests.botharness import services_of as svc
@@ -90,9 +91,9 @@ async def test_a_card_with_long_notes_fits_and_pages_show_them_all(
         seen.extend(t for t in reversed(stored) if t in plain)
         data = buttons(page).get("⏩ Notes plus anciennes")
     assert seen == stored[::-1]  # every note, whole, newest first, once
-    assert "page 3/3" in plain
+    assert "page 9/9" in plain  # a note of 1,000 characters has a page of its own
 
-    for stale in (f"st:nl:{cid}:3", f"st:nl:{cid}:x", "st:nl:99999:0"):
+    for stale in (f"st:nl:{cid}:9", f"st:nl:{cid}:x", "st:nl:99999:0"):
         reply = await staff.button(ADMIN, stale)
         assert isinstance(reply.actions[0], Toast) and not sends(reply)
     other_site = await staff.button(MARCQ, f"st:nl:{cid}:0")
@@ -143,9 +144,11 @@ async def test_long_notes_through_the_bot_api(
         card = await boss.command("candidat", expect="notes de plus", args=str(cid))
         assert "Suivi5" in card.plain_text and "Suivi0" not in card.plain_text
         server.press_button(boss.user, card, text="Toutes les notes")
-        first = await boss.expect("page 1/2")
-        server.press_button(boss.user, first, text="Notes plus anciennes")
-        second = await boss.expect("page 2/2")
-        together = first.plain_text + second.plain_text
+        page = await boss.expect("page 1/6")
+        together = page.plain_text
+        for number in range(2, 7):
+            server.press_button(boss.user, page, text="Notes plus anciennes")
+            page = await boss.expect(f"page {number}/6")
+            together += page.plain_text
         assert all(f"Suivi{n} " in together for n in range(6))
-        assert not second.buttons
+        assert not page.buttons

@@ -10,7 +10,7 @@ from typing import Any
 from bot.config import StaffMember
 from bot.core.pipeline import Stage
 from bot.fakeapi.html_check import check_telegram_html
-from bot.kernel.actions import Response, Send, SendFile, Tell, Toast
+from bot.kernel.actions import EditPressed, Response, Send, SendFile, Tell, Toast
 from bot.kernel.clock import FakeClock
 from bot.screening.store import CandidateStore
 from bot.services import Services
@@ -65,10 +65,28 @@ def buttons(reply: Response) -> dict[str, str]:
     return {
         b.text: b.data
         for a in reply.actions
-        if isinstance(a, Send)
+        if isinstance(a, Send | EditPressed)
         for row in a.keyboard
         for b in row
     }
+
+
+def shown(reply: Response) -> str:
+    """The text of a reply: its new messages, or the message a button press rewrote."""
+    found = [a.text for a in reply.actions if isinstance(a, Send | EditPressed) and a.text]
+    return "\n".join(check_telegram_html(text) for text in found)
+
+
+async def pages(services: Services, member: StaffMember, reply: Response) -> list[str]:
+    """Every page of a paged reply (a shortlist), pressing "Suivant ▶️" to the last: each fits
+    in 700 characters."""
+    found = [shown(reply)]
+    while (data := buttons(reply).get("Suivant ▶️")) is not None:
+        reply = await services.staff.button(member, data)
+        found.append(shown(reply))
+        assert len(found) < 50
+    assert all(0 < len(page) <= 700 for page in found), [len(p) for p in found]
+    return found
 
 
 async def test_review_overturn_drafts_the_candidate_message_for_a_preview(
@@ -136,7 +154,7 @@ async def test_card_never_shows_gender(services: Services, clock: FakeClock) -> 
     cid = await seed_candidate(services.candidates, clock.now(), 1001, answers={"gender": "femme"})
     text = texts(await services.staff.cards.find(ADMIN, str(cid)))
     assert "Femme" not in text and "Genre" not in text and "femme" not in text
-    assert "Code postal : 95500" in text and "Code postal avec un QPV" in text
+    assert "Code postal : 95500 (QPV)" in text
 
 
 async def test_moves_from_the_card_with_cohort_choice(services: Services, clock: FakeClock) -> None:
@@ -282,7 +300,11 @@ async def test_shortlist_order_reasons_and_masked_aggregates(
     services: Services, clock: FakeClock
 ) -> None:
     await make_cohort_with_people(services, clock)
-    text = texts(await services.staff.shortlist.command(GONESSE, ["promo", "mars", "2027"]))
+    reply = await services.staff.shortlist.command(GONESSE, ["promo", "mars", "2027"])
+    every = await pages(services, GONESSE, reply)
+    assert "Page 1/" in every[0] and every[-1].startswith("📋 Shortlist Promo Mars 2027")
+    assert "Mixité" in every[-1] and "Mixité" not in "".join(every[:-1])
+    text = "\n".join(every)
     lines = [line for line in text.splitlines() if line[:2].rstrip(".").isdigit()]
     assert lines[0].startswith("1. ⭐ #") and "Cand5" in lines[0]  # attended a session
     assert "Cand1" in lines[-1]  # not available: last
@@ -303,11 +325,13 @@ async def test_shortlist_order_reasons_and_masked_aggregates(
     assert "Aucun candidat ni promo" in texts(
         await services.staff.shortlist.command(MARCQ, ["promo", "mars", "2027"])
     )
-    top3 = texts(await services.staff.shortlist.command(ADMIN, ["promo", "mars", "2027", "3"]))
+    reply = await services.staff.shortlist.command(ADMIN, ["promo", "mars", "2027", "3"])
+    top3 = "\n".join(await pages(services, ADMIN, reply))
     # fewer than 5 added people: no "what if", their genders would show by difference
     assert "Si les 3 premiers étaient admis : pas de calcul sous 5 personnes" in top3
     assert top3.count("⭐") == 3 and "part des femmes" in top3
-    top5 = texts(await services.staff.shortlist.command(ADMIN, ["promo", "mars", "2027", "5"]))
+    reply = await services.staff.shortlist.command(ADMIN, ["promo", "mars", "2027", "5"])
+    top5 = "\n".join(await pages(services, ADMIN, reply))
     assert "Si les 5 premiers (⭐) étaient admis : 11 personnes" in top5
 
 
@@ -342,8 +366,10 @@ async def test_card_shows_every_answer_of_the_flow_but_gender(
     cid = await seed_candidate(services.candidates, clock.now(), 1001)
     card = texts(await services.staff.cards.find(ADMIN, str(cid)))
     given = fs.profile(gender="no_answer")
-    for line in fs.lines(given, but=("first_name", "gender")):  # the name is the card's title
+    # name and site are the card's title
+    for line in fs.lines(given, but=("first_name", "gender", "site")):
         assert line in card, line
+    assert card.startswith(f"🗂 #{cid} Léa · {fs.shown('site', given)}")
     assert fs.label("fr", "title.gender") not in card
     assert fs.shown("gender", given) not in card
 

@@ -18,6 +18,7 @@ from bot.core.disclosure import SMALL
 from bot.core.text import fold
 from bot.db.database import Database
 from bot.kernel.actions import Later, Response, SendFile, SendPhoto
+from bot.kernel.rendering import MAX_TEXT, plain_length
 
 if TYPE_CHECKING:
     from bot.reports.data import FundersReport
@@ -46,6 +47,41 @@ class OutcomeReports:
     def __init__(self, ctx: AlumniContext, *, db: Database) -> None:
         self.ctx = ctx
         self.db = db
+
+    def _texts(self, cohorts: list[dict[str, Any]], targets: Any) -> list[str]:
+        """The figures in messages of at most MAX_TEXT characters: as many milestones as fit
+        in each (a cohort's title again where it goes on), the targets first, the note last."""
+        ctx = self.ctx
+
+        def render(chunk: list[dict[str, Any]], header: bool, footnote: bool) -> str:
+            return ctx.render(
+                ctx.staff_lang,
+                "alumni/staff_outcomes",
+                cohorts=chunk,
+                targets=targets,
+                small=SMALL,
+                header=header,
+                footnote=footnote,
+            )
+
+        texts: list[str] = []
+        chunk: list[dict[str, Any]] = []
+        for cohort in cohorts:
+            for milestone in cohort["milestones"]:
+                grown = [dict(c) for c in chunk]
+                if grown and grown[-1]["key"] is cohort:
+                    grown[-1]["milestones"] = [*grown[-1]["milestones"], milestone]
+                else:
+                    grown.append({**cohort, "key": cohort, "milestones": [milestone]})
+                if chunk and plain_length(render(grown, not texts, False)) > MAX_TEXT:
+                    texts.append(render(chunk, not texts, False))
+                    grown = [{**cohort, "key": cohort, "milestones": [milestone]}]
+                chunk = grown
+        last = render(chunk, not texts, True)
+        if plain_length(last) > MAX_TEXT and chunk:
+            texts.append(render(chunk, not texts, False))
+            last = render([], False, True)
+        return [*texts, last]
 
     async def command(self, member: StaffMember, args: Sequence[str]) -> Response:
         """/sorties [cohort | site | year]: rates per cohort and milestone, a chart, the report."""
@@ -104,9 +140,9 @@ class OutcomeReports:
             }
             for c, mine in zip(found, cells, strict=True)
         ]
-        text = ctx.render(
-            lang, "alumni/staff_outcomes", cohorts=cohorts, targets=outcomes.targets, small=SMALL
-        )
+        reply = Response()
+        for text in self._texts(cohorts, outcomes.targets):
+            reply.send(text)
         # the chart sums cohorts: a total that would give back a cohort's masked figure is not drawn
         by_milestone: dict[int, list[OutcomeCells]] = {}
         for mine in cells:
@@ -150,4 +186,4 @@ class OutcomeReports:
             )
             return later.add(chart)  # after the text and the report, as it always came
 
-        return Response().send(text).add(Later(attachments))
+        return reply.add(Later(attachments))

@@ -7,6 +7,8 @@ what they write (an outbox row, most often) commits or rolls back with the chang
 and the feature that raised the event does not know who listens.
 
 Nested use joins the outer unit of work: its events are handled when the outermost one ends.
+`work.announce(event)` handles one at once instead, for a change whose rows the handlers must
+still read (an erasure: bot/kernel/erasure.py).
 """
 
 from __future__ import annotations
@@ -27,12 +29,22 @@ MAX_ROUNDS = 20  # handlers may raise events in turn; a loop of reactions is a b
 class Work:
     """The transaction in progress: its connection, and the events raised so far."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        conn: aiosqlite.Connection,
+        handlers: Mapping[type, Sequence[EventHandler]] | None = None,
+    ) -> None:
         self.conn = conn
         self.pending: list[object] = []
+        self._handlers = handlers or {}
 
     def emit(self, event: object) -> None:
         self.pending.append(event)
+
+    async def announce(self, event: object) -> None:
+        """Handle `event` now, inside the transaction, before the caller goes on."""
+        for handler in self._handlers.get(type(event), ()):
+            await handler(self.conn, event)
 
 
 class UnitOfWork:
@@ -52,7 +64,7 @@ class UnitOfWork:
             yield outer
             return
         async with self.db.transaction() as conn:
-            work = Work(conn)
+            work = Work(conn, self.handlers)
             self._current[task] = work
             try:
                 yield work

@@ -20,8 +20,9 @@ from bot.core.sites import Programme
 from bot.decisions import rules, store
 from bot.decisions.kinds import PREVIEW_KIND, SEND_KIND, SEND_VALID
 from bot.decisions.texts import Texts
+from bot.kernel.erasure import Erasing
 from bot.kernel.rendering import Renderer
-from bot.outbox.store import schedule
+from bot.outbox.store import forget, schedule
 from bot.pipeline.store import Moved, Reviewed
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,12 @@ class DecisionReactions:
         # the texts are shared with the staff side (bot/decisions/service.py)
         self.texts = Texts(renderer=renderer, programme=programme, staff_language=settings.language)
         self.timezone: ZoneInfo = settings.timezone
+
+    async def on_erasing(self, conn: aiosqlite.Connection, event: Erasing) -> None:
+        """The staff previews' rows name the person's drafts by id only, and ids are reused:
+        they go with the person, so the next person's preview finds its key free."""
+        ids = await store.ids_of(conn, event.candidate_id)
+        await forget(conn, keys=[f"decision-preview:{message_id}" for message_id in ids])
 
     async def on_moved(self, conn: aiosqlite.Connection, moved: Moved) -> None:
         kind = rules.kind_of_move(moved.to)

@@ -165,6 +165,14 @@ async def audit_dropped(
     )
 
 
+async def ids_of(conn: aiosqlite.Connection, candidate_id: int) -> list[int]:
+    """The ids of a candidate's decision messages, read before they are erased."""
+    cursor = await conn.execute(
+        "SELECT id FROM decision_messages WHERE candidate_id = ?", (candidate_id,)
+    )
+    return [int(r[0]) for r in await cursor.fetchall()]
+
+
 class DecisionStore:
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -127,7 +127,18 @@ class ForumMethods(ServerCore):
         return await self._set_topic_closed(call, False)
 
     async def _delete_forum_topic(self, call: Call) -> bool:
+        """Like Telegram: the topic goes with every message in it (the bot's are flagged deleted,
+        people's are gone; deleteMessage on one then answers "message to delete not found")."""
         chat = self._forum_chat(call.params)
-        self._topic(int(chat["id"]), self._int(call.params, "message_thread_id"))["deleted"] = True
+        chat_id = int(chat["id"])
+        thread_id = self._int(call.params, "message_thread_id")
+        self._topic(chat_id, thread_id)["deleted"] = True
+        for message in self._bot_messages.get(chat_id, []):
+            if message.thread_id == thread_id:
+                message.deleted = True
+        for key, incoming in list(self._user_by_id.items()):
+            if key[0] == chat_id and incoming.get("message_thread_id") == thread_id:
+                incoming["deleted"] = True
+                del self._user_by_id[key]
         self._notify_change()
         return True

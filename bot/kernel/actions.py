@@ -71,10 +71,12 @@ class Tell:
 
 @dataclass(frozen=True)
 class EditPressed:
-    """Change the message whose button was pressed: append a line and/or replace its buttons."""
+    """Change the message whose button was pressed: append a line and/or replace its buttons,
+    or replace its whole text (HTML) and buttons (a help topic, a page of a list)."""
 
     append: str | None = None
     keyboard: Keyboard = ()
+    text: str | None = None
 
 
 @dataclass(frozen=True)

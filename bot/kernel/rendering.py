@@ -21,6 +21,8 @@ Code that builds text outside a template (button labels) calls Renderer.format_d
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
@@ -283,3 +285,51 @@ def _month_year(value: str) -> str:
     """'2007-03' -> '03/2007'."""
     year, _, month = value.partition("-")
     return f"{month}/{year}" if month else value
+
+
+_TAG = re.compile(r"<[^>]*>")
+MAX_TEXT = 700  # characters of a message a person reads on a phone (the notice aside)
+
+
+def plain_length(text: str) -> int:
+    """The length Telegram counts for an HTML message: without the tags, entities decoded."""
+    return len(html.unescape(_TAG.sub("", text)))
+
+
+def pack_messages(parts: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Texts (HTML) in as few messages of at most `limit` characters as they fit in, in order,
+    joined by a blank line: a part goes whole into a message when it fits, else it is cut
+    between its paragraphs, then between its lines (a tag never spans a line in the templates).
+    Nothing is dropped; only a single line longer than `limit` makes a longer message."""
+    messages: list[str] = []
+    current = ""
+    for part in parts:
+        for piece in [part] if plain_length(part) <= limit else _pieces(part, limit):
+            joined = f"{current}\n\n{piece}" if current else piece
+            if current and plain_length(joined) > limit:
+                messages.append(current)
+                current = piece
+            else:
+                current = joined
+    if current:
+        messages.append(current)
+    return messages
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """A text too long for one message, in pieces of whole paragraphs (or lines) that fit."""
+    pieces: list[str] = []
+    for paragraph in text.split("\n\n"):
+        if plain_length(paragraph) <= limit:
+            pieces.append(paragraph)
+            continue
+        block = ""
+        for line in paragraph.split("\n"):
+            joined = f"{block}\n{line}" if block else line
+            if block and plain_length(joined) > limit:
+                pieces.append(block)
+                block = line
+            else:
+                block = joined
+        pieces.append(block)
+    return pieces

@@ -62,10 +62,12 @@ def register(application: Application, services: Services) -> None:  # type: ign
         topic = message.message_thread_id if message.is_topic_message else None
         if member is not None and replied is not None and message.text is not None:
             response = await messaging.staff_reply(
-                member, chat.id, replied.message_id, message.text
+                member, chat.id, replied.message_id, message.text, message.message_id
             )
         if response is None and member is not None and topic is not None and message.text:
-            response = await messaging.staff_in_topic(member, chat.id, topic, message.text)
+            response = await messaging.staff_in_topic(
+                member, chat.id, topic, message.text, message.message_id
+            )
         if response is None and chat.type == "private":
             media: tuple[str, str] | None = None
             if message.photo:

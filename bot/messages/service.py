@@ -31,6 +31,7 @@ from bot.kernel.person import Person
 from bot.kernel.rendering import Renderer
 from bot.messages import rules
 from bot.messages.buttons import MESSAGES, CloseThread, WriteTo
+from bot.messages.cleanup import TO_STAFF
 from bot.messages.store import FROM_CANDIDATE, TO_CANDIDATE, Message, MessageStore, Thread
 from bot.messages.topics import Topics
 from bot.outbox.kinds import MessageKind
@@ -38,7 +39,7 @@ from bot.outbox.store import OutboxRow, schedule
 from bot.screening.store import Candidate, CandidateStore
 
 log = logging.getLogger(__name__)
-TO_STAFF, TO_PERSON = "messages.to_staff", "messages.to_candidate"
+TO_PERSON = "messages.to_candidate"
 StageOf = Callable[[int], Awaitable[str | None]]  # a candidate's stage (its value), if known
 
 
@@ -185,27 +186,35 @@ class Messaging:
         return Response().send(self.renderer.render(self.staff_language, name, **context))
 
     async def staff_reply(
-        self, member: StaffMember, chat_id: int, replied_to: int, text: str
+        self, member: StaffMember, chat_id: int, replied_to: int, text: str, message_id: int = 0
     ) -> Response | None:
-        """A staff member's Telegram reply to a relayed message; None if it replies to anything
-        else (the update is then left to the other handlers)."""
+        """A staff member's Telegram reply (`message_id`) to a relayed message; None if it
+        replies to anything else (the update is then left to the other handlers). The reply is
+        kept by id: it goes from the chat at the candidate's erasure."""
         thread_id = await self.store.thread_of_relay(chat_id, replied_to)
         if thread_id is None:
             return None
         thread = await self.store.thread(thread_id)
         if thread is None:
             return None
+        if message_id:
+            await self.store.add_staff_trace(chat_id, message_id, thread.id)
         return await self._write(member, thread.candidate_id, text)
 
     async def staff_in_topic(
-        self, member: StaffMember, chat_id: int, thread_id: int, text: str
+        self, member: StaffMember, chat_id: int, thread_id: int, text: str, message_id: int = 0
     ) -> Response | None:
-        """A staff member writes in a candidate's forum topic: to the candidate, as a reply;
-        None if the topic is no candidate's (the update is left to the other handlers)."""
+        """A staff member writes (`message_id`) in a candidate's forum topic: to the candidate,
+        as a reply; None if the topic is no candidate's (the update is left to the other
+        handlers). Kept by id, like a reply, in case the topic cannot be deleted."""
         candidate_id = await self.topics.candidate_in(chat_id, thread_id)
         if candidate_id is None:
             return None
-        return await self._write(member, candidate_id, text)
+        response = await self._write(member, candidate_id, text)
+        thread = await self.store.open_thread(candidate_id)  # the one written in, or opened
+        if message_id and thread is not None:
+            await self.store.add_staff_trace(chat_id, message_id, thread.id)
+        return response
 
     async def write(self, member: StaffMember, args: str) -> Response:
         """/ecrire <number> <text>."""

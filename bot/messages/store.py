@@ -116,7 +116,8 @@ class MessageStore:
 
     async def thread_of_relay(self, chat_id: int, message_id: int) -> int | None:
         row = await self.db.fetchone(
-            "SELECT thread_id FROM message_relays WHERE chat_id = ? AND message_id = ?",
+            "SELECT thread_id FROM message_relays WHERE chat_id = ? AND message_id = ?"
+            " AND routes = 1",
             (chat_id, message_id),
         )
         return int(row[0]) if row else None
@@ -210,6 +211,15 @@ class MessageStore:
             (chat_id, message_id, thread_id),
         )
 
+    async def add_staff_trace(self, chat_id: int, message_id: int, thread_id: int) -> None:
+        """A staff member's message in a staff chat answering the candidate: deleted from the
+        chat at their erasure, and no way back to the thread (routes = 0)."""
+        await self.db.execute(
+            "INSERT INTO message_relays (chat_id, message_id, thread_id, routes)"
+            " VALUES (?, ?, ?, 0) ON CONFLICT (chat_id, message_id) DO NOTHING",
+            (chat_id, message_id, thread_id),
+        )
+
     # ------------------------------------------------------------------ forum topics
     async def topic(self, candidate_id: int, chat_id: int) -> Topic | None:
         row = await self.db.fetchone(
@@ -263,3 +273,34 @@ class MessageStore:
             " AND m.closed_at IS NULL) ORDER BY t.candidate_id LIMIT 100"
         )
         return [_topic(r) for r in rows]
+
+    # ------------------------------------------------------------------ erasure
+    async def relayed_to_staff(
+        self, conn: aiosqlite.Connection, candidate_id: int
+    ) -> list[tuple[int, int | None, list[int]]]:
+        """What the bot put in staff chats from this candidate, read in the erasure's transaction
+        before their rows go: (chat id, their forum topic or None, the relayed message ids)."""
+        cursor = await conn.execute(
+            "SELECT chat_id, thread_id FROM message_topics WHERE candidate_id = ?",
+            (candidate_id,),
+        )
+        topics = {int(r[0]): int(r[1]) for r in await cursor.fetchall()}
+        cursor = await conn.execute(
+            "SELECT r.chat_id, r.message_id FROM message_relays r"
+            " JOIN message_threads t ON t.id = r.thread_id WHERE t.candidate_id = ?"
+            " ORDER BY r.chat_id, r.message_id",
+            (candidate_id,),
+        )
+        relays: dict[int, list[int]] = {}
+        for row in await cursor.fetchall():
+            relays.setdefault(int(row[0]), []).append(int(row[1]))
+        return [
+            (chat, topics.get(chat), relays.get(chat, [])) for chat in sorted({*topics, *relays})
+        ]
+
+    async def message_ids(self, conn: aiosqlite.Connection, candidate_id: int) -> list[int]:
+        """The ids of the candidate's messages (both ways), read before they are erased."""
+        cursor = await conn.execute(
+            "SELECT id FROM messages WHERE candidate_id = ? ORDER BY id", (candidate_id,)
+        )
+        return [int(r[0]) for r in await cursor.fetchall()]

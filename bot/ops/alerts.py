@@ -3,7 +3,9 @@ without one, to each admin's private chat, when something needs a person.
 
 Kinds: an unhandled error in a handler ("handler_error") or a job ("job_error"), the Bot API
 failing for 5 minutes ("api_down"), outbox rows failing for good ("outbox_failed"), a backup
-failing ("backup_failed"). At most one alert per kind per hour, on the injected clock, across
+failing ("backup_failed"), what an erasure left in a staff chat that the bot could not delete
+("erasure_by_hand": a forum topic or relayed messages, by their ids; never throttled, each one
+names other things to delete). At most one alert per kind per hour, on the injected clock, across
 restarts (the last one is read from the outbox).
 
 An alert is an outbox row (kind ops.alert, outside the quiet hours, interactive priority): it
@@ -38,14 +40,35 @@ from bot.outbox.store import OutboxRow, iso, schedule
 
 log = logging.getLogger(__name__)
 
-KINDS = ("handler_error", "job_error", "api_down", "outbox_failed", "backup_failed")
+KINDS = (
+    "handler_error",
+    "job_error",
+    "api_down",
+    "outbox_failed",
+    "backup_failed",
+    "erasure_by_hand",
+)
+UNTHROTTLED = frozenset({"erasure_by_hand"})  # each tells something else to do by hand
 QUIET = dt.timedelta(hours=1)  # at most one alert per kind in this time
 API_DOWN_AFTER = STALE_API  # every Bot API call failing for 5 minutes
 _SAFE_TEXT = re.compile(r"^[A-Za-z0-9_.:,+= -]{1,200}$")  # codes, names of types and features
 
 Fact = int | str
 # The facts an alert may carry (the templates name each one); any other key is dropped.
-FACT_KEYS = ("update_id", "feature", "error", "job", "minutes", "count", "kinds", "reasons", "step")
+FACT_KEYS = (
+    "update_id",
+    "feature",
+    "error",
+    "job",
+    "minutes",
+    "count",
+    "kinds",
+    "reasons",
+    "step",
+    "chat",
+    "topic",
+    "messages",
+)
 
 
 def safe_facts(facts: Mapping[str, object]) -> dict[str, Fact]:
@@ -91,7 +114,8 @@ class Alerts:
         return sorted(m.user_id for m in self.settings.staff.values() if m.is_admin)
 
     async def raise_alert(self, kind: str, facts: Mapping[str, object] | None = None) -> bool:
-        """Tell the people who run the bot, unless an alert of this kind went out within the hour.
+        """Tell the people who run the bot, unless an alert of this kind went out within the hour
+        (UNTHROTTLED kinds: always).
         Never raises for a database problem: an alert must not break what called it."""
         if kind not in KINDS:
             raise ValueError(f"unknown alert kind {kind!r}; one of {', '.join(KINDS)}")
@@ -104,14 +128,15 @@ class Alerts:
         now = self.clock.now()
         try:
             last = await self.store.last_raised(kind)
-            if last is not None and now - last < QUIET:
+            if kind not in UNTHROTTLED and last is not None and now - last < QUIET:
                 log.debug("alert %s (%s): one went out within the hour", kind, told)
                 return False
             async with self.db.transaction() as conn:
                 for chat_id in chats:
                     await schedule(
                         conn,
-                        key=f"{key_prefix(kind)}{iso(now)}:{chat_id}",
+                        key=f"{key_prefix(kind)}{iso(now)}:{chat_id}"
+                        + (f":{told}" if kind in UNTHROTTLED else ""),
                         kind=ALERT_KIND,
                         chat_id=chat_id,
                         subject=f"{ALERT_KIND}:{kind}",

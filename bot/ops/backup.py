@@ -108,6 +108,14 @@ def backups_in(folder: Path, database: Path) -> list[Path]:
     return [path for _, _, path in sorted(found)]
 
 
+def taken_at(path: Path, database: Path) -> dt.datetime | None:
+    """When a backup of `database` was taken, from its name (None: not named like one)."""
+    match = _name_re(database).match(path.name)
+    if match is None:
+        return None
+    return dt.datetime.strptime(match.group(1), "%Y-%m-%dT%H%M%SZ").replace(tzinfo=dt.UTC)
+
+
 def rotate(folder: Path, database: Path, keep: int) -> tuple[Path, ...]:
     """Delete all but the newest `keep` backups of `database`; the ones deleted."""
     existing = backups_in(folder, database)
@@ -268,6 +276,11 @@ class Backups:
         self.folder = folder
         self.keep = keep
         self.clock = clock
+
+    def oldest(self) -> dt.datetime | None:
+        """When the oldest backup still in the folder was taken (None: there is none)."""
+        found = backups_in(self.folder, self.database)
+        return taken_at(found[0], self.database) if found else None
 
     def take(self) -> Backup:
         """A backup now (blocking)."""

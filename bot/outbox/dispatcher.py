@@ -15,6 +15,11 @@ its cause (`MessageKind.rejected`: a forum topic deleted by hand) and it is trie
 A crash between the Bot API call and recording the result leaves the row in 'sending'. At the
 next start-up, `recover()` applies the kind's policy: at-least-once kinds go back to pending
 (possibly sent twice), at-most-once kinds are marked failed ("interrupted", possibly never sent).
+
+A row rendered as several text messages (a long weekly digest) is sent one message at a time,
+and the count sent is recorded in the row after each (payload PARTS_SENT): a retry or a
+recovery goes on after the last message recorded, so none is sent twice (but the one in flight
+at a crash, for an at-least-once kind, as with a row of one message).
 """
 
 from __future__ import annotations
@@ -27,11 +32,20 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bot.core.schedule import Window, backoff
-from bot.kernel.actions import Response
+from bot.kernel.actions import Response, Send
 from bot.kernel.clock import Clock
 from bot.outbox.errors import MaybeSent, Rejected, TooManyRequests, Unavailable, Unreachable
 from bot.outbox.kinds import MessageKind, Planner
-from bot.outbox.store import CANCELLED, DROPPED, FAILED, PENDING, SENT, OutboxRow, OutboxStore
+from bot.outbox.store import (
+    CANCELLED,
+    DROPPED,
+    FAILED,
+    PARTS_SENT,
+    PENDING,
+    SENT,
+    OutboxRow,
+    OutboxStore,
+)
 from bot.reachability import store as people
 
 if TYPE_CHECKING:
@@ -206,7 +220,7 @@ class Dispatcher:
                 stats.dropped += 1
                 stats.note("not_needed")
                 return
-            sent_ids = await self.perform(bot, row.chat_id, response, row.bulk)
+            sent_ids = await self._send(bot, row, response)
         except Unreachable:
             await self.store.finish(row.id, FAILED, self.clock.now(), "forbidden")
             stats.failed += 1
@@ -244,6 +258,20 @@ class Dispatcher:
                     await kind.delivered(row, sent_ids or ())
                 except Exception:
                     log.exception("outbox row %s (%s): after-send hook failed", row.id, row.kind)
+
+    async def _send(self, bot: Any, row: OutboxRow, response: Response) -> Sequence[int] | None:
+        """A row's messages: several text messages one by one, each recorded in the row once
+        sent, the ones a previous attempt recorded skipped (see the module doc)."""
+        messages = [a for a in response.actions if isinstance(a, Send)]
+        if len(messages) < 2 or len(messages) != len(response.actions):
+            return await self.perform(bot, row.chat_id, response, row.bulk)
+        done = int(row.payload.get(PARTS_SENT, 0))
+        ids: list[int] = []
+        for index in range(done, len(messages)):
+            one = Response([messages[index]], thread_id=response.thread_id)
+            ids.extend(await self.perform(bot, row.chat_id, one, row.bulk) or ())
+            await self.store.parts_sent(row.id, index + 1)
+        return ids
 
     async def _repaired(self, kind: MessageKind, row: OutboxRow, description: str) -> bool:
         assert kind.rejected is not None

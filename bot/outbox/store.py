@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from bot.db.database import Database
 
 PENDING, SENDING, SENT = "pending", "sending", "sent"
 FAILED, DROPPED, CANCELLED = "failed", "dropped", "cancelled"
+# In a row's payload: how many of its messages are sent, when it has several.
+PARTS_SENT = "_parts_sent"
 
 
 def iso(moment: dt.datetime) -> str:
@@ -118,6 +121,26 @@ async def schedule(
     return cursor.rowcount == 1
 
 
+async def forget(
+    conn: aiosqlite.Connection, *, keys: Sequence[str] = (), prefixes: Sequence[str] = ()
+) -> int:
+    """Delete the rows with one of `keys`, or whose key starts with one of `prefixes` (each
+    ending with ':'), whatever their state: at an erasure, the rows that name the person by
+    nothing but the ids of their rows, so that an id reused later never finds its key taken
+    (the next person's message would never leave). How many went."""
+    gone = 0
+    for key in keys:
+        cursor = await conn.execute("DELETE FROM outbox WHERE key = ?", (key,))
+        gone += cursor.rowcount
+    for prefix in prefixes:
+        cursor = await conn.execute(
+            "DELETE FROM outbox WHERE key >= ? AND key < ?",
+            (prefix, prefix[:-1] + ";"),  # ';' follows ':': every key starting with the prefix
+        )
+        gone += cursor.rowcount
+    return gone
+
+
 async def cancel(
     conn: aiosqlite.Connection,
     *,
@@ -201,6 +224,15 @@ class OutboxStore:
                 " sent_at = COALESCE(?, sent_at), finished_at = ?"
                 " WHERE id = ? AND state IN ('pending', 'sending')",
                 (state, reason, sent_at, iso(now), row_id),
+            )
+
+    async def parts_sent(self, row_id: int, count: int) -> None:
+        """How many messages of a claimed row of several are sent (bot/outbox/dispatcher.py)."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE outbox SET payload = json_set(payload, '$.' || ?, ?)"
+                " WHERE id = ? AND state = 'sending'",
+                (PARTS_SENT, count, row_id),
             )
 
     async def retry_later(self, row_id: int, due_at: dt.datetime, error: str) -> None:

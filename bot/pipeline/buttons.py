@@ -12,6 +12,10 @@
     ExportShortlist(3)        <->  "st:xs:3"            a cohort's shortlist as CSV (picker)
     Export("p"), Export("g")  <->  "st:x:p", "st:x:g"   the pipeline CSV, the chart
     Export("s"), Export("s", 3) <-> "st:x:s", "st:x:s:3" the cohort picker, a shortlist's CSV
+    Help(), Help("cand")      <->  "st:h", "st:h:cand"  /staff: the overview, one topic
+    History(12, 1)            <->  "st:hi:12:1"         a page of a card's history
+    ShortlistPage(3, 1)       <->  "st:sp:3:1"          a page of a cohort's shortlist
+    ShortlistPage(3, 1, 5)    <->  "st:sp:3:1:5"        the same, the 5 first starred
 
 Stage and review codes are checked by the router (bot/pipeline/service.py), not here: a string
 that decodes but means nothing is answered as stale, like one that does not decode.
@@ -81,6 +85,24 @@ class Export:
     cohort_id: int | None = None
 
 
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None  # a HELP_TOPICS code; None: the overview
+
+
+@dataclass(frozen=True)
+class History:
+    candidate_id: int
+    page: int
+
+
+@dataclass(frozen=True)
+class ShortlistPage:
+    cohort_id: int
+    page: int
+    top_n: int | None = None  # /shortlist <cohort> N: the N first starred
+
+
 StaffButton = (
     Card
     | Decide
@@ -92,6 +114,9 @@ StaffButton = (
     | ShowShortlist
     | ExportShortlist
     | Export
+    | Help
+    | History
+    | ShortlistPage
 )
 
 CODEC = Codec(
@@ -107,11 +132,16 @@ CODEC = Codec(
         "s": ShowShortlist,
         "xs": ExportShortlist,
         "x": Export,
+        "h": Help,
+        "hi": History,
+        "sp": ShortlistPage,
     },
 )
 PATTERN = CODEC.pattern
 # Review decisions as the buttons spell them.
 REVIEW_CODES = {"c": "confirmed", "o": "overturned", "h": "human_handled"}
+# /staff's topics, in the order of their buttons (templates staff/help_topic, labels staff.help.*).
+HELP_TOPICS = ("cand", "meet", "promo", "msg", "alum", "guide")
 
 
 def encode(button: StaffButton) -> str:

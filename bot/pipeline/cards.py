@@ -10,24 +10,36 @@ from typing import Any
 from bot.config import StaffMember
 from bot.core.pipeline import Stage, allowed_moves
 from bot.core.text import fold
-from bot.kernel.actions import Button, Keyboard, Response, rows
-from bot.pipeline.buttons import Card, Move, Note, Notes, encode
-from bot.pipeline.context import MAX_LIST, TELEGRAM_MAX_TEXT, PipelineContext
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, rows
+from bot.kernel.rendering import plain_length
+from bot.pipeline.buttons import Card, History, Move, Note, Notes, encode
+from bot.pipeline.context import MAX_LIST, PipelineContext
 from bot.pipeline.models import CandidateView
 from bot.pipeline.review import Review
-from bot.pipeline.views import (
-    card_notes,
-    fr_datetime,
-    note_pages,
-    plain_length,
-    visible_sites,
-)
+from bot.pipeline.views import CardNotes, card_notes, fr_datetime, note_pages, visible_sites
 
 log = logging.getLogger(__name__)
 
 NOTE_MAX = 1000  # characters in one note
-CARD_NOTES = 700  # characters of notes on a candidate's card; the rest under "all notes"
-NOTES_PAGE = 3500  # characters of notes (with their date and author) in one message
+CARD_MAX = 700  # characters of a card: its essentials, the latest history and notes
+CARD_NOTES = 200  # characters of notes on a candidate's card; the rest under "all notes"
+NOTES_PAGE = 640  # characters of notes (with their date and author) in a page: a longer note alone
+NOTE_SHOWN = 3500  # a note (older ones had no cap) is cut there to stay within Telegram's 4096
+# (history lines, notes, characters of notes) on a card, from the most to the least generous:
+# the first that fits in CARD_MAX is shown; the rest is one button away.
+CARD_LAYOUTS: tuple[tuple[int, int, int], ...] = (
+    (3, 2, CARD_NOTES),
+    (3, 1, 120),
+    (2, 1, 120),
+    (2, 1, 60),
+    (1, 1, 60),
+    (0, 1, 60),
+    (0, 0, 0),
+)
+CARD_REASON = 60  # characters of a move's reason on the card
+PAGE_REASON = 200  # characters of a move's reason on a page of the history
+HISTORY_LINES = 6  # lines of history in one page
+HISTORY_PAGE = 560  # characters of history lines (estimated) in one page
 # Stages staff can move a candidate to with a button on the card (reviews have their own).
 CARD_MOVES = (
     Stage.INTERVIEW,
@@ -87,12 +99,59 @@ class Cards:
         return self.card(view) if view else None
 
     def card(self, view: CandidateView) -> Response:
-        context = self._card_context(view)
-        text = self.ctx.render("card", **context)
-        while plain_length(text) > TELEGRAM_MAX_TEXT and context["history"]:
-            context["history"] = context["history"][1:]  # the oldest lines go first
-            text = self.ctx.render("card", **context)
-        return Response().send(text, self.keyboard(view))
+        """The card: the essentials, the latest history lines and notes that fit in CARD_MAX
+        characters (fewer when the card is full), and buttons for the rest."""
+        ctx = self.ctx
+        base = self._card_context(view)
+        history = self._history(view, CARD_REASON)
+        notes = self._notes(view)
+        text, shown_notes, shown_history = "", card_notes(notes, CARD_NOTES), 0
+        for lines, most, budget in CARD_LAYOUTS:
+            shown_notes = _card_notes(notes, budget, most)
+            shown_history = min(lines, len(history))
+            text = ctx.render(
+                "card",
+                **base,
+                history=history[len(history) - shown_history :],
+                history_more=len(history) - shown_history,
+                notes=shown_notes,
+            )
+            if plain_length(text) <= CARD_MAX:
+                break
+        keyboard = self.keyboard(
+            view, notes=shown_notes, whole_history=shown_history == len(history)
+        )
+        return Response().send(text, keyboard)
+
+    async def history_page(
+        self, member: StaffMember, candidate_id: int, page: int
+    ) -> Response | None:
+        """A candidate's whole history, oldest first, a page per message (button st:hi): the
+        first page a new message, the others in its place (◀️ ▶️); None for a candidate not
+        found (or of another site) or a page that is not there."""
+        ctx = self.ctx
+        view = await ctx.candidate(member, candidate_id)
+        pages = _history_pages(self._history(view, PAGE_REASON)) if view else []
+        if view is None or not 0 <= page < len(pages):
+            return None
+        arrows = []
+        if page > 0:
+            arrows.append(
+                Button(ctx.label("staff.btn.previous"), encode(History(view.id, page - 1)))
+            )
+        if page + 1 < len(pages):
+            arrows.append(Button(ctx.label("staff.btn.next"), encode(History(view.id, page + 1))))
+        keyboard: Keyboard = (
+            tuple(arrows),
+            (Button(ctx.label("staff.btn.card"), encode(Card(view.id))),),
+        )
+        keyboard = tuple(row for row in keyboard if row)
+        text = ctx.render(
+            "history", c=ctx.summary(view), history=pages[page], page=page + 1, pages=len(pages)
+        )
+        if page == 0:
+            return Response().send(text, keyboard)
+        return Response().add(EditPressed(text=text, keyboard=keyboard))
 
     def _notes(self, view: CandidateView) -> list[dict[str, Any]]:
         """The candidate's notes, newest first."""
@@ -120,7 +179,7 @@ class Cards:
         if page + 1 < len(pages):
             data = encode(Notes(view.id, page + 1))
             keyboard = ((Button(ctx.label("staff.btn.older_notes"), data),),)
-        notes = [{**n, "text": str(n["text"])[:NOTES_PAGE]} for n in pages[page]]
+        notes = [{**n, "text": str(n["text"])[:NOTE_SHOWN]} for n in pages[page]]
         return ctx.say(
             "notes",
             keyboard,
@@ -134,19 +193,34 @@ class Cards:
         ctx = self.ctx
         answers = []
         for step in ctx.flow.steps:
-            if step.key in ("gender", "first_name"):
-                continue  # gender is never shown per candidate; the name is in the title
+            if step.key in ("gender", "first_name", "site"):
+                continue  # gender is never shown per candidate; name and site are in the title
             if step.key in view.answers:
                 answers.append(
                     {
+                        "key": step.key,
                         "title": ctx.label(f"title.{step.key}"),
                         "value": ctx.screening.display(ctx.lang, step, view.answers[step.key]),
                     }
                 )
+        return {
+            "c": ctx.summary(view),
+            "source": view.source,
+            "reasons": view.reasons,
+            "answers": answers,
+            "human": view.human_pending,
+            "qpv": ctx.qpv.contains(view.answers.get("postcode")),
+            "interview": self._interview(view),
+        }
+
+    def _history(self, view: CandidateView, reason_max: int) -> list[dict[str, Any]]:
+        """What happened to the candidate, oldest first (answers and notes aside)."""
+        ctx = self.ctx
         history = []
         for event in view.events:
             if event.kind in ("answered", "edited", "note"):
                 continue
+            reason = event.detail.get("reason") or event.detail.get("comment")
             history.append(
                 {
                     "at": fr_datetime(event.at, ctx.tz),
@@ -157,20 +231,10 @@ class Cards:
                     "decision": event.detail.get("decision"),
                     "result": event.detail.get("result"),
                     "by": event.detail.get("by"),
-                    "reason": event.detail.get("reason") or event.detail.get("comment"),
+                    "reason": _cut(str(reason), reason_max) if reason else None,
                 }
             )
-        return {
-            "c": ctx.summary(view),
-            "source": view.source,
-            "reasons": view.reasons,
-            "answers": answers,
-            "history": history[-12:],
-            "notes": card_notes(self._notes(view), CARD_NOTES),
-            "human": view.human_pending,
-            "qpv": ctx.qpv.contains(view.answers.get("postcode")),
-            "interview": self._interview(view),
-        }
+        return history
 
     def _interview(self, view: CandidateView) -> dict[str, Any] | None:
         """The last interview set (bot/interviews) and the candidate's answer, from the history."""
@@ -190,7 +254,16 @@ class Cards:
                     found["answer"] = "cancelled"
         return found
 
-    def keyboard(self, view: CandidateView) -> Keyboard:
+    def keyboard(
+        self,
+        view: CandidateView,
+        *,
+        notes: CardNotes | None = None,
+        whole_history: bool = True,
+    ) -> Keyboard:
+        """The card's buttons: moves, review, note, write; the whole history and all the notes
+        when the card shows only part of them (`notes`: those shown, the first layout's when
+        None)."""
         ctx = self.ctx
         buttons = [
             Button(ctx.label(f"staff.move.{s.value}"), encode(Move(view.id, s.value)))
@@ -203,8 +276,15 @@ class Cards:
         keyboard.append((Button(ctx.label("staff.btn.note"), encode(Note(view.id))),))
         if self.write_button is not None:
             keyboard.append((self.write_button(ctx.lang, view.id),))
-        if not card_notes(self._notes(view), CARD_NOTES).complete:
-            keyboard.append((Button(ctx.label("staff.btn.all_notes"), encode(Notes(view.id, 0))),))
+        if notes is None:
+            notes = card_notes(self._notes(view), CARD_NOTES, CARD_LAYOUTS[0][1])
+        more = []
+        if not whole_history:
+            more.append(Button(ctx.label("staff.btn.history"), encode(History(view.id, 0))))
+        if not notes.complete:
+            more.append(Button(ctx.label("staff.btn.all_notes"), encode(Notes(view.id, 0))))
+        if more:
+            keyboard.append(tuple(more))
         return tuple(keyboard)
 
     async def note_how(self, member: StaffMember, candidate_id: int) -> Response | None:
@@ -233,3 +313,30 @@ class Cards:
         await ctx.store.add_note(candidate_id, text=text, by=member.user_id, at=ctx.now())
         log.info("staff note on candidate %s", candidate_id)
         return ctx.say("noted", c=ctx.summary(view))
+
+
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"
+
+
+def _card_notes(newest_first: list[dict[str, Any]], budget: int, most: int) -> CardNotes:
+    """The notes a card shows: at most `most` of them in `budget` characters (none: all under
+    the button)."""
+    if most == 0:
+        return CardNotes([], len(newest_first), False)
+    return card_notes(newest_first, budget, most)
+
+
+def _history_pages(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """History lines in pages of at most HISTORY_LINES lines and about HISTORY_PAGE characters
+    (a line's words and date count as 80, its reason on top); at least one page."""
+    pages: list[list[dict[str, Any]]] = [[]]
+    used = 0
+    for line in lines:
+        size = 80 + len(line["reason"] or "")
+        if pages[-1] and (len(pages[-1]) >= HISTORY_LINES or used + size > HISTORY_PAGE):
+            pages.append([])
+            used = 0
+        pages[-1].append(line)
+        used += size
+    return pages

@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings, StaffMember
 from bot.db.database import Database
 from bot.kernel.actions import Response
+from bot.kernel.rendering import MAX_TEXT, pack_messages, plain_length
 from bot.outbox.kinds import MessageKind
 from bot.outbox.store import OutboxRow, schedule
-from bot.pipeline.context import TELEGRAM_MAX_TEXT, PipelineContext
+from bot.pipeline.context import PipelineContext
 from bot.pipeline.shortlist import Shortlist
 from bot.pipeline.views import fr_date, visible_sites
 from bot.screening.store import iso
@@ -98,9 +100,9 @@ class WeeklyDigest:
         one site for a site's group (the row's payload names it).
 
         The call list is capped (bot/alumni/rules.DIGEST_CALL_LINES, then "and N more:
-        /appels"); if the recruitment part is already long, the call list follows as a second
-        message rather than going over Telegram's limit (DigestText.response, also behind
-        /digest).
+        /appels"); the parts go in as few messages of at most 700 characters as they fit in
+        (DigestText.response, also behind /digest), sent one by one by the dispatcher, which
+        records each so that a retry never sends one again.
         """
         site = row.payload.get("site")
         return await self.digest_of(frozenset({site}) if site else None)
@@ -119,7 +121,12 @@ class DigestText:
         self.bot_username: str | None = None  # known once connected, for the deep link
 
     async def text(self, sites: Collection[str] | None = None) -> str:
-        """The weekly digest: new candidates, reviews waiting, shortlists of open cohorts."""
+        """The weekly digest's recruitment part, as one text."""
+        return "\n\n".join(await self.recruitment(sites))
+
+    async def recruitment(self, sites: Collection[str] | None = None) -> list[str]:
+        """New candidates, reviews waiting, shortlists of open cohorts: the counts, then as
+        many cohorts as fit in each message of at most MAX_TEXT characters."""
         ctx = self.ctx
         now = ctx.now()
         since = now - dt.timedelta(days=7)
@@ -134,28 +141,42 @@ class DigestText:
         if ctx.rules.outreach_source:
             bot = self.bot_username or "<bot>"
             link = f"https://t.me/{bot}?start={ctx.rules.outreach_source}"
-        return ctx.render(
-            "digest",
-            since=fr_date(since.astimezone(ctx.tz).date()),
-            new=new,
-            finished=finished,
-            reviews=reviews,
-            cohorts=cohorts,
-            target=round(100 * ctx.rules.women_target),
-            outreach_link=link,
-        )
+
+        def render(chunk: list[dict[str, Any]], first: bool, last: bool) -> str:
+            return ctx.render(
+                "digest",
+                since=fr_date(since.astimezone(ctx.tz).date()),
+                new=new,
+                finished=finished,
+                reviews=reviews,
+                cohorts=chunk,
+                header=first,
+                no_cohort=first and not cohorts,
+                footer=last and bool(cohorts),
+                target=round(100 * ctx.rules.women_target),
+                outreach_link=link,
+            )
+
+        chunks: list[list[dict[str, Any]]] = [[]]
+        for block in cohorts:
+            grown = [*chunks[-1], block]
+            first = len(chunks) == 1
+            if (chunks[-1] or first) and plain_length(render(grown, first, True)) > MAX_TEXT:
+                chunks.append([block])
+            else:
+                chunks[-1] = grown
+        last = len(chunks) - 1
+        return [render(chunk, i == 0, i == last) for i, chunk in enumerate(chunks)]
 
     async def response(self, sites: frozenset[str] | None = None) -> Response:
-        """The digest: recruitment, then the other services' sections (alumni to call), in one
-        message if it fits Telegram's 4096 characters, else one message per part."""
-        parts = [await self.text(sites)]
+        """The digest: recruitment, then the other services' sections (alumni to call...), in
+        as few messages of at most MAX_TEXT characters as they fit in (the outbox sends a row's
+        messages one by one and records each: bot/outbox/dispatcher.py)."""
+        parts = await self.recruitment(sites)
         parts += [text for section in self.sections if (text := await section(sites))]
-        together = "\n\n".join(parts)
-        if len(together) <= TELEGRAM_MAX_TEXT:
-            return Response().send(together)
         response = Response()
-        for part in parts:
-            response.send(part)
+        for text in pack_messages(parts, MAX_TEXT):
+            response.send(text)
         return response
 
     async def command(self, member: StaffMember) -> Response:

@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.config import StaffMember
 from bot.core.pipeline import FUNNEL, ORDER, Stage
-from bot.kernel.actions import Button, Keyboard, Response, rows
-from bot.pipeline.buttons import SiteReport, encode
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, rows
+from bot.pipeline.buttons import HELP_TOPICS, Help, SiteReport, encode
 from bot.pipeline.context import MAX_LIST, PipelineContext
 from bot.pipeline.views import match_site, visible_sites
 
@@ -31,9 +31,29 @@ class Report:
         self.ctx = ctx
 
     async def help(self, member: StaffMember) -> Response:
+        """/staff: a short overview, a button per topic."""
+        text, keyboard = self._help(member)
+        return Response().send(text, keyboard)
+
+    async def help_topic(self, member: StaffMember, topic: str | None) -> Response | None:
+        """A topic button (st:h:<topic>): the message becomes that topic's help, with a button
+        back to the overview (st:h); None for a topic that does not exist."""
+        ctx = self.ctx
+        if topic is None:
+            text, keyboard = self._help(member)
+            return Response().add(EditPressed(text=text, keyboard=keyboard))
+        if topic not in HELP_TOPICS:
+            return None
+        text = ctx.render("help_topic", topic=topic, is_admin=member.is_admin)
+        back = ((Button(ctx.label("staff.help.back"), encode(Help())),),)
+        return Response().add(EditPressed(text=text, keyboard=back))
+
+    def _help(self, member: StaffMember) -> tuple[str, Keyboard]:
         ctx = self.ctx
         sites = [ctx.site_name(s) for s in ctx.allowed_sites(member)]
-        return ctx.say("help", is_admin=member.is_admin, sites=sites)
+        text = ctx.render("help", is_admin=member.is_admin, sites=sites)
+        topics = [Button(ctx.label(f"staff.help.{t}"), encode(Help(t))) for t in HELP_TOPICS]
+        return text, rows(topics, 2)
 
     async def pipeline(self, member: StaffMember, args: Sequence[str]) -> Response:
         ctx = self.ctx

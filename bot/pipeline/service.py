@@ -21,10 +21,13 @@ from bot.pipeline.buttons import (
     Decide,
     Export,
     ExportShortlist,
+    Help,
+    History,
     Move,
     Note,
     Notes,
     OverCapacity,
+    ShortlistPage,
     ShowShortlist,
     SiteReport,
     StaffButton,
@@ -83,10 +86,16 @@ class Pipeline:
                 return await self.review.decide(member, candidate_id, REVIEW_CODES[code])
             case Note(candidate_id):
                 return await self.cards.note_how(member, candidate_id)
+            case History(candidate_id, page):
+                return await self.cards.history_page(member, candidate_id, page)
             case Notes(candidate_id, page):
                 return await self.cards.notes_page(member, candidate_id, page)
+            case Help(topic):
+                return await self.report.help_topic(member, topic)
             case SiteReport(site):
                 return await self.report.site(member, site)
+            case ShortlistPage(cohort_id, page, top_n):
+                return await self.shortlist.page(member, cohort_id, page, top_n)
             case ShowShortlist(cohort_id):
                 return await self.shortlist.show(member, cohort_id)
             case ExportShortlist(cohort_id):

@@ -12,14 +12,18 @@ from bot.config import StaffMember
 from bot.core.diversity import Share, gender_counts, masked_counts, qpv_share
 from bot.core.pipeline import Stage
 from bot.core.ranking import Ranked, rank
-from bot.kernel.actions import Button, Response, rows
-from bot.pipeline.buttons import Export, ExportShortlist, ShowShortlist, encode
+from bot.kernel.actions import Button, EditPressed, Keyboard, Response, rows
+from bot.kernel.rendering import MAX_TEXT, plain_length
+from bot.pipeline.buttons import Export, ExportShortlist, ShortlistPage, ShowShortlist, encode
 from bot.pipeline.context import MAX_LIST, PipelineContext
 from bot.pipeline.models import CandidateView, Cohort
 from bot.pipeline.read_store import GroupCounts
 from bot.pipeline.views import fr_date, ranking_facts, visible_sites
 
-LINES = MAX_LIST * 2  # lines of a shortlist shown
+LINES = MAX_LIST * 2  # lines of a shortlist shown (over its pages)
+MAX_SOURCES = 4  # sources named in a group's figures (the biggest; all are in the CSV)
+# What the diversity page shows (the rest of the context is the list's).
+MIX_KEYS = ("shortlist", "admitted", "what_if", "top_n", "target", "small")
 COHORT_ADMITTED = (Stage.ADMITTED, Stage.IN_TRAINING)
 
 
@@ -178,7 +182,7 @@ class Shortlist:
                 (s for s, n in whole.sources for _ in range(n)),
                 small,
                 ctx.label("staff.no_source"),
-            )[:6],
+            )[:MAX_SOURCES],
         }
 
     def _aggregates(self, group: Sequence[CandidateView]) -> dict[str, Any]:
@@ -194,7 +198,7 @@ class Shortlist:
             "qpv_share": qpv_share((v.answers.get("postcode") for v in group), ctx.qpv, small).text,
             "sources": masked_counts(
                 (v.source for v in group), small, ctx.label("staff.no_source")
-            )[:6],
+            )[:MAX_SOURCES],
         }
 
     def context(self, sv: ShortlistView) -> dict[str, Any]:
@@ -220,26 +224,94 @@ class Shortlist:
         }
 
     def _reasons(self, ranked: Ranked) -> list[str]:
-        reasons = []
-        for fact, value in ranked.facts.items():
-            if fact == "applied_at":
-                reasons.append(self.ctx.label("rank.applied_at") + " " + fr_date(str(value)))
-            else:
-                mark = "✓" if value else "✗"
-                reasons.append(f"{mark} {self.ctx.label(f'rank.{fact}')}")
+        """What puts a candidate higher ("✓ attended, available"), then the application date;
+        the facts they lack are in the CSV."""
+        held = [
+            self.ctx.label(f"rank.{fact}")
+            for fact, value in ranked.facts.items()
+            if fact != "applied_at" and value
+        ]
+        reasons = ["✓ " + ", ".join(held)] if held else []
+        applied = ranked.facts.get("applied_at")
+        if applied:
+            reasons.append(self.ctx.label("rank.applied_at") + " " + fr_date(str(applied)))
         return reasons
 
     async def reply(self, member: StaffMember, cohort: Cohort, top_n: int | None) -> Response:
+        """The first page of a cohort's shortlist, a new message; the others by its buttons."""
         ctx = self.ctx
         sv = await self.view(cohort, top_n)
-        text = ctx.render("shortlist", **self.context(sv))
-        keyboard = (
-            (Button(ctx.label("staff.btn.export_shortlist"), encode(Export("s", cohort.id))),),
-        )
         await ctx.store.audit(
             by=member.user_id, action="shortlist_viewed", at=ctx.now(), cohort_id=cohort.id
         )
-        return Response().send(text, keyboard)
+        first = self._page(sv, top_n, 0)
+        assert first is not None  # a shortlist always has its first page
+        return Response().send(*first)
+
+    async def page(
+        self, member: StaffMember, cohort_id: int, page: int, top_n: int | None
+    ) -> Response | None:
+        """Another page of a shortlist (button st:sp), in the place of the one pressed; None
+        for a cohort not found (or of another site) or a page that is not there (any more)."""
+        cohort = await self.ctx.cohort(member, cohort_id)
+        if cohort is None:
+            return None
+        sv = await self.view(cohort, top_n)
+        found = self._page(sv, top_n, page)
+        if found is None:
+            return None
+        text, keyboard = found
+        return Response().add(EditPressed(text=text, keyboard=keyboard))
+
+    def _page(self, sv: ShortlistView, top_n: int | None, page: int) -> tuple[str, Keyboard] | None:
+        """A page's text and buttons: the ranked lines in pages of at most MAX_TEXT characters,
+        then the diversity figures on a page of their own (the last)."""
+        ctx = self.ctx
+        context = self.context(sv)
+        lines = context.pop("lines")
+        mix = {k: context[k] for k in MIX_KEYS}
+        chunks: list[list[dict[str, Any]]] = [[]]
+        for line in lines:
+            grown = [*chunks[-1], line]
+            wide = ctx.render(
+                "shortlist", **context, lines=grown, first=len(chunks) == 1, page=1, pages=99
+            )
+            if chunks[-1] and plain_length(wide) > MAX_TEXT:
+                chunks.append([line])
+            else:
+                chunks[-1] = grown
+        pages = len(chunks) + 1
+        if not 0 <= page < pages:
+            return None
+        if page < len(chunks):
+            more = context["more"] if page == len(chunks) - 1 else 0
+            text = ctx.render(
+                "shortlist",
+                **{**context, "more": more},
+                lines=chunks[page],
+                first=page == 0,
+                page=page + 1,
+                pages=pages,
+            )
+        else:
+            text = ctx.render(
+                "shortlist_mix", cohort=context["cohort"], **mix, page=pages, pages=pages
+            )
+        cohort_id = sv.cohort.id
+        arrows = []
+        if page > 0:
+            data = encode(ShortlistPage(cohort_id, page - 1, top_n))
+            arrows.append(Button(ctx.label("staff.btn.previous"), data))
+        if page + 1 < pages:
+            data = encode(ShortlistPage(cohort_id, page + 1, top_n))
+            arrows.append(Button(ctx.label("staff.btn.next"), data))
+        keyboard: list[tuple[Button, ...]] = [tuple(arrows)] if arrows else []
+        below = [Button(ctx.label("staff.btn.export_shortlist"), encode(Export("s", cohort_id)))]
+        if page + 2 < pages:
+            data = encode(ShortlistPage(cohort_id, pages - 1, top_n))
+            below.insert(0, Button(ctx.label("staff.btn.diversity"), data))
+        keyboard.append(tuple(below))
+        return text, tuple(keyboard)
 
     async def picker(self, member: StaffMember, what: str) -> Response:
         ctx = self.ctx

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -19,14 +18,8 @@ from bot.pipeline.models import CandidateView
 
 FOLLOWED = frozenset({"mission_locale", "france_travail", "cej"})
 _DATE_FR = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_TAG = re.compile(r"<[^>]*>")
 
 Note = Mapping[str, Any]  # {"at": ..., "by": ..., "text": ...}, as the templates show it
-
-
-def plain_length(text: str) -> int:
-    """The length Telegram counts for an HTML message: without the tags, entities decoded."""
-    return len(html.unescape(_TAG.sub("", text)))
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from bot.alumni.facts_store import chunks as facts_chunks
 from bot.core.followup import FollowupPolicy
 from bot.core.retention import RetentionPolicy, alumni_erasable, candidate_cutoff
 from bot.db.database import Database
+from bot.db.unit_of_work import UnitOfWork
 from bot.retention import store
 
 log = logging.getLogger(__name__)
@@ -94,7 +95,10 @@ async def purge(
     followup: FollowupPolicy,
     *,
     dry_run: bool = False,
+    work: UnitOfWork | None = None,
 ) -> PurgePlan:
+    """`work`: the bot's unit of work, whose `Erasing` handlers queue the deletion of forum
+    topics and write the erasure journal (None: a bare one, for tests of the purge alone)."""
     plan, people = await plan_purge(db, now, tz, retention, followup)
     if dry_run or plan.total == 0:
         return plan
@@ -105,11 +109,12 @@ async def purge(
     }
     # A batch of people a transaction, with the count of its erasures: candidates' replies get
     # the database between two batches, and what is erased is always counted.
+    unit_of_work = work or UnitOfWork(db)
     for start in range(0, len(people), BATCH):
         batch = people[start : start + BATCH]
-        async with db.transaction():
+        async with unit_of_work() as unit:
             for person in batch:
-                await store.erase(db, person, now)
+                await store.erase(unit, person, now)
             for kind, count in Counter(kinds[p.id] for p in batch).items():
                 await store.record_erasures(db, kind, count, now)
     # The erased rows' old page images leave the WAL now, not at shutdown (see Database).

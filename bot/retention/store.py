@@ -9,18 +9,26 @@ import aiosqlite
 from bot.alumni.facts import PersonFacts
 from bot.core.outcomes import NO_ANSWER
 from bot.db.database import Database
+from bot.db.unit_of_work import Work
+from bot.kernel.erasure import Erasing
 
 
 def iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-async def erase(db: Database, person: PersonFacts, now: dt.datetime) -> None:
+async def erase(work: Work, person: PersonFacts, now: dt.datetime) -> None:
     """Add one person to the anonymous aggregates, then erase them (everything that cascades
-    from their candidates row), in the caller's transaction or one of its own."""
-    async with db.transaction() as conn:
-        await _fold(conn, person, now)
-        await conn.execute("DELETE FROM candidates WHERE id = ?", (person.id,))
+    from their candidates row), in the caller's unit of work; `Erasing` is announced before the
+    rows go (bot/kernel/erasure.py: their forum topic, the erasure journal)."""
+    conn = work.conn
+    cursor = await conn.execute("SELECT telegram_id FROM candidates WHERE id = ?", (person.id,))
+    row = await cursor.fetchone()
+    if row is None:
+        return
+    await work.announce(Erasing(person.id, int(row[0]), now, "retention"))
+    await _fold(conn, person, now)
+    await conn.execute("DELETE FROM candidates WHERE id = ?", (person.id,))
 
 
 async def record_erasures(db: Database, kind: str, count: int, now: dt.datetime) -> None:

@@ -12,6 +12,7 @@ import aiosqlite
 from bot.db import stage
 from bot.db.database import Database
 from bot.db.unit_of_work import UnitOfWork
+from bot.kernel.erasure import Erasing
 
 
 def iso(moment: dt.datetime) -> str:
@@ -211,20 +212,37 @@ class CandidateStore:
             await _event(conn, candidate_id, at, "restarted", None)
             work.emit(ScreeningRestarted(candidate_id, now))
 
-    async def erase(self, candidate_id: int, now: dt.datetime, reason: str) -> None:
+    async def erase(self, candidate_id: int, now: dt.datetime, reason: str) -> bool:
         """Erase a candidate and everything linked to them; keep only an anonymous count.
 
         Rows referencing the candidate cascade; their staff_audit rows lose the reference and
         any free text (trigger of migration 0006). Then the WAL is checkpointed and truncated,
         so the erased rows' old page images do not stay on disk (secure_delete zeroes them in
-        the main file)."""
-        async with self.db.transaction() as conn:
-            await conn.execute("DELETE FROM candidates WHERE id = ?", (candidate_id,))
-            await conn.execute(
+        the main file).
+
+        `Erasing` is announced first, in the same transaction (bot/kernel/erasure.py): the
+        deletion of their forum topic is queued, the erasure journal written. Nothing is sent to
+        the person here. False when there was nobody to erase."""
+        async with self.work() as work:
+            cursor = await work.conn.execute(
+                "SELECT telegram_id FROM candidates WHERE id = ?", (candidate_id,)
+            )
+            row = await cursor.fetchone()
+            if row is None:
+                return False
+            await work.announce(Erasing(candidate_id, int(row[0]), now, reason))
+            await work.conn.execute("DELETE FROM candidates WHERE id = ?", (candidate_id,))
+            await work.conn.execute(
                 "INSERT INTO erasures (at, reason, kind, count) VALUES (?, ?, 'candidate', 1)",
                 (iso(now), reason),
             )
         await self.db.checkpoint()
+        return True
+
+    async def identities(self) -> list[tuple[int, int, str]]:
+        """(id, telegram_id, created_at) of every candidate: the erasure journal's matching."""
+        rows = await self.db.fetchall("SELECT id, telegram_id, created_at FROM candidates")
+        return [(int(r[0]), int(r[1]), str(r[2])) for r in rows]
 
     async def events(self, candidate_id: int) -> list[dict[str, Any]]:
         rows = await self.db.fetchall(

@@ -1,6 +1,7 @@
 """The forum port (bot/kernel/forum.py) over the Bot API: getChat, createForumTopic,
-closeForumTopic, reopenForumTopic. Telegram's errors come back in the outbox's words (a topic is
-created while a row is rendered) or as NotAForum / TopicGone."""
+closeForumTopic, reopenForumTopic, deleteForumTopic, deleteMessage. Telegram's errors come back in
+the outbox's words (a topic is created while a row is rendered) or as NotAForum / TopicGone /
+MessageGone."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import ExtBot
 
-from bot.kernel.forum import NotAForum, TopicGone
+from bot.kernel.forum import MessageGone, NotAForum, TopicGone
 from bot.outbox.errors import Rejected, TooManyRequests, Unavailable, Unreachable
 from bot.telegram.limiter import retry_seconds
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 NOT_A_FORUM = ("not a forum", "chat_not_forum")
 GONE = ("topic_id_invalid", "topic_deleted", "thread not found")
 UNCHANGED = "topic_not_modified"
+MESSAGE_GONE = ("message to delete not found", "message_id_invalid")
 
 
 @asynccontextmanager
@@ -72,3 +74,16 @@ class BotForum:
         except Rejected as error:
             if UNCHANGED not in error.description.lower():
                 raise
+
+    async def delete_topic(self, chat_id: int, thread_id: int) -> None:
+        async with _translated():
+            await self.bot.delete_forum_topic(chat_id, thread_id)
+
+    async def delete_message(self, chat_id: int, message_id: int) -> None:
+        try:
+            async with _translated():
+                await self.bot.delete_message(chat_id, message_id)
+        except Rejected as error:
+            if any(words in error.description.lower() for words in MESSAGE_GONE):
+                raise MessageGone() from error
+            raise

@@ -205,7 +205,17 @@ async def _edit_pressed(
         return  # inaccessible (too old): leave it
     limit = OPTIONAL if cosmetic else None
     try:
-        if action.append is not None and message.text is not None:
+        if action.text is not None:
+            await bot.edit_message_text(
+                action.text,
+                chat_id=message.chat_id,
+                message_id=message.message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup(action.keyboard),
+                link_preview_options=NO_PREVIEW,
+                rate_limit_args=limit,
+            )
+        elif action.append is not None and message.text is not None:
             await bot.edit_message_text(
                 f"{message.text_html}\n\n<i>{_escape(action.append)}</i>",
                 chat_id=message.chat_id,

@@ -37,11 +37,13 @@ def schedule_outbox(application: App, services: Services) -> None:
 def schedule_backup(application: App, services: Services) -> None:
     """The daily backup at FABNUM_BACKUP_HOUR local time, copied in a thread (the loop goes on
     answering); a late run is never skipped. A failure is logged and raises a `backup_failed`
-    alert (bot/ops/alerts.py), not a generic job error."""
+    alert (bot/ops/alerts.py), not a generic job error. After it, the erasure journal's lines
+    that no backup left can need are pruned (bot/ops/erasures.py)."""
 
     async def daily_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             await services.backups.run()
+            services.erasures.prune()  # journal lines older than every backup left
         except Exception as exc:  # any failure: the people who look after the bot are told
             log.error("daily backup failed: %s", type(exc).__name__)
             await services.ops.alerts.raise_alert("backup_failed", {"error": type(exc).__name__})
