@@ -19,6 +19,7 @@ Blocking file work, a few hundred bytes: called from the event loop.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import fcntl
@@ -114,7 +115,8 @@ class ErasureJournal:
         journal that cannot be written does not stop the erasure (the person is erased now); it
         is logged for the people who run the bot."""
         try:
-            self.record(event.telegram_id, event.at, event.reason)
+            # off the event loop: the flock and the fsync may take a while on a busy disk
+            await asyncio.to_thread(self.record, event.telegram_id, event.at, event.reason)
         except (OSError, ValueError) as error:
             log.error("erasure journal %s not written: %s", self.path, type(error).__name__)
 
