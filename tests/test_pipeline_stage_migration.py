@@ -6,19 +6,16 @@ on one of 50,000 candidates (not timed here: bench/staff_scale.py measures it)."
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sqlite3
 from pathlib import Path
 
-from bot.core.pipeline import Stage, derive, human_pending, reached_mask
-from bot.core.text import fold
+from bot.core.pipeline import Stage, derive, reached_mask
 from bot.db.database import Database, load_migrations
-from bot.db.stage import PROFILE_STEPS
 from bot.db.unit_of_work import UnitOfWork
 from bot.pipeline.store import PipelineStore
-from conversations.screening import SCREENING
 from tests.staffscale import STAGE_COLUMNS_VERSION, migrations_before, populate, sites_of
+from tests.stagecheck import kept_and_derived
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
 # The issue asks for the migration to be tested on 50,000 candidates; a smaller number may be
@@ -36,38 +33,8 @@ async def old_database(path: Path) -> None:
 
 async def stored_and_derived(db: Database, candidate_id: int) -> tuple[tuple[object, ...], ...]:
     """The columns the migration filled, and what the facts say they should be."""
-    row = await db.fetchone(
-        "SELECT status, result, review_status, human_requested_at, stage, reached,"
-        " human_pending, site, name_key, profile, screening_step, gender, postcode,"
-        " availability, followed_by FROM candidates WHERE id = ?",
-        (candidate_id,),
-    )
-    assert row is not None
-    store = PipelineStore(db, UnitOfWork(db))
-    derived = await store.derived_from_facts(candidate_id)
-    view = await store.candidate(candidate_id)
-    assert derived is not None and view is not None
-    events = [(e.kind, e.detail) for e in view.events]
-    name = view.answers.get("first_name")
-    expected = (
-        derived.stage.value,
-        reached_mask(derived.visited),
-        int(human_pending(events, row["human_requested_at"])),
-        view.answers.get("site"),
-        fold(str(name)) if name else None,
-        profile(view.answers),
-        next_step.key if (next_step := SCREENING.next_step(view.answers)) else None,
-        *(view.answers.get(k) for k in ("gender", "postcode", "availability", "followed_by")),
-    )
-    stored = (
-        row["stage"],
-        row["reached"],
-        row["human_pending"],
-        row["site"],
-        row["name_key"],
-        json.loads(row["profile"]),
-        row["screening_step"],
-        *(row[k] for k in ("gender", "postcode", "availability", "followed_by")),
+    stored, expected, _, _ = await kept_and_derived(
+        db, PipelineStore(db, UnitOfWork(db)), candidate_id
     )
     return stored, expected
 
@@ -146,8 +113,3 @@ def test_derivation_is_the_reference_of_the_bit_mask() -> None:
     derived = derive(facts)
     mask = reached_mask(derived.visited)
     assert [bool(mask & FUNNEL_MASKS[s]) for s in FUNNEL] == [derived.reached(s) for s in FUNNEL]
-
-
-def profile(answers: dict[str, object]) -> dict[str, object]:
-    """The answers a shortlist reads, as candidates.profile keeps them."""
-    return {k: answers[k] for k in PROFILE_STEPS if answers.get(k) is not None}

@@ -8,21 +8,18 @@ After each step every candidate of the database is checked, not only the one mov
 from __future__ import annotations
 
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings, StaffMember
-from bot.core.pipeline import Stage, human_pending, reached_mask
-from bot.core.text import fold
-from bot.db.stage import PROFILE_STEPS
+from bot.core.pipeline import Stage
 from bot.kernel.clock import FakeClock
 from bot.kernel.person import Person
 from bot.screening.buttons import StartOver
 from bot.services import Services
-from conversations.screening import SCREENING
 from tests.botharness import with_staff
+from tests.stagecheck import kept_and_derived
 from tests.test_screening_service import answer_all, button
 
 ADMIN = StaffMember(7_345_678_901, "admin")
@@ -41,37 +38,10 @@ def settings(tmp_path: Path) -> Settings:
 async def assert_in_sync(s: Services) -> dict[int, Stage]:
     """Every candidate's kept columns equal what their facts say; returns their stages."""
     stages = {}
-    rows = await s.db.fetchall(
-        "SELECT id, human_requested_at, stage, reached, human_pending, site, name_key, profile,"
-        " screening_step, gender, postcode, availability, followed_by FROM candidates ORDER BY id"
-    )
+    rows = await s.db.fetchall("SELECT id FROM candidates ORDER BY id")
     for row in rows:
         cid = int(row["id"])
-        derived = await s.pipeline.derived_from_facts(cid)
-        view = await s.pipeline.candidate(cid)
-        assert derived is not None and view is not None
-        events = [(e.kind, e.detail) for e in view.events]
-        name = view.answers.get("first_name")
-        expected = (
-            derived.stage.value,
-            reached_mask(derived.visited),
-            int(human_pending(events, row["human_requested_at"])),
-            view.answers.get("site"),
-            fold(str(name)) if name else None,
-            profile(view.answers),
-            next_step.key if (next_step := SCREENING.next_step(view.answers)) else None,
-            *(view.answers.get(k) for k in ("gender", "postcode", "availability", "followed_by")),
-        )
-        stored = (
-            row["stage"],
-            row["reached"],
-            row["human_pending"],
-            row["site"],
-            row["name_key"],
-            json.loads(row["profile"]),
-            row["screening_step"],
-            *(row[k] for k in ("gender", "postcode", "availability", "followed_by")),
-        )
+        stored, expected, derived, view = await kept_and_derived(s.db, s.pipeline, cid)
         assert stored == expected, (cid, [e.kind for e in view.events])
         stages[cid] = derived.stage
     return stages
@@ -237,11 +207,6 @@ def encode_start_over() -> str:
     from bot.screening.buttons import encode
 
     return encode(StartOver())
-
-
-def profile(answers: dict[str, object]) -> dict[str, object]:
-    """The answers a shortlist reads, as candidates.profile keeps them."""
-    return {k: answers[k] for k in PROFILE_STEPS if answers.get(k) is not None}
 
 
 async def test_a_complete_answer_ticked_again_moves_where_screening_stops(
