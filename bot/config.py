@@ -86,7 +86,7 @@ class Settings:
     # Backups (issue 14): folder (None: "backups" next to the database), how many, daily time
     backup_dir: Path | None = None
     backup_keep: int = 14
-    backup_time: dt.time = dt.time(3, 0)  # local (FABNUM_TIMEZONE)
+    backup_time: dt.time | None = dt.time(3, 0)  # local (FABNUM_TIMEZONE); None: no daily one
 
     @property
     def backup_folder(self) -> Path:
@@ -316,12 +316,14 @@ def _backup_settings(get: Callable[[str], str | None]) -> dict[str, Any]:
             )
         values["backup_keep"] = int(keep)
     hour = get("FABNUM_BACKUP_HOUR")
-    if hour is not None:
+    if hour is not None and hour.strip().lower() in ("off", "non", "no"):
+        values["backup_time"] = None  # backups taken elsewhere (by hand, or the host's own)
+    elif hour is not None:
         match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?", hour)
         if match is None or int(match.group(1)) > 23 or int(match.group(2) or 0) > 59:
             raise ConfigError(
                 "FABNUM_BACKUP_HOUR must be a local time like 03:00 (or an hour, 3) for the daily "
-                "backup."
+                "backup, or off for none."
             )
         values["backup_time"] = dt.time(int(match.group(1)), int(match.group(2) or 0))
     return values

@@ -32,6 +32,7 @@ def test_backup_settings() -> None:
     assert settings.backup_keep == 30
     assert settings.backup_time == dt.time(2, 30)
     assert load_settings({"FABNUM_BACKUP_HOUR": "4"}, env_file=None).backup_time == dt.time(4, 0)
+    assert load_settings({"FABNUM_BACKUP_HOUR": "off"}, env_file=None).backup_time is None
 
 
 @pytest.mark.parametrize(

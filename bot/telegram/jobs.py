@@ -48,8 +48,10 @@ def schedule_backup(application: App, services: Services) -> None:
             log.error("daily backup failed: %s", type(exc).__name__)
             await services.ops.alerts.raise_alert("backup_failed", {"error": type(exc).__name__})
 
-    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
     settings = services.settings
+    if settings.backup_time is None:  # FABNUM_BACKUP_HOUR=off
+        return
+    assert application.job_queue is not None, "python-telegram-bot[job-queue] is required"
     application.job_queue.run_daily(
         daily_backup,
         time=settings.backup_time.replace(tzinfo=settings.timezone),
